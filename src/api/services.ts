@@ -1,0 +1,64 @@
+import type { EventBus } from '../events/index.js';
+import type { ImageArchives, ImageService } from '../images/index.js';
+
+/** Facts about the engine and its host, gathered by the daemon. */
+export interface EngineInfo {
+  id: string;
+  name: string;
+  serverVersion: string;
+  images: number;
+  containers: { total: number; running: number; paused: number; stopped: number };
+  driver: string;
+  driverStatus: [string, string][];
+  dataRoot: string;
+  execRoot: string;
+  ncpu: number;
+  memTotal: number;
+  kernelVersion: string;
+  operatingSystem: string;
+  osVersion: string;
+  architecture: string;
+  cgroupVersion: string;
+  cgroupDriver: string;
+  runtimes: Record<string, { path: string; status?: Record<string, string> }>;
+  defaultRuntime: string;
+  loggingDriver: string;
+  debug: boolean;
+  labels: string[];
+  warnings: string[];
+  systemTime: string;
+  httpProxy: string;
+  httpsProxy: string;
+  noProxy: string;
+  securityOptions: string[];
+  liveRestoreEnabled: boolean;
+  initBinary: string;
+}
+
+export interface VersionInfo {
+  version: string;
+  apiVersion: string;
+  minApiVersion: string;
+  gitCommit: string;
+  goVersion: string;
+  os: string;
+  arch: string;
+  kernelVersion: string;
+  buildTime: string;
+}
+
+export interface SystemService {
+  version(): VersionInfo;
+  info(): Promise<EngineInfo>;
+}
+
+/** Everything the API layer calls; the daemon's composition root provides it. */
+export interface EngineServices {
+  system: SystemService;
+  images: ImageService;
+  archives: ImageArchives;
+  events: EventBus;
+}
+
+export const API_MAX_MINOR = 50;
+export const API_MIN_MINOR = 24;

@@ -1,0 +1,164 @@
+/**
+ * Thin libc bindings (through koffi, a prebuilt FFI) for the few syscalls Node lacks: device nodes,
+ * xattrs that must not follow symlinks, flock, mount. Every function is synchronous, like the
+ * syscall it wraps; call them from a worker or for short operations only.
+ *
+ * Failures throw an `Error` shaped like Node's own system errors (`code` = errno name as Node spells
+ * it, `errno` negative, `syscall`, `path`), so `isErrno(err, 'ENOENT')` works on both.
+ */
+import koffi from 'koffi';
+import { getSystemErrorName } from 'node:util';
+
+type Fn = (...args: unknown[]) => number | bigint;
+
+interface Libc {
+  mknod(path: string, mode: number, dev: bigint): number;
+  lsetxattr: Fn;
+  lgetxattr: Fn;
+  llistxattr: Fn;
+  flock: Fn;
+  mount: Fn;
+  umount2: Fn;
+}
+
+let libc: Libc | undefined;
+
+/** Loaded on first use so that importing this module costs nothing where it is never called. */
+function load(): Libc {
+  if (libc !== undefined) return libc;
+  const lib = koffi.load('libc.so.6');
+  let mknod: Libc['mknod'];
+  try {
+    const fn = lib.func('int mknod(const char *path, uint32_t mode, uint64_t dev)');
+    mknod = (path, mode, dev) => fn(path, mode, dev) as number;
+  } catch {
+    // glibc < 2.33 only exports the versioned wrapper; _MKNOD_VER is 0 on x86_64 and aarch64.
+    const fn = lib.func('int __xmknod(int ver, const char *path, uint32_t mode, uint64_t *dev)');
+    mknod = (path, mode, dev) => fn(0, path, mode, [dev]) as number;
+  }
+  libc = {
+    mknod,
+    lsetxattr: lib.func('int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)'),
+    lgetxattr: lib.func('intptr_t lgetxattr(const char *path, const char *name, _Out_ void *value, size_t size)'),
+    llistxattr: lib.func('intptr_t llistxattr(const char *path, _Out_ void *list, size_t size)'),
+    flock: lib.func('int flock(int fd, int op)'),
+    mount: lib.func('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)'),
+    umount2: lib.func('int umount2(const char *target, int flags)'),
+  };
+  return libc;
+}
+
+/** koffi saves errno right after each call, before any JS can clobber it. */
+function fail(syscall: string, path?: string): never {
+  const errno = koffi.errno();
+  let code: string;
+  try {
+    code = getSystemErrorName(-errno);
+  } catch {
+    code = `E${errno}`;
+  }
+  const err = new Error(`${code}: ${syscall}${path === undefined ? '' : ` '${path}'`}`) as NodeJS.ErrnoException;
+  err.code = code;
+  err.errno = -errno;
+  err.syscall = syscall;
+  if (path !== undefined) err.path = path;
+  throw err;
+}
+
+function check(result: number | bigint, syscall: string, path?: string): number {
+  const n = Number(result);
+  if (n < 0) fail(syscall, path);
+  return n;
+}
+
+/** File type bits for `mknod`'s mode. */
+export const S_IFIFO = 0o010000;
+export const S_IFCHR = 0o020000;
+export const S_IFBLK = 0o060000;
+
+/** `flock` operations. */
+export const LOCK_SH = 1;
+export const LOCK_EX = 2;
+export const LOCK_NB = 4;
+export const LOCK_UN = 8;
+
+/** `lsetxattr` flags. */
+export const XATTR_CREATE = 1;
+export const XATTR_REPLACE = 2;
+
+/** `umount2` flags. */
+export const MNT_FORCE = 1;
+export const MNT_DETACH = 2;
+
+/** Encodes a device number exactly as glibc's `makedev` does (12+20 bit major, 20+12 bit minor). */
+export function makedev(major: number, minor: number): bigint {
+  const ma = BigInt(major >>> 0);
+  const mi = BigInt(minor >>> 0);
+  return ((ma & 0xfffn) << 8n) | ((ma & 0xfffff000n) << 32n) | (mi & 0xffn) | ((mi & 0xffffff00n) << 12n);
+}
+
+/**
+ * Creates a filesystem node. `mode` carries the type (`S_IFCHR`, `S_IFBLK`, `S_IFIFO`) and the
+ * permission bits (the umask applies, as with the syscall). Devices need CAP_MKNOD.
+ */
+export function mknod(path: string, mode: number, major = 0, minor = 0): void {
+  check(load().mknod(path, mode, makedev(major, minor)), 'mknod', path);
+}
+
+/** Sets an extended attribute on `path` itself, never on a symlink's target. */
+export function lsetxattr(path: string, name: string, value: Uint8Array | string, flags = 0): void {
+  const buf = typeof value === 'string' ? Buffer.from(value) : value;
+  check(load().lsetxattr(path, name, buf, buf.byteLength, flags), 'lsetxattr', path);
+}
+
+/** Reads an extended attribute of `path` itself; `undefined` when it is not set (ENODATA). */
+export function lgetxattr(path: string, name: string): Buffer | undefined {
+  const c = load();
+  // The value may grow between the size query and the read; ERANGE means ask again.
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const size = Number(c.lgetxattr(path, name, null, 0));
+    if (size < 0) {
+      if (koffi.errno() === koffi.os.errno.ENODATA) return undefined;
+      fail('lgetxattr', path);
+    }
+    const buf = Buffer.alloc(size);
+    if (size === 0) return buf;
+    const n = Number(c.lgetxattr(path, name, buf, size));
+    if (n >= 0) return buf.subarray(0, n);
+    if (koffi.errno() === koffi.os.errno.ENODATA) return undefined;
+    if (koffi.errno() !== koffi.os.errno.ERANGE) fail('lgetxattr', path);
+  }
+  return fail('lgetxattr', path);
+}
+
+/** Lists the extended attribute names of `path` itself. */
+export function llistxattr(path: string): string[] {
+  const c = load();
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const size = check(c.llistxattr(path, null, 0), 'llistxattr', path);
+    if (size === 0) return [];
+    const buf = Buffer.alloc(size);
+    const n = Number(c.llistxattr(path, buf, size));
+    if (n >= 0) return buf.toString('utf8', 0, n).split('\0').filter((s) => s !== '');
+    if (koffi.errno() !== koffi.os.errno.ERANGE) fail('llistxattr', path);
+  }
+  return fail('llistxattr', path);
+}
+
+/**
+ * BSD lock on an open file descriptor (`LOCK_EX | LOCK_NB` etc.). With `LOCK_NB` a held lock throws
+ * with code `EAGAIN` (EWOULDBLOCK); without it the calling thread blocks until the lock is free.
+ */
+export function flock(fd: number, op: number): void {
+  check(load().flock(fd, op), 'flock');
+}
+
+/** mount(2). `flags` are the MS_* bits; `data` is the fs-specific option string. */
+export function mount(source: string, target: string, fstype: string | null, flags = 0, data: string | null = null): void {
+  check(load().mount(source, target, fstype, flags, data), 'mount', target);
+}
+
+/** umount2(2) with `MNT_DETACH` / `MNT_FORCE` flags. */
+export function umount2(target: string, flags = 0): void {
+  check(load().umount2(target, flags), 'umount2', target);
+}

@@ -1,0 +1,218 @@
+/**
+ * Worker side of `extractTar`: decompresses, parses and writes with synchronous fs calls, which are
+ * fast but would block the daemon's event loop if run on the main thread. Fed by `extract.ts`.
+ */
+import { createHash } from 'node:crypto';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parentPort } from 'node:worker_threads';
+import { createGunzip } from 'node:zlib';
+import tar from 'tar-stream';
+import { isBerthError, invalidArgument, type ErrorKind } from '../errors.js';
+import { capturePaxXattrs, toEntry, type DecodedHeader } from './entry-decode.js';
+import { TreeWriter, type TreeWriterOptions } from './tree-writer.js';
+
+/** One extraction's settings, sent with `start`. */
+export interface JobConfig extends TreeWriterOptions {
+  dest: string;
+  computeDiffId: boolean;
+}
+
+/**
+ * Main thread → worker. A worker runs one job at a time: `start`, then `data`* and `end` (or
+ * `abort`). `data` buffers are transferred, not copied.
+ */
+export type ToWorker = { t: 'start'; job: JobConfig } | { t: 'data'; buf: Uint8Array } | { t: 'end' } | { t: 'abort' };
+
+/** Worker → main thread. `ack` counts input bytes consumed (flow control); `done`/`error` end a job. */
+export type FromWorker =
+  | { t: 'ack'; bytes: number }
+  | { t: 'done'; bytes: number; entries: number; diffId?: string }
+  | { t: 'error'; aborted: boolean; kind: ErrorKind; message: string; code?: string };
+
+const ACK_EVERY = 256 * 1024;
+const SNIFF_BYTES = 6;
+
+const port = parentPort!;
+const post = (m: FromWorker): void => port.postMessage(m);
+
+/** Names the first bytes of a compressed stream; `undefined` for plain tar. */
+function compression(bytes: Buffer): string | undefined {
+  const head = Buffer.concat([bytes, Buffer.alloc(SNIFF_BYTES)]);
+  if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
+  if (head.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return 'xz';
+  if (head.subarray(0, 3).toString('latin1') === 'BZh') return 'bzip2';
+  return undefined;
+}
+
+function meter(): Transform {
+  let total = 0;
+  let unacked = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb: TransformCallback) {
+      total += chunk.length;
+      unacked += chunk.length;
+      if (unacked >= ACK_EVERY) {
+        post({ t: 'ack', bytes: total });
+        unacked = 0;
+      }
+      cb(null, chunk);
+    },
+    flush(cb) {
+      post({ t: 'ack', bytes: total });
+      cb();
+    },
+  });
+}
+
+function run(config: JobConfig, source: Readable, head: Buffer, writer: TreeWriter, state: { entries: number; name: string }): Promise<string | undefined> {
+  const kind = compression(head);
+  if (kind !== undefined && kind !== 'gzip') throw invalidArgument(`unsupported compression: ${kind} (only gzip and plain tar are supported)`);
+  const stages: NodeJS.ReadWriteStream[] = [meter()];
+  if (kind === 'gzip') stages.push(createGunzip({ chunkSize: 128 * 1024 }));
+  const hash = config.computeDiffId ? createHash('sha256') : undefined;
+  if (hash !== undefined) {
+    const digest = (c: Buffer, _e: BufferEncoding, cb: TransformCallback): void => {
+      hash.update(c);
+      cb(null, c);
+    };
+    stages.push(new Transform({ transform: digest }));
+  }
+  const ex = tar.extract();
+  const pax = capturePaxXattrs(ex);
+  const noop = (): void => {};
+  ex.on('entry', (header, stream, next) => {
+    const h = header as unknown as DecodedHeader;
+    stream.on('error', noop); // errors surface through `ex`; this only silences the duplicate
+    state.entries++;
+    state.name = h.name;
+    let sink;
+    try {
+      sink = writer.add(toEntry(h, pax.take()));
+    } catch (err) {
+      next(err as Error);
+      return;
+    }
+    if (sink === undefined) {
+      stream.on('end', () => next());
+      stream.resume();
+      return;
+    }
+    const s = sink;
+    stream.on('data', (c: unknown) => {
+      try {
+        s.write(c as Buffer);
+      } catch (err) {
+        stream.destroy(err as Error);
+      }
+    });
+    stream.on('end', () => {
+      try {
+        s.end();
+      } catch (err) {
+        next(err as Error);
+        return;
+      }
+      next();
+    });
+  });
+  const streams = [source, ...stages, ex] as unknown as NodeJS.ReadWriteStream[];
+  return pipeline(streams).then(() => {
+    writer.finish();
+    return hash === undefined ? undefined : `sha256:${hash.digest('hex')}`;
+  });
+}
+
+/** Gives every failure a kind: broken input is the caller's fault, fs failures are ours. */
+function describe(err: unknown, entry: string): { kind: ErrorKind; message: string; code?: string } {
+  if (isBerthError(err)) return { kind: err.kind, message: err.message, ...(err.code === undefined ? {} : { code: err.code }) };
+  const e = err as NodeJS.ErrnoException;
+  const message = e instanceof Error ? e.message : String(err);
+  if (typeof e.code === 'string' && e.code.startsWith('Z_')) return { kind: 'InvalidArgument', message: `invalid tar archive: gzip: ${message}` };
+  if (typeof e.syscall === 'string') return { kind: 'Internal', message: `archive entry "${entry}": ${message}`, code: e.code ?? 'EIO' };
+  return { kind: 'InvalidArgument', message: `invalid tar archive: ${message}` };
+}
+
+/** One extraction; input arrives through `data`/`end`, the outcome leaves as `done` or `error`. */
+class Job {
+  private readonly writer: TreeWriter;
+  private readonly state = { entries: 0, name: '' };
+  private readonly head: Buffer[] = [];
+  private bytes = 0;
+  private source: Readable | undefined;
+  private aborted = false;
+
+  constructor(
+    private readonly config: JobConfig,
+    private readonly finished: () => void,
+  ) {
+    this.writer = new TreeWriter(config.dest, config);
+  }
+
+  data(buf: Buffer): void {
+    this.bytes += buf.length;
+    if (this.source !== undefined) {
+      this.source.push(buf);
+      return;
+    }
+    this.head.push(buf);
+    if (this.bytes >= SNIFF_BYTES) this.start();
+  }
+
+  end(): void {
+    this.start().push(null);
+  }
+
+  abort(): void {
+    this.aborted = true;
+    this.start().destroy(new Error('aborted'));
+  }
+
+  /** Starts once the first bytes tell plain tar from compressed input. */
+  private start(): Readable {
+    if (this.source !== undefined) return this.source;
+    const source = new Readable({ read() {}, highWaterMark: 1 << 20 });
+    this.source = source;
+    let result: Promise<string | undefined>;
+    try {
+      result = run(this.config, source, Buffer.concat(this.head), this.writer, this.state);
+    } catch (err) {
+      result = Promise.reject(err);
+    }
+    for (const b of this.head) source.push(b);
+    this.head.length = 0;
+    result.then(
+      (diffId) => {
+        this.finished();
+        post({ t: 'done', bytes: this.bytes, entries: this.state.entries, ...(diffId === undefined ? {} : { diffId }) });
+      },
+      (err: unknown) => {
+        this.writer.close();
+        this.finished();
+        post({ t: 'error', aborted: this.aborted, ...describe(err, this.state.name) });
+      },
+    );
+    return source;
+  }
+}
+
+function main(): void {
+  let job: Job | undefined;
+  port.on('message', (m: ToWorker) => {
+    if (m.t === 'start') {
+      const current = new Job(m.job, () => {
+        if (job === current) job = undefined;
+      });
+      job = current;
+      return;
+    }
+    // Input still in flight for a job that already failed: the main thread has stopped sending.
+    if (job === undefined) return;
+    if (m.t === 'data') job.data(Buffer.from(m.buf.buffer, m.buf.byteOffset, m.buf.byteLength));
+    else if (m.t === 'end') job.end();
+    else job.abort();
+  });
+}
+
+main();

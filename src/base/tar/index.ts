@@ -1,0 +1,10 @@
+/** Tar handling for image layers. */
+export {
+  extractTar,
+  TarExtractor,
+  type ExtractOptions,
+  type ExtractResult,
+  type TarExtractorOptions,
+  type WhiteoutMode,
+} from './extract.js';
+export { cleanName } from './paths.js';

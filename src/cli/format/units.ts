@@ -1,0 +1,218 @@
+/**
+ * Ports of github.com/docker/go-units (size.go, duration.go) and Go's time.ParseDuration, so
+ * sizes, ages and flag values read and print exactly as the docker CLI's do.
+ */
+import { invalidArgument } from '../../base/errors.js';
+
+const DECIMAL_ABBRS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
+const BINARY_ABBRS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB'];
+
+function sizeAndUnit(size: number, base: number, abbrs: string[]): [number, string] {
+  let i = 0;
+  while (size >= base && i < abbrs.length - 1) {
+    size /= base;
+    i++;
+  }
+  return [size, abbrs[i] ?? ''];
+}
+
+/** `HumanSizeWithPrecision(size, precision)`: decimal units, `%.{precision}g`. */
+export function humanSizeWithPrecision(bytes: number, precision: number): string {
+  const [size, unit] = sizeAndUnit(bytes, 1000, DECIMAL_ABBRS);
+  return formatG(size, precision) + unit;
+}
+
+/** The size column of `docker images`/`docker ps -s` (`HumanSizeWithPrecision(size, 3)`): `4.26MB`, `0B`. */
+export function humanSize(bytes: number): string {
+  return humanSizeWithPrecision(bytes, 3);
+}
+
+/** `BytesSize`: binary units with 4 significant digits: `1.5MiB`, `44KiB`. */
+export function bytesSize(bytes: number): string {
+  const [size, unit] = sizeAndUnit(bytes, 1024, BINARY_ABBRS);
+  return formatG(size, 4) + unit;
+}
+
+/**
+ * Go's `%.{prec}g` (strconv 'g' with an explicit precision). It differs from `toPrecision`:
+ * trailing zeros are dropped, exact ties round half-to-even, and the exponent switch point
+ * yields Docker's occasional `1e+03kB`.
+ */
+export function formatG(x: number, prec: number): string {
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? 'NaN' : x > 0 ? '+Inf' : '-Inf';
+  if (prec < 1) prec = 1;
+  const neg = x < 0 || Object.is(x, -0);
+  if (x === 0) return neg ? '-0' : '0';
+  // 100 significant digits pin down every tie a double can produce.
+  const [mant = '', expText = '0'] = Math.abs(x).toExponential(99).split('e');
+  let digits = mant.replace('.', '');
+  let dp = Number(expText) + 1;
+  const kept = digits.slice(0, prec);
+  const rest = digits.slice(prec);
+  const tie = /^50*$/.test(rest);
+  const up = rest !== '' && (rest[0]! > '5' || (rest[0] === '5' && (!tie || Number(kept.at(-1)) % 2 === 1)));
+  digits = kept;
+  if (up) {
+    const n = (BigInt(kept) + 1n).toString();
+    if (n.length > kept.length) dp++;
+    digits = n.slice(0, prec);
+  }
+  digits = digits.replace(/0+$/, '') || '0';
+  const nd = digits.length;
+  let eprec = prec;
+  if (eprec > nd && nd >= dp) eprec = nd;
+  const exp = dp - 1;
+  const sign = neg ? '-' : '';
+  if (exp < -4 || exp >= eprec) {
+    const frac = digits.slice(1, Math.min(prec, nd));
+    const e = Math.abs(exp).toString().padStart(2, '0');
+    return `${sign}${digits[0]}${frac === '' ? '' : `.${frac}`}e${exp < 0 ? '-' : '+'}${e}`;
+  }
+  const decimals = Math.max((prec > dp ? nd : prec) - dp, 0);
+  const intPart = dp <= 0 ? '0' : digits.slice(0, dp).padEnd(dp, '0');
+  let frac = '';
+  for (let i = 0; i < decimals; i++) frac += digits[dp + i] ?? '0';
+  return sign + intPart + (frac === '' ? '' : `.${frac}`);
+}
+
+/**
+ * go-units `HumanDuration` for a span in milliseconds: `Less than a second`, `About a minute`,
+ * `3 hours`, `2 days`, `3 weeks`, `4 months`, `2 years`.
+ */
+export function humanDuration(ms: number): string {
+  const seconds = Math.trunc(ms / 1000);
+  if (seconds < 1) return 'Less than a second';
+  if (seconds === 1) return '1 second';
+  if (seconds < 60) return `${seconds} seconds`;
+  const minutes = Math.trunc(ms / 60_000);
+  if (minutes === 1) return 'About a minute';
+  if (minutes < 60) return `${minutes} minutes`;
+  const hours = Math.trunc(ms / 3_600_000 + 0.5);
+  if (hours === 1) return 'About an hour';
+  if (hours < 48) return `${hours} hours`;
+  if (hours < 24 * 7 * 2) return `${Math.trunc(hours / 24)} days`;
+  if (hours < 24 * 30 * 2) return `${Math.trunc(hours / 24 / 7)} weeks`;
+  if (hours < 24 * 365 * 2) return `${Math.trunc(hours / 24 / 30)} months`;
+  return `${Math.trunc(Math.trunc(ms / 3_600_000) / 24 / 365)} years`;
+}
+
+/** Unix seconds of Go's zero `time.Time`, which the CLI shows as an unknown creation time. */
+const GO_ZERO_TIME = -62135596800;
+
+/**
+ * The CREATED column (`CreatedSince`): `5 minutes ago`. `now` is in milliseconds. Returns ''
+ * for Go's zero time, which Docker's default image format turns into `N/A`.
+ */
+export function createdAgo(unixSeconds: number, now: number = Date.now()): string {
+  if (unixSeconds === GO_ZERO_TIME) return '';
+  return `${humanDuration(now - unixSeconds * 1000)} ago`;
+}
+
+const BINARY_UNITS: Record<string, number> = { k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
+
+/**
+ * `RAMInBytes`, used by `--memory`, `--shm-size` and friends: `64m`, `1g`, `512k`, `1.5GiB`,
+ * `100` (binary units, case-insensitive, optional `b`/`ib`).
+ * @throws BerthError InvalidArgument with go-units' message (`invalid size: 'x'`, `invalid suffix: 'x'`).
+ */
+export function parseBytes(s: string): number {
+  let num: string;
+  let sfx: string;
+  const space = s.indexOf(' ');
+  if (space >= 0) {
+    num = s.slice(0, space);
+    sfx = s.slice(space + 1);
+  } else {
+    let sep = -1;
+    for (let i = s.length - 1; i >= 0; i--) {
+      if ('0123456789.'.includes(s[i]!)) {
+        sep = i;
+        break;
+      }
+    }
+    if (sep === -1) throw invalidArgument(`invalid size: '${s}'`);
+    num = s.slice(0, sep + 1);
+    sfx = s.slice(sep + 1);
+  }
+  // strconv.ParseFloat's decimal syntax; Go's hex floats, "inf" and "_" separators are not worth it here.
+  if (!/^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(num)) {
+    throw invalidArgument(`strconv.ParseFloat: parsing "${num}": invalid syntax`);
+  }
+  let size = Number(num);
+  if (size < 0) throw invalidArgument(`invalid size: '${s}'`);
+  // `+ 0` folds Go's "-0" into a plain 0.
+  if (sfx === '') return Math.trunc(size) + 0;
+  const badSuffix = () => invalidArgument(`invalid suffix: '${sfx}'`);
+  if (sfx.length > 3) throw badSuffix();
+  sfx = sfx.toLowerCase();
+  if (sfx[0] === 'b') {
+    if (sfx.length > 1) throw badSuffix();
+    return Math.trunc(size) + 0;
+  }
+  const mul = BINARY_UNITS[sfx[0]!];
+  if (mul === undefined) throw badSuffix();
+  size *= mul;
+  if ((sfx.length === 2 && sfx[1] !== 'b') || (sfx.length === 3 && sfx.slice(1) !== 'ib')) throw badSuffix();
+  return Math.trunc(size);
+}
+
+const DURATION_UNITS: Record<string, bigint> = {
+  ns: 1n, us: 1_000n, 'µs': 1_000n, 'μs': 1_000n, ms: 1_000_000n, s: 1_000_000_000n,
+  m: 60_000_000_000n, h: 3_600_000_000_000n,
+};
+const MAX_DURATION = 1n << 63n;
+
+/**
+ * Go's `time.ParseDuration` (`1h30m`, `10s`, `500ms`, `-1.5h`, `0`). Returns nanoseconds, the
+ * unit of `time.Duration` and of the Engine API's duration fields (e.g. Healthcheck.Interval).
+ * @throws BerthError InvalidArgument with Go's messages (`time: invalid duration "x"`, …).
+ */
+export function parseDuration(text: string): number {
+  const quoted = JSON.stringify(text);
+  const invalid = () => invalidArgument(`time: invalid duration ${quoted}`);
+  let s = text;
+  let neg = false;
+  if (s[0] === '-' || s[0] === '+') {
+    neg = s[0] === '-';
+    s = s.slice(1);
+  }
+  if (s === '0') return 0;
+  if (s === '') throw invalid();
+  let total = 0n;
+  while (s !== '') {
+    if (!/^[0-9.]/.test(s)) throw invalid();
+    const m = /^([0-9]*)(?:\.([0-9]*))?/.exec(s)!;
+    const intText = m[1] ?? '';
+    const fracText = m[2];
+    if (intText === '' && (fracText === undefined || fracText === '')) throw invalid();
+    s = s.slice(m[0].length);
+    const v = BigInt(intText === '' ? '0' : intText);
+    if (v > MAX_DURATION) throw invalid();
+    let unitLen = 0;
+    while (unitLen < s.length && !/[0-9.]/.test(s[unitLen]!)) unitLen++;
+    if (unitLen === 0) throw invalidArgument(`time: missing unit in duration ${quoted}`);
+    const u = s.slice(0, unitLen);
+    s = s.slice(unitLen);
+    const unit = DURATION_UNITS[u];
+    if (unit === undefined) throw invalidArgument(`time: unknown unit ${JSON.stringify(u)} in duration ${quoted}`);
+    if (v > MAX_DURATION / unit) throw invalid();
+    let part = v * unit;
+    if (fracText !== undefined && fracText !== '') {
+      // Go's leadingFraction: digits past int64 range are dropped, then float64 math truncates.
+      let f = 0n;
+      let scale = 1;
+      for (const c of fracText) {
+        const next = f * 10n + BigInt(c);
+        if (next > MAX_DURATION) break;
+        f = next;
+        scale *= 10;
+      }
+      part += BigInt(Math.trunc(Number(f) * (Number(unit) / scale)));
+      if (part > MAX_DURATION) throw invalid();
+    }
+    total += part;
+    if (total > MAX_DURATION) throw invalid();
+  }
+  if (!neg && total > MAX_DURATION - 1n) throw invalid();
+  return Number(neg ? -total : total);
+}

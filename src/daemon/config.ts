@@ -1,0 +1,106 @@
+import { readFile } from 'node:fs/promises';
+import { invalidArgument, isErrno } from '../base/errors.js';
+import { isLogLevel, type LogLevel } from '../base/log.js';
+
+/** berthd's settings, from flags and the JSON config file (daemon.json keys where they exist). */
+export interface DaemonConfig {
+  hosts: string[];
+  dataRoot: string;
+  execRoot: string;
+  pidfile: string;
+  logLevel: LogLevel;
+  debug: boolean;
+  tls: boolean;
+  tlsVerify: boolean;
+  tlsCaCert: string;
+  tlsCert: string;
+  tlsKey: string;
+  defaultRuntime: string;
+  labels: string[];
+  configFile: string;
+}
+
+export const DEFAULTS: DaemonConfig = {
+  hosts: [],
+  dataRoot: '/var/lib/berth',
+  execRoot: '/run/berth',
+  pidfile: '/run/berth/berthd.pid',
+  logLevel: 'info',
+  debug: false,
+  tls: false,
+  tlsVerify: false,
+  tlsCaCert: '',
+  tlsCert: '',
+  tlsKey: '',
+  defaultRuntime: 'runc',
+  labels: [],
+  configFile: '/etc/berth/daemon.json',
+};
+
+export const DEFAULT_SOCKET = '/run/berth/berthd.sock';
+
+/** daemon.json key → config field; the same names dockerd uses. */
+const FILE_KEYS: Record<string, keyof DaemonConfig> = {
+  hosts: 'hosts',
+  'data-root': 'dataRoot',
+  'exec-root': 'execRoot',
+  pidfile: 'pidfile',
+  'log-level': 'logLevel',
+  debug: 'debug',
+  tls: 'tls',
+  tlsverify: 'tlsVerify',
+  tlscacert: 'tlsCaCert',
+  tlscert: 'tlsCert',
+  tlskey: 'tlsKey',
+  'default-runtime': 'defaultRuntime',
+  labels: 'labels',
+};
+
+/** Keys that SIGHUP can change without a restart. */
+export const RELOADABLE: (keyof DaemonConfig)[] = ['logLevel', 'debug', 'labels', 'defaultRuntime'];
+
+export async function readConfigFile(path: string, required: boolean): Promise<Partial<DaemonConfig>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if (isErrno(err, 'ENOENT') && !required) return {};
+    throw invalidArgument(`unable to read config file ${path}: ${(err as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw invalidArgument(`unable to configure the daemon with file ${path}: ${(err as Error).message}`);
+  }
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw invalidArgument(`unable to configure the daemon with file ${path}: not a JSON object`);
+  const unknown = Object.keys(doc).filter((k) => !(k in FILE_KEYS));
+  if (unknown.length) throw invalidArgument(`the following directives don't match any configuration option: ${unknown.join(', ')}`);
+  const out: Partial<DaemonConfig> = {};
+  for (const [k, v] of Object.entries(doc as Record<string, unknown>)) {
+    const field = FILE_KEYS[k]!;
+    const expected = typeof DEFAULTS[field];
+    const ok = Array.isArray(DEFAULTS[field]) ? Array.isArray(v) && v.every((x) => typeof x === 'string') : typeof v === expected;
+    if (!ok) throw invalidArgument(`invalid value for "${k}" in ${path}`);
+    (out as Record<string, unknown>)[field] = v;
+  }
+  if (out.logLevel !== undefined && !isLogLevel(out.logLevel)) throw invalidArgument(`unable to parse logging level: ${out.logLevel}`);
+  return out;
+}
+
+/** Flags win nowhere: like dockerd, a setting given both ways is an error. */
+export function mergeConfig(flags: Partial<DaemonConfig>, file: Partial<DaemonConfig>): DaemonConfig {
+  const clash = Object.keys(flags).filter((k) => k !== 'configFile' && k in file);
+  if (clash.length) {
+    const names = clash.map((k) => {
+      const key = Object.entries(FILE_KEYS).find(([, f]) => f === k)?.[0] ?? k;
+      return `${key}: (from flag: ${JSON.stringify((flags as Record<string, unknown>)[k])}, from file: ${JSON.stringify((file as Record<string, unknown>)[k])})`;
+    });
+    throw invalidArgument(`the following directives are specified both as a flag and in the configuration file: ${names.join(', ')}`);
+  }
+  const cfg: DaemonConfig = { ...DEFAULTS, ...file, ...flags };
+  if (cfg.debug) cfg.logLevel = 'debug';
+  if (cfg.hosts.length === 0) cfg.hosts = [`unix://${DEFAULT_SOCKET}`];
+  if (cfg.tlsVerify) cfg.tls = true;
+  return cfg;
+}

@@ -1,0 +1,138 @@
+#!/usr/bin/env node
+import { Command, Option } from 'commander';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { mkdir, unlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { createApi } from '../api/index.js';
+import { BerthError, isErrno } from '../base/errors.js';
+import { flock, LOCK_EX, LOCK_NB } from '../base/libc.js';
+import { createLogger, isLogLevel, type LogLevel } from '../base/log.js';
+import { composeEngine } from './compose.js';
+import { mergeConfig, readConfigFile, RELOADABLE, type DaemonConfig, DEFAULTS } from './config.js';
+import { startListeners, stopListeners } from './listeners.js';
+import { BERTH_VERSION } from './system-info.js';
+
+const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
+
+function parseFlags(argv: string[]): { flags: Partial<DaemonConfig>; configFile: string; configFileGiven: boolean } {
+  const program = new Command('berthd')
+    .description('berth daemon: serves the Docker Engine API')
+    .version(BERTH_VERSION, '-v, --version')
+    .addOption(new Option('-H, --host <address>', 'daemon socket(s) to listen on (unix://, tcp://, fd://)').argParser(collect))
+    .option('--data-root <dir>', `root of persistent state (default "${DEFAULTS.dataRoot}")`)
+    .option('--exec-root <dir>', `root of runtime state (default "${DEFAULTS.execRoot}")`)
+    .option('-p, --pidfile <file>', `path to the pid file (default "${DEFAULTS.pidfile}")`)
+    .option('-l, --log-level <level>', 'debug, info, warn, error or fatal (default "info")')
+    .option('-D, --debug', 'enable debug mode')
+    .option('--config-file <file>', `daemon configuration file (default "${DEFAULTS.configFile}")`)
+    .option('--tls', 'use TLS; implied by --tlsverify')
+    .option('--tlsverify', 'use TLS and verify clients against --tlscacert')
+    .option('--tlscacert <file>', 'trust certs signed only by this CA')
+    .option('--tlscert <file>', 'path to TLS certificate file')
+    .option('--tlskey <file>', 'path to TLS key file')
+    .option('--default-runtime <name>', 'default OCI runtime for containers (runc or crun)')
+    .option('--label <key=value>', 'set key=value labels on the daemon', collect)
+    .exitOverride();
+  program.parse(argv, { from: 'user' });
+  const o = program.opts<Record<string, unknown>>();
+  const flags: Partial<DaemonConfig> = {};
+  const set = <K extends keyof DaemonConfig>(k: K, v: unknown): void => {
+    if (v !== undefined) flags[k] = v as DaemonConfig[K];
+  };
+  set('hosts', o.host);
+  set('dataRoot', o.dataRoot);
+  set('execRoot', o.execRoot);
+  set('pidfile', o.pidfile);
+  set('logLevel', o.logLevel);
+  set('debug', o.debug);
+  set('tls', o.tls);
+  set('tlsVerify', o.tlsverify);
+  set('tlsCaCert', o.tlscacert);
+  set('tlsCert', o.tlscert);
+  set('tlsKey', o.tlskey);
+  set('defaultRuntime', o.defaultRuntime);
+  set('labels', o.label);
+  if (flags.logLevel !== undefined && !isLogLevel(flags.logLevel)) throw new BerthError('InvalidArgument', `unable to parse logging level: ${flags.logLevel}`);
+  const configFile = (o.configFile as string | undefined) ?? DEFAULTS.configFile;
+  return { flags, configFile, configFileGiven: o.configFile !== undefined };
+}
+
+/** One berthd per data root: an flock held for the daemon's life (released by the kernel on crash). */
+function lockDataRoot(root: string): number {
+  const path = join(root, 'berthd.lock');
+  const fd = openSync(path, 'a+', 0o600);
+  try {
+    flock(fd, LOCK_EX | LOCK_NB);
+  } catch (err) {
+    closeSync(fd);
+    if (isErrno(err, 'EWOULDBLOCK') || isErrno(err, 'EAGAIN')) {
+      let pid = '';
+      try {
+        pid = readFileSync(path, 'utf8').trim();
+      } catch {
+        // no pid recorded
+      }
+      throw new BerthError('Conflict', `another berthd is already running on data root ${root}${pid ? ` (pid ${pid})` : ''}`);
+    }
+    throw err;
+  }
+  return fd;
+}
+
+async function main(): Promise<void> {
+  const { flags, configFile, configFileGiven } = parseFlags(process.argv.slice(2));
+  let config = mergeConfig(flags, await readConfigFile(configFile, configFileGiven));
+  const log = createLogger((line) => process.stderr.write(line), config.logLevel);
+
+  await mkdir(config.dataRoot, { recursive: true, mode: 0o711 });
+  await mkdir(config.execRoot, { recursive: true, mode: 0o711 });
+  const lockFd = lockDataRoot(config.dataRoot);
+  await writeFile(join(config.dataRoot, 'berthd.lock'), String(process.pid));
+  await mkdir(dirname(config.pidfile), { recursive: true });
+  await writeFile(config.pidfile, String(process.pid));
+
+  const engine = await composeEngine(() => config, log);
+  const api = createApi(engine.services, log);
+  const listeners = await startListeners(config, api);
+  log.info('berthd started', { version: BERTH_VERSION, listen: listeners.map((l) => l.address).join(','), dataRoot: config.dataRoot });
+  engine.services.events.publish('daemon', 'start', engine.services.system.version().version, {});
+
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log.info('shutting down', { signal });
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    await stopListeners(listeners);
+    await engine.shutdown();
+    await unlink(config.pidfile).catch(() => {});
+    closeSync(lockFd);
+    log.info('berthd stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGHUP', () => {
+    readConfigFile(configFile, false)
+      .then((file) => {
+        const next = mergeConfig(flags, file);
+        const changed: string[] = [];
+        for (const k of RELOADABLE) {
+          if (JSON.stringify(next[k]) !== JSON.stringify(config[k])) changed.push(k);
+        }
+        config = { ...config, ...Object.fromEntries(RELOADABLE.map((k) => [k, next[k]])) };
+        log.setLevel(config.logLevel as LogLevel);
+        log.info('reloaded configuration', { file: configFile, changed: changed.join(',') });
+        engine.services.events.publish('daemon', 'reload', engine.services.system.version().version, {});
+      })
+      .catch((err: unknown) => log.error('reload failed; keeping the running configuration', { err }));
+  });
+}
+
+main().catch((err: unknown) => {
+  const message = err instanceof Error ? err.message : String(err);
+  if ((err as { code?: string }).code?.startsWith('commander.')) process.exit((err as { exitCode?: number }).exitCode ?? 1);
+  process.stderr.write(`berthd: ${message}\n`);
+  process.exit(1);
+});

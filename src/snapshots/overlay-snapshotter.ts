@@ -1,0 +1,113 @@
+import { readdir, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { hexOf, isDigest, type Digest } from '../base/digest.js';
+import { atomicWriteJson, ensureDir, fsyncDir, readJsonIfExists, removeAll } from '../base/fs.js';
+import type { LayerSnapshot, LayerStaging, Snapshotter } from './snapshotter.js';
+
+interface SnapshotMeta {
+  schemaVersion: 1;
+  diffId: Digest;
+  size: number;
+  createdAt: string;
+}
+
+const STAGING_PREFIX = '.staging-';
+
+/**
+ * Layers on disk as overlay lower dirs: `<root>/<diffIdHex>/{meta.json,diff/}`. A layer is
+ * extracted into `<root>/.staging-<rand>/diff` and renamed into place only when complete.
+ */
+export class OverlaySnapshotter implements Snapshotter {
+  constructor(private readonly root: string) {}
+
+  async init(): Promise<void> {
+    await ensureDir(this.root);
+  }
+
+  async stage(): Promise<LayerStaging> {
+    const stagingDir = join(this.root, STAGING_PREFIX + randomBytes(8).toString('hex'));
+    const dir = join(stagingDir, 'diff');
+    await ensureDir(dir, 0o755);
+    let done = false;
+    return {
+      dir,
+      commit: async (diffId, size) => {
+        if (done) throw new Error('staging already finished');
+        done = true;
+        const meta: SnapshotMeta = { schemaVersion: 1, diffId, size, createdAt: new Date().toISOString() };
+        const existing = await this.get(diffId);
+        if (existing) {
+          await removeAll(stagingDir);
+          return existing;
+        }
+        await atomicWriteJson(join(stagingDir, 'meta.json'), meta);
+        try {
+          await rename(stagingDir, this.dirOf(diffId));
+        } catch (err) {
+          // Another load committed the same layer meanwhile: theirs is as good as ours.
+          await removeAll(stagingDir);
+          const other = await this.get(diffId);
+          if (other) return other;
+          throw err;
+        }
+        await fsyncDir(this.root);
+        return this.toSnapshot(meta);
+      },
+      abort: async () => {
+        done = true;
+        await removeAll(stagingDir);
+      },
+    };
+  }
+
+  async get(diffId: Digest): Promise<LayerSnapshot | undefined> {
+    const meta = await readJsonIfExists<SnapshotMeta>(join(this.dirOf(diffId), 'meta.json'));
+    return meta ? this.toSnapshot(meta) : undefined;
+  }
+
+  async list(): Promise<LayerSnapshot[]> {
+    const out: LayerSnapshot[] = [];
+    for (const name of await readdir(this.root)) {
+      const digest = `sha256:${name}`;
+      if (!isDigest(digest)) continue;
+      const snap = await this.get(digest);
+      if (snap) out.push(snap);
+    }
+    return out;
+  }
+
+  async remove(diffId: Digest): Promise<void> {
+    // Rename first so a crash mid-delete leaves a staging dir (swept), never a half layer.
+    const doomed = join(this.root, STAGING_PREFIX + 'rm-' + randomBytes(8).toString('hex'));
+    try {
+      await rename(this.dirOf(diffId), doomed);
+    } catch {
+      return;
+    }
+    await removeAll(doomed);
+  }
+
+  async sweepStaging(): Promise<number> {
+    let n = 0;
+    for (const name of await readdir(this.root)) {
+      if (name.startsWith(STAGING_PREFIX)) {
+        await removeAll(join(this.root, name));
+        n++;
+      } else if (isDigest(`sha256:${name}`) && !(await this.get(`sha256:${name}`))) {
+        // A layer dir without meta.json predates the atomic commit: not trustworthy.
+        await removeAll(join(this.root, name));
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private dirOf(diffId: Digest): string {
+    return join(this.root, hexOf(diffId));
+  }
+
+  private toSnapshot(meta: SnapshotMeta): LayerSnapshot {
+    return { diffId: meta.diffId, size: meta.size, createdAt: meta.createdAt, dir: join(this.dirOf(meta.diffId), 'diff') };
+  }
+}
