@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { HTTPMethod } from 'find-my-way';
 import { invalidArgument } from '../base/errors.js';
 
 /** What a route handler gets: the raw request/response plus parsed parts. */
@@ -14,6 +15,9 @@ export interface RequestContext {
 }
 
 export type RouteHandler = (ctx: RequestContext) => Promise<void>;
+
+/** A route table entry: method, find-my-way path, handler. */
+export type Route = [HTTPMethod, string, RouteHandler];
 
 export function sendJson(res: ServerResponse, status: number, value: unknown): void {
   const body = JSON.stringify(value) + '\n';

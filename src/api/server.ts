@@ -3,14 +3,11 @@ import type { Socket } from 'node:net';
 import FindMyWay, { type HTTPMethod } from 'find-my-way';
 import { invalidArgument, notFound } from '../base/errors.js';
 import type { Logger } from '../base/log.js';
-import type { RequestContext, RouteHandler } from './context.js';
+import type { RequestContext, Route, RouteHandler } from './context.js';
 import { sendError } from './http-errors.js';
 import { API_MAX_MINOR, API_MIN_MINOR, type EngineServices } from './services.js';
 import { systemRoutes } from './routes/system.js';
 import { imageRoutes } from './routes/images.js';
-
-/** A route table entry: method, find-my-way path, handler. */
-export type Route = [HTTPMethod, string, RouteHandler];
 
 export interface ApiHandlers {
   request: RequestListener;

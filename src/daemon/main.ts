@@ -91,6 +91,9 @@ async function main(): Promise<void> {
   await mkdir(dirname(config.pidfile), { recursive: true });
   await writeFile(config.pidfile, String(process.pid));
 
+  // A bug in one request must not take down the daemon (and with it every API client).
+  process.on('uncaughtException', (err) => log.error('uncaught exception', { err }));
+  process.on('unhandledRejection', (err) => log.error('unhandled rejection', { err }));
   const engine = await composeEngine(() => config, log);
   const api = createApi(engine.services, log);
   const listeners = await startListeners(config, api);

@@ -41,9 +41,10 @@ export class ImageArchives {
       const lines: string[] = [];
       for (const img of found) lines.push(...(await this.commitLoaded(img, archive.unpacked, signal)));
       return lines;
-    }).finally(() => {
-      // Layers unpacked for entries that turned out not to be layers are garbage now.
-      this.images.gc().catch((err: unknown) => this.deps.log.warn('gc after load failed', { err }));
+    }).finally(async () => {
+      // Whatever a failed load wrote, and layers unpacked for entries that turned out not to be
+      // layers, are garbage now: collect before answering so the reply means a clean store.
+      await this.images.gc().catch((err: unknown) => this.deps.log.warn('gc after load failed', { err }));
     });
   }
 

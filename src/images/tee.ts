@@ -11,7 +11,12 @@ export class Tee {
   private readonly dropped = new Set<PassThrough>();
 
   constructor(count: number) {
-    this.branches = Array.from({ length: count }, () => new PassThrough({ highWaterMark: 1 << 20 }));
+    this.branches = Array.from({ length: count }, () => {
+      const b = new PassThrough({ highWaterMark: 1 << 20 });
+      // Each consumer sees the error through its own pipeline; the branch itself must not throw.
+      b.on('error', () => {});
+      return b;
+    });
   }
 
   drop(branch: PassThrough): void {

@@ -3,7 +3,7 @@ import { BerthError, invalidArgument, notFound } from '../../base/errors.js';
 import { FilterArgs } from '../../base/filters.js';
 import { createdMs, type Image } from '../../images/index.js';
 import { queryBool, sendJson, type RequestContext } from '../context.js';
-import type { Route } from '../server.js';
+import type { Route } from '../context.js';
 import type { EngineServices } from '../services.js';
 import { JsonMessageStream } from '../stream.js';
 

@@ -1,7 +1,7 @@
 import { FilterArgs, parseTimestamp } from '../../base/filters.js';
 import { eventMatcher, type EngineEvent } from '../../events/index.js';
 import { sendJson, type RequestContext } from '../context.js';
-import type { Route } from '../server.js';
+import type { Route } from '../context.js';
 import type { EngineServices } from '../services.js';
 import { toWireImageSummary } from './images.js';
 

@@ -3,6 +3,7 @@
  * fast but would block the daemon's event loop if run on the main thread. Fed by `extract.ts`.
  */
 import { createHash } from 'node:crypto';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parentPort } from 'node:worker_threads';
@@ -15,6 +16,8 @@ import { TreeWriter, type TreeWriterOptions } from './tree-writer.js';
 /** One extraction's settings, sent with `start`. */
 export interface JobConfig extends TreeWriterOptions {
   dest: string;
+  /** Read the archive from this file instead of from `data` messages. */
+  path?: string;
   computeDiffId: boolean;
 }
 
@@ -28,7 +31,7 @@ export type ToWorker = { t: 'start'; job: JobConfig } | { t: 'data'; buf: Uint8A
 export type FromWorker =
   | { t: 'ack'; bytes: number }
   | { t: 'done'; bytes: number; entries: number; diffId?: string }
-  | { t: 'error'; aborted: boolean; kind: ErrorKind; message: string; code?: string };
+  | { t: 'error'; aborted: boolean; kind: ErrorKind; message: string; /** errno name of an fs failure */ code?: string };
 
 const ACK_EVERY = 256 * 1024;
 const SNIFF_BYTES = 6;
@@ -46,10 +49,10 @@ function compression(bytes: Buffer): string | undefined {
   return undefined;
 }
 
-function meter(): Transform {
+function meter(): Transform & { total: number } {
   let total = 0;
   let unacked = 0;
-  return new Transform({
+  const t = new Transform({
     transform(chunk: Buffer, _enc, cb: TransformCallback) {
       total += chunk.length;
       unacked += chunk.length;
@@ -64,12 +67,25 @@ function meter(): Transform {
       cb();
     },
   });
+  return Object.defineProperty(t, 'total', { get: () => total }) as Transform & { total: number };
 }
 
-function run(config: JobConfig, source: Readable, head: Buffer, writer: TreeWriter, state: { entries: number; name: string }): Promise<string | undefined> {
+interface Outcome {
+  bytes: number;
+  diffId: string | undefined;
+}
+
+function run(
+  config: JobConfig,
+  source: Readable,
+  head: Buffer,
+  writer: TreeWriter,
+  state: { entries: number; name: string },
+): Promise<Outcome> {
   const kind = compression(head);
   if (kind !== undefined && kind !== 'gzip') throw invalidArgument(`unsupported compression: ${kind} (only gzip and plain tar are supported)`);
-  const stages: NodeJS.ReadWriteStream[] = [meter()];
+  const counter = meter();
+  const stages: NodeJS.ReadWriteStream[] = [counter];
   if (kind === 'gzip') stages.push(createGunzip({ chunkSize: 128 * 1024 }));
   const hash = config.computeDiffId ? createHash('sha256') : undefined;
   if (hash !== undefined) {
@@ -120,13 +136,13 @@ function run(config: JobConfig, source: Readable, head: Buffer, writer: TreeWrit
   const streams = [source, ...stages, ex] as unknown as NodeJS.ReadWriteStream[];
   return pipeline(streams).then(() => {
     writer.finish();
-    return hash === undefined ? undefined : `sha256:${hash.digest('hex')}`;
+    return { bytes: counter.total, diffId: hash === undefined ? undefined : `sha256:${hash.digest('hex')}` };
   });
 }
 
 /** Gives every failure a kind: broken input is the caller's fault, fs failures are ours. */
 function describe(err: unknown, entry: string): { kind: ErrorKind; message: string; code?: string } {
-  if (isBerthError(err)) return { kind: err.kind, message: err.message, ...(err.code === undefined ? {} : { code: err.code }) };
+  if (isBerthError(err)) return { kind: err.kind, message: err.message };
   const e = err as NodeJS.ErrnoException;
   const message = e instanceof Error ? e.message : String(err);
   if (typeof e.code === 'string' && e.code.startsWith('Z_')) return { kind: 'InvalidArgument', message: `invalid tar archive: gzip: ${message}` };
@@ -134,12 +150,15 @@ function describe(err: unknown, entry: string): { kind: ErrorKind; message: stri
   return { kind: 'InvalidArgument', message: `invalid tar archive: ${message}` };
 }
 
-/** One extraction; input arrives through `data`/`end`, the outcome leaves as `done` or `error`. */
+/**
+ * One extraction. Input is the file `config.path`, read here, or arrives through `data`/`end`;
+ * the outcome leaves as `done` or `error`.
+ */
 class Job {
   private readonly writer: TreeWriter;
   private readonly state = { entries: 0, name: '' };
   private readonly head: Buffer[] = [];
-  private bytes = 0;
+  private headBytes = 0;
   private source: Readable | undefined;
   private aborted = false;
 
@@ -148,44 +167,68 @@ class Job {
     private readonly finished: () => void,
   ) {
     this.writer = new TreeWriter(config.dest, config);
+    if (config.path !== undefined) this.startFile(config.path);
   }
 
   data(buf: Buffer): void {
-    this.bytes += buf.length;
     if (this.source !== undefined) {
       this.source.push(buf);
       return;
     }
     this.head.push(buf);
-    if (this.bytes >= SNIFF_BYTES) this.start();
+    this.headBytes += buf.length;
+    if (this.headBytes >= SNIFF_BYTES) this.startStream();
   }
 
   end(): void {
-    this.start().push(null);
+    this.startStream().push(null);
   }
 
   abort(): void {
     this.aborted = true;
-    this.start().destroy(new Error('aborted'));
+    (this.source ?? this.startStream()).destroy(new Error('aborted'));
   }
 
   /** Starts once the first bytes tell plain tar from compressed input. */
-  private start(): Readable {
+  private startStream(): Readable {
     if (this.source !== undefined) return this.source;
     const source = new Readable({ read() {}, highWaterMark: 1 << 20 });
-    this.source = source;
-    let result: Promise<string | undefined>;
-    try {
-      result = run(this.config, source, Buffer.concat(this.head), this.writer, this.state);
-    } catch (err) {
-      result = Promise.reject(err);
-    }
+    this.launch(source, Buffer.concat(this.head));
     for (const b of this.head) source.push(b);
     this.head.length = 0;
+    return source;
+  }
+
+  private startFile(path: string): void {
+    let fd: number | undefined;
+    try {
+      fd = openSync(path, 'r');
+      const head = Buffer.alloc(SNIFF_BYTES);
+      const n = readSync(fd, head, 0, SNIFF_BYTES, 0);
+      this.launch(createReadStream(path, { fd, start: 0, highWaterMark: 512 << 10 }), head.subarray(0, n));
+    } catch (err) {
+      if (fd !== undefined) closeSync(fd);
+      this.report(Promise.reject(err));
+    }
+  }
+
+  private launch(source: Readable, head: Buffer): void {
+    this.source = source;
+    let result: Promise<Outcome>;
+    try {
+      result = run(this.config, source, head, this.writer, this.state);
+    } catch (err) {
+      source.destroy();
+      result = Promise.reject(err);
+    }
+    this.report(result);
+  }
+
+  private report(result: Promise<Outcome>): void {
     result.then(
-      (diffId) => {
+      ({ bytes, diffId }) => {
         this.finished();
-        post({ t: 'done', bytes: this.bytes, entries: this.state.entries, ...(diffId === undefined ? {} : { diffId }) });
+        post({ t: 'done', bytes, entries: this.state.entries, ...(diffId === undefined ? {} : { diffId }) });
       },
       (err: unknown) => {
         this.writer.close();
@@ -193,7 +236,6 @@ class Job {
         post({ t: 'error', aborted: this.aborted, ...describe(err, this.state.name) });
       },
     );
-    return source;
   }
 }
 

@@ -8,6 +8,7 @@
  */
 import { realpath, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import type { Digest } from '../digest.js';
@@ -16,6 +17,12 @@ import type { FromWorker, JobConfig, ToWorker } from './extract-worker.js';
 import type { WhiteoutMode } from './tree-writer.js';
 
 export type { WhiteoutMode } from './tree-writer.js';
+
+/**
+ * What to extract: a stream, or a file the worker reads itself (faster: this thread then does no
+ * work at all; use it for blobs already in the content store).
+ */
+export type TarSource = NodeJS.ReadableStream | Readable | { path: string };
 
 /** Options for {@link extractTar}. */
 export interface ExtractOptions {
@@ -96,16 +103,16 @@ export class TarExtractor {
   }
 
   /**
-   * Extracts the tar stream `input` (plain or gzip; zstd, xz and bzip2 are rejected) into the
+   * Extracts the tar `input` (plain or gzip; zstd, xz and bzip2 are rejected) into the
    * existing directory `dest`. Nothing is ever written outside `dest`: entry names are cleaned, `..`
    * that climbs out fails the extraction, and symlinks met on the way are resolved as if `dest` were
-   * the root. Consumes `input` entirely on success; destroys it on failure.
+   * the root. Consumes a stream `input` entirely on success; destroys it on failure.
    *
    * Rejects with InvalidArgument for unsafe, corrupt or truncated archives, with `signal.reason` on
    * abort, and with Internal for local fs failures. After a rejection `dest` holds a partial tree
    * that the caller must delete; no write to it happens after the promise settles.
    */
-  async extract(input: NodeJS.ReadableStream | Readable, dest: string, opts: ExtractOptions): Promise<ExtractResult> {
+  async extract(input: TarSource, dest: string, opts: ExtractOptions): Promise<ExtractResult> {
     opts.signal?.throwIfAborted();
     const st = await stat(dest).catch(() => undefined);
     if (st === undefined || !st.isDirectory()) throw invalidArgument(`extract: target "${dest}" is not a directory`);
@@ -115,6 +122,7 @@ export class TarExtractor {
       allowDevices: opts.allowDevices,
       sameOwner: opts.sameOwner,
       computeDiffId: opts.computeDiffId ?? false,
+      ...('path' in input ? { path: resolve(input.path) } : {}),
     };
     opts.signal?.throwIfAborted();
     const slot = this.acquire();
@@ -163,7 +171,7 @@ export class TarExtractor {
  * `TarExtractor` where extractions repeat (image pulls): its workers start warm.
  */
 export async function extractTar(
-  input: NodeJS.ReadableStream | Readable,
+  input: TarSource,
   dest: string,
   opts: ExtractOptions,
 ): Promise<ExtractResult> {
@@ -177,7 +185,7 @@ export async function extractTar(
 
 async function runJob(
   slot: Slot,
-  input: NodeJS.ReadableStream | Readable,
+  input: TarSource,
   job: JobConfig,
   opts: ExtractOptions,
 ): Promise<ExtractResult> {
@@ -213,7 +221,9 @@ async function runJob(
       } else if (m.aborted && inputError !== undefined) {
         reject(inputError);
       } else {
-        reject(new BerthError(m.kind, m.message, m.code === undefined ? {} : { code: m.code }));
+        // The errno name (ENOSPC, EACCES…) stays readable through `cause` for isErrno().
+        const cause = m.code === undefined ? undefined : Object.assign(new Error(m.message), { code: m.code });
+        reject(new BerthError(m.kind, m.message, { cause }));
       }
     };
     slot.onFailure = (err) => {
@@ -231,6 +241,13 @@ async function runJob(
   signal?.addEventListener('abort', onAbort, { once: true });
 
   const stopped = (): boolean => settled || signal?.aborted === true;
+  if ('path' in input) {
+    try {
+      return await outcome;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
   const feeding = (async () => {
     let sent = 0;
     try {
@@ -239,7 +256,7 @@ async function runJob(
         const src = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
         if (src.byteLength === 0) continue;
         // A copy we own can be transferred; the caller's buffer may be pooled or shared.
-        const copy = new Uint8Array(src.byteLength);
+        const copy = Buffer.allocUnsafeSlow(src.byteLength);
         copy.set(src);
         send({ t: 'data', buf: copy }, [copy.buffer]);
         sent += copy.byteLength;

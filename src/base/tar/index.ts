@@ -5,6 +5,7 @@ export {
   type ExtractOptions,
   type ExtractResult,
   type TarExtractorOptions,
+  type TarSource,
   type WhiteoutMode,
 } from './extract.js';
 export { cleanName } from './paths.js';

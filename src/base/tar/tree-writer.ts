@@ -82,6 +82,7 @@ export class TreeWriter {
       case 'directory':
         return this.directory(path, e);
       case 'symlink':
+        if (e.linkname === '') throw invalidArgument(`archive entry "${e.name}": symlink without a target`);
         this.create(path, () => symlinkSync(e.linkname, path));
         break;
       case 'link':
@@ -232,7 +233,7 @@ export class TreeWriter {
     if (this.written.has(path)) {
       // A whiteout hides lower layers only; an entry of this archive at that path stays, but a
       // directory must no longer merge with what lies below it.
-      if (!lstatSync(path).isDirectory()) return;
+      if (lstatSync(path, { throwIfNoEntry: false })?.isDirectory() !== true) return;
       if (this.opts.whiteouts === 'overlay') lsetxattr(path, OPAQUE_XATTR, 'y');
       else this.prune(path);
       return;

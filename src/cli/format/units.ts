@@ -34,35 +34,44 @@ export function bytesSize(bytes: number): string {
 }
 
 /**
- * Go's `%.{prec}g` (strconv 'g' with an explicit precision). It differs from `toPrecision`:
- * trailing zeros are dropped, exact ties round half-to-even, and the exponent switch point
- * yields Docker's occasional `1e+03kB`.
+ * Go's `%.{prec}g` (strconv 'g'); `prec` -1 is the shortest form that `%v` prints. It differs
+ * from `toPrecision`: trailing zeros are dropped, exact ties round half-to-even, and the
+ * exponent switch point yields Docker's occasional `1e+03kB`.
  */
 export function formatG(x: number, prec: number): string {
   if (!Number.isFinite(x)) return Number.isNaN(x) ? 'NaN' : x > 0 ? '+Inf' : '-Inf';
-  if (prec < 1) prec = 1;
   const neg = x < 0 || Object.is(x, -0);
-  if (x === 0) return neg ? '-0' : '0';
-  // 100 significant digits pin down every tie a double can produce.
-  const [mant = '', expText = '0'] = Math.abs(x).toExponential(99).split('e');
-  let digits = mant.replace('.', '');
-  let dp = Number(expText) + 1;
-  const kept = digits.slice(0, prec);
-  const rest = digits.slice(prec);
-  const tie = /^50*$/.test(rest);
-  const up = rest !== '' && (rest[0]! > '5' || (rest[0] === '5' && (!tie || Number(kept.at(-1)) % 2 === 1)));
-  digits = kept;
-  if (up) {
-    const n = (BigInt(kept) + 1n).toString();
-    if (n.length > kept.length) dp++;
-    digits = n.slice(0, prec);
-  }
-  digits = digits.replace(/0+$/, '') || '0';
-  const nd = digits.length;
-  let eprec = prec;
-  if (eprec > nd && nd >= dp) eprec = nd;
-  const exp = dp - 1;
   const sign = neg ? '-' : '';
+  if (x === 0) return `${sign}0`;
+  let digits: string;
+  let dp: number;
+  let eprec: number;
+  if (prec < 0) {
+    const [mant = '', expText = '0'] = Math.abs(x).toExponential().split('e');
+    digits = mant.replace('.', '');
+    dp = Number(expText) + 1;
+    prec = digits.length;
+    eprec = 6;
+  } else {
+    prec = Math.max(prec, 1);
+    // 100 significant digits pin down every tie a double can produce.
+    const [mant = '', expText = '0'] = Math.abs(x).toExponential(99).split('e');
+    const all = mant.replace('.', '');
+    dp = Number(expText) + 1;
+    const kept = all.slice(0, prec);
+    const rest = all.slice(prec);
+    const up = rest[0] !== undefined && (rest[0] > '5' || (rest[0] === '5' && (!/^50*$/.test(rest) || Number(kept.at(-1)) % 2 === 1)));
+    digits = kept;
+    if (up) {
+      const n = (BigInt(kept) + 1n).toString();
+      if (n.length > kept.length) dp++;
+      digits = n.slice(0, prec);
+    }
+    digits = digits.replace(/0+$/, '') || '0';
+    eprec = prec > digits.length && digits.length >= dp ? digits.length : prec;
+  }
+  const nd = digits.length;
+  const exp = dp - 1;
   if (exp < -4 || exp >= eprec) {
     const frac = digits.slice(1, Math.min(prec, nd));
     const e = Math.abs(exp).toString().padStart(2, '0');
@@ -71,7 +80,7 @@ export function formatG(x: number, prec: number): string {
   const decimals = Math.max((prec > dp ? nd : prec) - dp, 0);
   const intPart = dp <= 0 ? '0' : digits.slice(0, dp).padEnd(dp, '0');
   let frac = '';
-  for (let i = 0; i < decimals; i++) frac += digits[dp + i] ?? '0';
+  for (let i = 0; i < decimals; i++) frac += dp + i < 0 ? '0' : (digits[dp + i] ?? '0');
   return sign + intPart + (frac === '' ? '' : `.${frac}`);
 }
 

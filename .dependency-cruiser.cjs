@@ -1,0 +1,59 @@
+/**
+ * berth's layering (docs/architecture.md): imports point down only, same-layer domain modules
+ * do not import each other, and cli/client see only base/ and api types.
+ */
+const layer = {
+  base: 0,
+  content: 1, snapshots: 1,
+  images: 2, distribution: 2, volumes: 2, network: 2, runtime: 2, events: 2,
+  containers: 3, build: 3, registry: 3, swarm: 3,
+  api: 4, daemon: 4, client: 4, cli: 4,
+};
+const folders = Object.keys(layer);
+const forbidden = [];
+for (const from of folders) {
+  for (const to of folders) {
+    if (from === to) continue;
+    const up = layer[to] > layer[from];
+    const sideways = layer[to] === layer[from] && !(from === 'daemon' && to === 'api') && !(from === 'cli' && to === 'client');
+    if (up || sideways) {
+      forbidden.push({
+        name: `no-${from}-to-${to}`,
+        comment: `${from}/ (layer ${layer[from]}) must not import ${to}/ (layer ${layer[to]})`,
+        severity: 'error',
+        from: { path: `^src/${from}/` },
+        to: { path: `^src/${to}/` },
+      });
+    }
+  }
+}
+forbidden.push({
+  name: 'cli-client-only-base-and-api-types',
+  comment: 'cli/ and client/ talk to the daemon over HTTP: no domain modules',
+  severity: 'error',
+  from: { path: '^src/(cli|client)/' },
+  to: { path: '^src/', pathNot: '^src/(cli|client|base)/' },
+});
+forbidden.push({
+  name: 'no-deep-imports',
+  comment: "a module's public surface is its index.ts",
+  severity: 'error',
+  from: { path: '^src/([^/]+)/' },
+  to: { path: '^src/([^/]+)/.+', pathNot: ['^src/$1/', '^src/base/', '^src/[^/]+/index\\.ts$'] },
+});
+forbidden.push({
+  name: 'no-circular',
+  severity: 'error',
+  from: {},
+  to: { circular: true },
+});
+module.exports = {
+  forbidden,
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '\\.test\\.ts$' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.js'] },
+  },
+};

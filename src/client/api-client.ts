@@ -1,0 +1,175 @@
+import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { BerthError, type ErrorKind } from '../base/errors.js';
+
+export const DEFAULT_HOST = 'unix:///run/berth/berthd.sock';
+const API_PREFIX = '/v1.50';
+
+export interface TlsOptions {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+  verify: boolean;
+}
+
+export interface ClientOptions {
+  host: string;
+  tls?: TlsOptions;
+}
+
+export interface RequestSpec {
+  query?: Record<string, string | number | boolean | string[] | undefined>;
+  body?: Buffer | string | Readable | object;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+const KIND_BY_STATUS: Record<number, ErrorKind> = {
+  400: 'InvalidArgument',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  409: 'Conflict',
+  501: 'NotImplemented',
+  503: 'Unavailable',
+};
+
+/** An error reply from the daemon: its status mapped back to a kind, its message verbatim. */
+export class ApiError extends BerthError {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(KIND_BY_STATUS[status] ?? 'Internal', message);
+  }
+}
+
+/**
+ * A typed Docker Engine API client over node:http (unix socket, TCP, TLS). Built on node:http
+ * rather than undici because attach/exec need the raw upgraded socket and the CLI's start-up
+ * time matters: node:http is already loaded.
+ */
+export class ApiClient {
+  readonly host: string;
+  private readonly target: { socketPath?: string; hostname?: string; port?: number; https: boolean };
+
+  constructor(private readonly opts: ClientOptions) {
+    this.host = opts.host;
+    const m = /^(unix|tcp|https?):\/\/(.*)$/.exec(opts.host);
+    if (!m) throw new BerthError('InvalidArgument', `invalid host "${opts.host}": expected unix://PATH or tcp://HOST:PORT`);
+    if (m[1] === 'unix') this.target = { socketPath: m[2]!, https: false };
+    else {
+      const u = new URL(`http://${m[2]}`);
+      const https = opts.tls !== undefined || m[1] === 'https';
+      this.target = { hostname: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || (https ? 2376 : 2375)), https };
+    }
+  }
+
+  /** Sends a request and returns the raw response (any status). */
+  async raw(method: string, path: string, spec: RequestSpec = {}): Promise<IncomingMessage> {
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(spec.query ?? {})) {
+      if (v === undefined || v === false) continue;
+      if (Array.isArray(v)) for (const x of v) qs.append(k, x);
+      else qs.append(k, v === true ? '1' : String(v));
+    }
+    const url = `${API_PREFIX}${path}${qs.size ? `?${qs.toString()}` : ''}`;
+    const headers: Record<string, string> = { 'User-Agent': 'berth-cli/0.1.0', Host: 'api.moby.localhost', ...spec.headers };
+    let body: Buffer | Readable | undefined;
+    if (spec.body instanceof Readable) body = spec.body;
+    else if (Buffer.isBuffer(spec.body) || typeof spec.body === 'string') body = Buffer.from(spec.body);
+    else if (spec.body !== undefined) {
+      body = Buffer.from(JSON.stringify(spec.body));
+      headers['Content-Type'] ??= 'application/json';
+    }
+    if (Buffer.isBuffer(body)) headers['Content-Length'] = String(body.length);
+    const options: RequestOptions & { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized?: boolean } = {
+      method,
+      path: url,
+      headers,
+      ...(this.target.socketPath ? { socketPath: this.target.socketPath } : { hostname: this.target.hostname, port: this.target.port }),
+      ...(spec.signal ? { signal: spec.signal } : {}),
+    };
+    if (this.target.https && this.opts.tls) {
+      const t = this.opts.tls;
+      Object.assign(options, { ...(t.ca ? { ca: t.ca } : {}), ...(t.cert ? { cert: t.cert } : {}), ...(t.key ? { key: t.key } : {}), rejectUnauthorized: t.verify });
+    }
+    return new Promise((resolve, reject) => {
+      const req = (this.target.https ? httpsRequest : httpRequest)(options, resolve);
+      req.on('error', (err: NodeJS.ErrnoException) => reject(this.connectError(err)));
+      if (body instanceof Readable) {
+        body.on('error', (e) => req.destroy(e));
+        body.pipe(req);
+      } else req.end(body);
+    });
+  }
+
+  /** Sends a request; a status ≥ 400 becomes an ApiError carrying the daemon's message. */
+  async call(method: string, path: string, spec: RequestSpec = {}): Promise<IncomingMessage> {
+    const res = await this.raw(method, path, spec);
+    if ((res.statusCode ?? 500) >= 400) throw await errorFrom(res);
+    return res;
+  }
+
+  async json<T>(method: string, path: string, spec: RequestSpec = {}): Promise<T> {
+    const res = await this.call(method, path, spec);
+    const text = await readAll(res);
+    return (text.length ? JSON.parse(text.toString('utf8')) : undefined) as T;
+  }
+
+  private connectError(err: NodeJS.ErrnoException): Error {
+    if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED' || err.code === 'EACCES') {
+      return new BerthError('Unavailable', `Cannot connect to the berth daemon at ${this.host}. Is berthd running?`, { cause: err });
+    }
+    return err;
+  }
+}
+
+export async function readAll(res: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of res) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function errorFrom(res: IncomingMessage): Promise<ApiError> {
+  const body = (await readAll(res)).toString('utf8');
+  let message = body.trim() || `status ${res.statusCode}`;
+  try {
+    const parsed = JSON.parse(body) as { message?: string };
+    if (typeof parsed.message === 'string') message = parsed.message;
+  } catch {
+    // not JSON: keep the text
+  }
+  return new ApiError(res.statusCode ?? 500, message);
+}
+
+/**
+ * Where to connect, in docker's order of precedence: `-H`, then BERTH_HOST, then DOCKER_HOST.
+ * TLS follows DOCKER_TLS_VERIFY/DOCKER_CERT_PATH as the docker CLI does.
+ */
+export function clientOptionsFromEnv(flags: { host?: string; tls?: boolean; tlsverify?: boolean; tlscacert?: string; tlscert?: string; tlskey?: string }, env = process.env): ClientOptions {
+  const host = flags.host ?? env.BERTH_HOST ?? env.DOCKER_HOST ?? DEFAULT_HOST;
+  const verify = flags.tlsverify ?? (env.DOCKER_TLS_VERIFY !== undefined && env.DOCKER_TLS_VERIFY !== '');
+  const useTls = verify || flags.tls === true || flags.tlscacert !== undefined || flags.tlscert !== undefined;
+  if (!useTls) return { host };
+  const dir = env.DOCKER_CERT_PATH ?? join(homedir(), '.docker');
+  const read = (p: string | undefined, fallback: string): Buffer | undefined => {
+    try {
+      return readFileSync(p ?? join(dir, fallback));
+    } catch {
+      return undefined;
+    }
+  };
+  const tls: TlsOptions = { verify };
+  const ca = read(flags.tlscacert, 'ca.pem');
+  const cert = read(flags.tlscert, 'cert.pem');
+  const key = read(flags.tlskey, 'key.pem');
+  if (ca) tls.ca = ca;
+  if (cert) tls.cert = cert;
+  if (key) tls.key = key;
+  return { host, tls };
+}

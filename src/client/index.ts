@@ -1,0 +1,2 @@
+export { ApiClient, ApiError, clientOptionsFromEnv, readAll, DEFAULT_HOST, type ClientOptions, type RequestSpec } from './api-client.js';
+export { readJsonMessages, type JsonMessage } from './json-messages.js';

@@ -1,0 +1,117 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { ApiClient } from '../../src/client/index.js';
+
+export const ROOT = resolve(import.meta.dirname, '../../..');
+export const NODE = join(ROOT, 'scripts/node.sh');
+export const BERTHD = join(ROOT, 'dist/src/daemon/main.js');
+export const BERTH = join(ROOT, 'dist/src/cli/main.js');
+
+export interface TestDaemon {
+  dir: string;
+  socket: string;
+  host: string;
+  dataRoot: string;
+  client: ApiClient;
+  proc: ChildProcess;
+  log(): string;
+  /** SIGTERM and wait. */
+  stop(): Promise<void>;
+  /** SIGKILL and wait: a crash. */
+  kill9(): Promise<void>;
+  /** Starts again on the same dirs. */
+  restart(): Promise<void>;
+  /** Stops and removes every temp dir. */
+  cleanup(): Promise<void>;
+}
+
+/** Starts a real berthd on private temp dirs and a private socket. */
+export async function startDaemon(extraArgs: string[] = []): Promise<TestDaemon> {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-test-'));
+  const socket = join(dir, 'berthd.sock');
+  const dataRoot = join(dir, 'data');
+  const args = [BERTHD, '-H', `unix://${socket}`, '--data-root', dataRoot, '--exec-root', join(dir, 'exec'), '--pidfile', join(dir, 'berthd.pid'), '--config-file', join(dir, 'daemon.json'), ...extraArgs];
+  const logPath = join(dir, 'berthd.log');
+  writeFileSync(join(dir, 'daemon.json'), '{}\n');
+  const d: TestDaemon = {
+    dir,
+    socket,
+    host: `unix://${socket}`,
+    dataRoot,
+    client: new ApiClient({ host: `unix://${socket}` }),
+    proc: undefined as unknown as ChildProcess,
+    log: () => {
+      try {
+        return readFileSync(logPath, 'utf8');
+      } catch {
+        return '';
+      }
+    },
+    stop: async () => {
+      if (d.proc.exitCode !== null || d.proc.signalCode !== null) return;
+      const exited = new Promise((r) => d.proc.once('exit', r));
+      d.proc.kill('SIGTERM');
+      await exited;
+    },
+    kill9: async () => {
+      if (d.proc.exitCode !== null || d.proc.signalCode !== null) return;
+      const exited = new Promise((r) => d.proc.once('exit', r));
+      d.proc.kill('SIGKILL');
+      await exited;
+    },
+    restart: async () => {
+      d.proc = await launch(args, logPath, socket);
+    },
+    cleanup: async () => {
+      await d.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  d.proc = await launch(args, logPath, socket);
+  return d;
+}
+
+async function launch(args: string[], logPath: string, socket: string): Promise<ChildProcess> {
+  const fd = openSync(logPath, 'a');
+  const proc = spawn(NODE, args, { stdio: ['ignore', fd, fd] });
+  const client = new ApiClient({ host: `unix://${socket}` });
+  for (let i = 0; i < 100; i++) {
+    if (proc.exitCode !== null) throw new Error(`berthd exited with ${proc.exitCode}: ${readFileSync(logPath, 'utf8')}`);
+    try {
+      await client.json('GET', '/version');
+      return proc;
+    } catch {
+      await sleep(100);
+    }
+  }
+  proc.kill('SIGKILL');
+  throw new Error(`berthd did not answer within 10 s: ${readFileSync(logPath, 'utf8')}`);
+}
+
+/** The busybox rootfs tar the setup makes, built once per test process. */
+let busyboxTar: Buffer | undefined;
+export function busyboxRootfs(): Buffer {
+  busyboxTar ??= execFileSync('bash', [join(ROOT, 'scripts/make-busybox-rootfs.sh')], { maxBuffer: 64 << 20 });
+  return busyboxTar;
+}
+
+/** Runs the berth CLI against a daemon; never throws, returns what a user would see. */
+export function berth(host: string, args: string[], input?: Buffer | string): { code: number; stdout: string; stderr: string } {
+  return run(NODE, [BERTH, '-H', host, ...args], {}, input);
+}
+
+/** Runs the real docker CLI against a daemon. */
+export function docker(host: string, args: string[], input?: Buffer | string, env: Record<string, string> = {}): { code: number; stdout: string; stderr: string } {
+  return run('docker', args, { DOCKER_HOST: host, DOCKER_CONFIG: join(tmpdir(), 'berth-test-docker-config'), ...env }, input);
+}
+
+function run(cmd: string, args: string[], env: Record<string, string>, input?: Buffer | string): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(cmd, args, { env: { ...process.env, ...env }, input, maxBuffer: 512 << 20, timeout: 120_000 });
+  return { code: r.status ?? -1, stdout: r.stdout?.toString() ?? '', stderr: r.stderr?.toString() ?? '' };
+}
+
+export const isRoot = process.getuid?.() === 0 && process.env.BERTH_TEST_ROOT === '1';
