@@ -51,6 +51,7 @@ export function createApi(services: EngineServices, log: Logger): ApiHandlers {
 
   return {
     request: (req, res) => {
+      log.debug(`Calling ${req.method ?? ''} ${req.url ?? ''}`);
       const abort = new AbortController();
       res.on('close', () => {
         if (!res.writableFinished) abort.abort(new Error('client disconnected'));

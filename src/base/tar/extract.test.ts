@@ -137,6 +137,14 @@ test('writes through symlinks pointing outside stay inside the target', async ()
   }
 });
 
+test('symlink loops are rejected', async () => {
+  const { dest } = scratch();
+  await rejectsInvalid(
+    extract([{ name: 'a', type: 'symlink', linkname: 'b' }, { name: 'b', type: 'symlink', linkname: '/a' }, { name: 'a/x', data: '' }], dest),
+    /too many levels of symbolic links/,
+  );
+});
+
 test('a symlink as the final component is replaced, never followed', async () => {
   const { work, dest } = scratch();
   const outside = join(work, 'outside');
@@ -200,15 +208,20 @@ test('overlay whiteouts become 0/0 devices and opaque xattrs', needsRoot, async 
       { name: 'opq/', type: 'directory', pax: { 'SCHILY.xattr.trusted.overlay.redirect': '/x' } },
       { name: 'opq/.wh..wh..opq', data: '' },
       { name: 'opq/kept', data: 'k' },
+      { name: '.wh.redo', data: '' },
+      { name: 'redo/', type: 'directory' },
     ],
     dest,
   );
+  assert.deepEqual(readdirSync(join(dest, 'etc')), ['gone'], 'markers are never written as files');
   const wh = lstatSync(join(dest, 'etc/gone'));
   assert.ok(wh.isCharacterDevice());
   assert.equal(wh.rdev, 0);
   assert.equal(String(lgetxattr(join(dest, 'opq'), 'trusted.overlay.opaque')), 'y');
   assert.equal(lgetxattr(join(dest, 'opq'), 'trusted.overlay.redirect'), undefined, 'layers cannot forge overlay metadata');
   assert.deepEqual(readdirSync(join(dest, 'opq')), ['kept']);
+  // A directory that replaces a whiteout must hide the lower directory of that name.
+  assert.equal(String(lgetxattr(join(dest, 'redo'), 'trusted.overlay.opaque')), 'y');
 });
 
 test('plain whiteouts delete lower content but never entries of the same archive', async () => {
@@ -311,6 +324,12 @@ test('abort stops the extraction and rejects with the reason', async () => {
   assert.equal(existsSync(join(dest, 'after')), false);
   const pre = AbortSignal.abort(reason);
   await assert.rejects(extractTar(chunked(tarball), dest, { ...overlay, signal: pre }), (err) => err === reason);
+});
+
+test('a closed extractor refuses work', async () => {
+  const x = new TarExtractor();
+  await x.close();
+  await assert.rejects(x.extract(chunked(Buffer.alloc(1024)), scratch().dest, overlay), /closed/);
 });
 
 test('an input stream error rejects with that error', async () => {

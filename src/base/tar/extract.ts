@@ -96,6 +96,7 @@ export class TarExtractor {
   private readonly busy = new Set<Slot>();
   private readonly maxIdle: number;
   private readonly idleTimeoutMs: number;
+  private closed = false;
 
   constructor(opts: TarExtractorOptions = {}) {
     this.maxIdle = opts.maxIdle ?? availableParallelism();
@@ -113,35 +114,44 @@ export class TarExtractor {
    * that the caller must delete; no write to it happens after the promise settles.
    */
   async extract(input: TarSource, dest: string, opts: ExtractOptions): Promise<ExtractResult> {
-    opts.signal?.throwIfAborted();
-    const st = await stat(dest).catch(() => undefined);
-    if (st === undefined || !st.isDirectory()) throw invalidArgument(`extract: target "${dest}" is not a directory`);
-    const job: JobConfig = {
-      dest: await realpath(dest),
-      whiteouts: opts.whiteouts,
-      allowDevices: opts.allowDevices,
-      sameOwner: opts.sameOwner,
-      computeDiffId: opts.computeDiffId ?? false,
-      ...('path' in input ? { path: resolve(input.path) } : {}),
-    };
-    opts.signal?.throwIfAborted();
-    const slot = this.acquire();
+    let slot: Slot | undefined;
     try {
+      if (this.closed) throw new BerthError('Unavailable', 'extract: the extractor is closed');
+      opts.signal?.throwIfAborted();
+      const st = await stat(dest).catch(() => undefined);
+      if (st === undefined || !st.isDirectory()) throw invalidArgument(`extract: target "${dest}" is not a directory`);
+      const job: JobConfig = {
+        dest: await realpath(dest),
+        whiteouts: opts.whiteouts,
+        allowDevices: opts.allowDevices,
+        sameOwner: opts.sameOwner,
+        computeDiffId: opts.computeDiffId ?? false,
+        ...('path' in input ? { path: resolve(input.path) } : {}),
+      };
+      opts.signal?.throwIfAborted();
+      slot = this.acquire();
       return await runJob(slot, input, job, opts);
+    } catch (err) {
+      if (!('path' in input)) (input as Partial<Readable>).destroy?.();
+      throw err;
     } finally {
-      await this.release(slot);
+      if (slot !== undefined) await this.release(slot);
     }
   }
 
   /** Ends every worker. Extractions still running reject. */
   async close(): Promise<void> {
+    this.closed = true;
     const all = [...this.idle, ...this.busy];
     this.idle.length = 0;
     await Promise.all(all.map((s) => s.worker.terminate()));
   }
 
   private acquire(): Slot {
-    const slot = this.idle.pop() ?? new Slot();
+    if (this.closed) throw new BerthError('Unavailable', 'extract: the extractor is closed');
+    let slot = this.idle.pop();
+    while (slot?.dead === true) slot = this.idle.pop();
+    slot ??= new Slot();
     clearTimeout(slot.timer);
     slot.worker.ref();
     this.busy.add(slot);
@@ -152,7 +162,7 @@ export class TarExtractor {
     this.busy.delete(slot);
     slot.onMessage = undefined;
     slot.onFailure = undefined;
-    if (slot.dead || this.idle.length >= this.maxIdle) {
+    if (slot.dead || this.closed || this.idle.length >= this.maxIdle) {
       await slot.worker.terminate();
       return;
     }

@@ -14,12 +14,14 @@ import { cleanName, RootResolver } from './paths.js';
 /** How `.wh.` markers are applied; see docs/oci-and-storage.md "Layer tar format and whiteouts". */
 export type WhiteoutMode = 'overlay' | 'plain' | 'keep';
 
+/** How a {@link TreeWriter} treats whiteouts, device nodes and ownership. */
 export interface TreeWriterOptions {
   whiteouts: WhiteoutMode;
   allowDevices: boolean;
   sameOwner: boolean;
 }
 
+/** The entry types a layer may contain. */
 export type EntryType = 'file' | 'directory' | 'symlink' | 'link' | 'character-device' | 'block-device' | 'fifo';
 
 /** One archive entry, already decoded (PAX overrides applied). */
@@ -48,6 +50,10 @@ const OPAQUE = '.wh..wh..opq';
 const OPAQUE_XATTR = 'trusted.overlay.opaque';
 const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
+/**
+ * Writes one archive's entries below `root`, in archive order, then `finish()` once (or `close()`
+ * after a failure). Single use; synchronous; never writes outside `root` (see `RootResolver`).
+ */
 export class TreeWriter {
   private readonly resolver: RootResolver;
   /** Directory mode and mtime are applied last: creating children would change the mtime. */

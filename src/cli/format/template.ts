@@ -176,7 +176,7 @@ class Parser {
   private peek(): Tok { return this.toks[Math.min(this.i, this.toks.length - 1)]!; }
   private nextNonSpace(): Tok { let t = this.next(); while (t.t === 'space') t = this.next(); return t; }
   private peekNonSpace(): Tok { const t = this.nextNonSpace(); this.i--; return t; }
-  private fail(msg: string, tok: Tok = this.toks[Math.max(0, this.i - 1)]!): never {
+  private fail(msg: string, tok: Tok = this.toks[Math.min(Math.max(0, this.i - 1), this.toks.length - 1)]!): never {
     throw new Error(`template: :${lineOf(this.text, tok.pos)}: ${msg}`);
   }
   private unexpected(tok: Tok, context: string): never {
@@ -620,7 +620,12 @@ class Exec {
       return def.fn(...values);
     } catch (err) {
       if (err instanceof ExecError) throw err;
-      if (err instanceof ArgError) return this.fail(err.message);
+      if (err instanceof ArgError) {
+        // Go rejects the argument before the call, so the error points at that argument.
+        const bad = values.findIndex((x) => Object.is(x, err.value));
+        if (bad >= 0 && bad < argNodes.length) this.mark(argNodes[bad]!);
+        return this.fail(err.message);
+      }
       return this.fail(`error calling ${name}: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
@@ -657,15 +662,19 @@ function findKey(obj: object, name: string): string | undefined {
 
 type FuncDef = { fn: TemplateFunc; min: number; max: number };
 /** Raised for arguments Go would reject before the call ("wrong type for value; …"). */
-class ArgError extends Error {}
+class ArgError extends Error {
+  constructor(readonly value: unknown, expected: string) {
+    super(value === undefined ? `invalid value; expected ${expected}` : `wrong type for value; expected ${expected}; got ${goType(value)}`);
+  }
+}
 
 function str(v: unknown): string {
   if (typeof v === 'string') return v;
-  throw new ArgError(v === undefined ? 'invalid value; expected string' : `wrong type for value; expected string; got ${goType(v)}`);
+  throw new ArgError(v, 'string');
 }
 function int(v: unknown): number {
   if (typeof v === 'number' && Number.isInteger(v)) return v;
-  throw new ArgError(v === undefined ? 'invalid value; expected int' : `wrong type for value; expected int; got ${goType(v)}`);
+  throw new ArgError(v, 'int');
 }
 
 function basicKind(v: unknown): string {
