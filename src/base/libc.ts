@@ -6,12 +6,15 @@
  * Failures throw an `Error` shaped like Node's own system errors (`code` = errno name as Node spells
  * it, `errno` negative, `syscall`, `path`), so `isErrno(err, 'ENOENT')` works on both.
  */
-import koffi from 'koffi';
+import { createRequire } from 'node:module';
 import { getSystemErrorName } from 'node:util';
+
+type Koffi = typeof import('koffi');
 
 type Fn = (...args: unknown[]) => number | bigint;
 
 interface Libc {
+  koffi: Koffi;
   mknod(path: string, mode: number, dev: bigint): number;
   lsetxattr: Fn;
   lgetxattr: Fn;
@@ -23,9 +26,13 @@ interface Libc {
 
 let libc: Libc | undefined;
 
-/** Loaded on first use so that importing this module costs nothing where it is never called. */
+/**
+ * koffi and libc are loaded on first use: importing this module then costs nothing where it is
+ * never called (koffi alone adds ~20 ms to each tar worker's start).
+ */
 function load(): Libc {
   if (libc !== undefined) return libc;
+  const koffi = createRequire(import.meta.url)('koffi') as Koffi;
   const lib = koffi.load('libc.so.6');
   let mknod: Libc['mknod'];
   try {
@@ -37,6 +44,7 @@ function load(): Libc {
     mknod = (path, mode, dev) => fn(0, path, mode, [dev]) as number;
   }
   libc = {
+    koffi,
     mknod,
     lsetxattr: lib.func('int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)'),
     lgetxattr: lib.func('intptr_t lgetxattr(const char *path, const char *name, _Out_ void *value, size_t size)'),
@@ -50,7 +58,7 @@ function load(): Libc {
 
 /** koffi saves errno right after each call, before any JS can clobber it. */
 function fail(syscall: string, path?: string): never {
-  const errno = koffi.errno();
+  const errno = load().koffi.errno();
   let code: string;
   try {
     code = getSystemErrorName(-errno);
@@ -114,19 +122,20 @@ export function lsetxattr(path: string, name: string, value: Uint8Array | string
 /** Reads an extended attribute of `path` itself; `undefined` when it is not set (ENODATA). */
 export function lgetxattr(path: string, name: string): Buffer | undefined {
   const c = load();
+  const { errno, os } = c.koffi;
   // The value may grow between the size query and the read; ERANGE means ask again.
   for (let attempt = 0; attempt < 8; attempt++) {
     const size = Number(c.lgetxattr(path, name, null, 0));
     if (size < 0) {
-      if (koffi.errno() === koffi.os.errno.ENODATA) return undefined;
+      if (errno() === os.errno.ENODATA) return undefined;
       fail('lgetxattr', path);
     }
     const buf = Buffer.alloc(size);
     if (size === 0) return buf;
     const n = Number(c.lgetxattr(path, name, buf, size));
     if (n >= 0) return buf.subarray(0, n);
-    if (koffi.errno() === koffi.os.errno.ENODATA) return undefined;
-    if (koffi.errno() !== koffi.os.errno.ERANGE) fail('lgetxattr', path);
+    if (errno() === os.errno.ENODATA) return undefined;
+    if (errno() !== os.errno.ERANGE) fail('lgetxattr', path);
   }
   return fail('lgetxattr', path);
 }
@@ -134,13 +143,14 @@ export function lgetxattr(path: string, name: string): Buffer | undefined {
 /** Lists the extended attribute names of `path` itself. */
 export function llistxattr(path: string): string[] {
   const c = load();
+  const { errno, os } = c.koffi;
   for (let attempt = 0; attempt < 8; attempt++) {
     const size = check(c.llistxattr(path, null, 0), 'llistxattr', path);
     if (size === 0) return [];
     const buf = Buffer.alloc(size);
     const n = Number(c.llistxattr(path, buf, size));
     if (n >= 0) return buf.toString('utf8', 0, n).split('\0').filter((s) => s !== '');
-    if (koffi.errno() !== koffi.os.errno.ERANGE) fail('llistxattr', path);
+    if (errno() !== os.errno.ERANGE) fail('llistxattr', path);
   }
   return fail('llistxattr', path);
 }

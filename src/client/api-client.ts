@@ -78,7 +78,9 @@ export class ApiClient {
       else qs.append(k, v === true ? '1' : String(v));
     }
     const url = `${API_PREFIX}${path}${qs.size ? `?${qs.toString()}` : ''}`;
-    const headers: Record<string, string> = { 'User-Agent': 'berth-cli/0.1.0', Host: 'api.moby.localhost', ...spec.headers };
+    // On a unix socket the Host header is free (docker sends api.moby.localhost); over TCP it must
+    // name the server, since TLS takes the server name from it.
+    const headers: Record<string, string> = { 'User-Agent': 'berth-cli/0.1.0', ...(this.target.socketPath ? { Host: 'api.moby.localhost' } : {}), ...spec.headers };
     let body: Buffer | Readable | undefined;
     if (spec.body instanceof Readable) body = spec.body;
     else if (Buffer.isBuffer(spec.body) || typeof spec.body === 'string') body = Buffer.from(spec.body);

@@ -142,7 +142,11 @@ export class ImageService {
         if (until.some((u) => !(created < u))) return false;
         if (patterns.length > 0) {
           const refs = this.deps.records.refsOf(img.id).map((r) => parseReference(r));
-          if (!refs.some((r) => patterns.some((p) => matchesReferenceFilter(r, p)))) return false;
+          const matching = refs.filter((r) => patterns.some((p) => matchesReferenceFilter(r, p)));
+          if (matching.length === 0) return false;
+          // Like moby, only the references that matched are reported.
+          img.repoTags = matching.filter((r) => r.tag !== undefined && r.digest === undefined).map(familiarString);
+          img.repoDigests = matching.filter((r) => r.digest !== undefined).map(familiarString);
         }
         return true;
       })

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { readAll } from '../../client/index.js';
+import { ApiError, readAll } from '../../client/index.js';
 import { collect, filtersJson, type CliContext } from '../context.js';
 import { formatOutput } from '../format/table.js';
 import { createdAgo, humanSize } from '../format/units.js';
@@ -71,12 +71,8 @@ async function listImages(ctx: CliContext, repo: string | undefined, o: { all?: 
   const filters = [...(o.filter ?? []), ...(repo ? [`reference=${repo}`] : [])];
   const images = await ctx.client.json<WireImage[]>('GET', '/images/json', { query: { all: o.all, filters: filtersJson(filters), digests: o.digests } });
   if (o.quiet) {
-    const seen = new Set<string>();
-    for (const img of images) {
-      const id = o.noTrunc ? img.Id : truncateId(img.Id);
-      if (!seen.has(id)) ctx.print(id);
-      seen.add(id);
-    }
+    // One line per row, as docker does: an image with two tags is printed twice.
+    for (const row of imageRows(images, Boolean(o.noTrunc))) ctx.print(String(row.ID));
     return;
   }
   const def = o.digests
@@ -121,7 +117,7 @@ async function removeImages(ctx: CliContext, names: string[], o: { force?: boole
       const items = await ctx.client.json<({ Untagged: string } | { Deleted: string })[]>('DELETE', `/images/${name}`, { query: { force: o.force, noprune: !o.prune } });
       for (const it of items) ctx.print('Untagged' in it ? `Untagged: ${it.Untagged}` : `Deleted: ${it.Deleted}`);
     } catch (err) {
-      errors.push((err as Error).message);
+      errors.push(err instanceof ApiError ? `Error response from daemon: ${err.message}` : `Error: ${(err as Error).message}`);
     }
   }
   if (errors.length) throw new Error(errors.join('\n'));
