@@ -1,9 +1,11 @@
 /** Builds tar archives in memory for tests (tar-stream's `pack`). Test-only. */
+import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import tar from 'tar-stream';
+import { isBerthError } from '../errors.js';
 
 export interface TestEntry {
   name: string;
@@ -80,4 +82,13 @@ export function chunked(data: Buffer, chunk = 4096, end = true): Readable {
 /** A fresh directory under the system temp dir. */
 export function tempDir(prefix = 'berth-tar-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Asserts that `p` rejects with an InvalidArgument BerthError whose message matches `re`. */
+export async function rejectsInvalid(p: Promise<unknown>, re: RegExp): Promise<void> {
+  await assert.rejects(p, (err: unknown) => {
+    assert.ok(isBerthError(err, 'InvalidArgument'), `expected InvalidArgument, got ${String(err)}`);
+    assert.match(err.message, re);
+    return true;
+  });
 }

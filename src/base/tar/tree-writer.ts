@@ -234,7 +234,7 @@ export class TreeWriter {
     }
     if (base.startsWith(WH + WH)) return; // aufs bookkeeping (.wh..wh.plnk etc.), never content
     const victim = base.slice(WH.length);
-    if (victim === '.' || victim === '..') throw invalidArgument(`archive entry "${name}": invalid whiteout`);
+    if (victim === '' || victim === '.' || victim === '..') throw invalidArgument(`archive entry "${name}": invalid whiteout`);
     const path = dir + '/' + victim;
     if (this.written.has(path)) {
       // A whiteout hides lower layers only; an entry of this archive at that path stays, but a

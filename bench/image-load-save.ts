@@ -1,0 +1,75 @@
+/**
+ * Times `berth load` and `berth save` of a 200 MB single-layer image against the floor: GNU
+ * `tar -x` and `tar -c` of the same files, in one run, and prints medians and ratios.
+ * Run as root after `npm run up`: `npm run bench:images`.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { BERTH, NODE, startDaemon } from '../test/helpers/daemon.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const work = mkdtempSync(join(tmpdir(), 'berth-bench-'));
+
+function time(fn: () => void): number {
+  const t0 = process.hrtime.bigint();
+  fn();
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const sh = (cmd: string, args: string[]): void => {
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed`);
+};
+
+// The files: 20 × 8 MB plus 4,000 × 10 KB (about 200 MB), incompressible.
+const src = join(work, 'files');
+mkdirSync(join(src, 'big'), { recursive: true });
+for (let i = 0; i < 20; i++) writeFileSync(join(src, 'big', `f${i}`), randomBytes(8 << 20));
+for (let d = 0; d < 40; d++) {
+  mkdirSync(join(src, 'small', `d${d}`), { recursive: true });
+  for (let i = 0; i < 100; i++) writeFileSync(join(src, 'small', `d${d}`, `f${i}`), randomBytes(10 << 10));
+}
+const layer = join(work, 'layer.tar');
+execFileSync('tar', ['--sort=name', '-C', src, '-cf', layer, '.']);
+const layerHex = execFileSync('sha256sum', [layer]).toString().split(' ')[0]!;
+const cfg = JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [`sha256:${layerHex}`] } });
+const cfgHex = execFileSync('sha256sum', { input: cfg }).toString().split(' ')[0]!;
+const arch = join(work, 'archive');
+mkdirSync(join(arch, 'blobs/sha256'), { recursive: true });
+execFileSync('cp', [layer, join(arch, 'blobs/sha256', layerHex)]);
+writeFileSync(join(arch, 'blobs/sha256', cfgHex), cfg);
+writeFileSync(join(arch, 'manifest.json'), JSON.stringify([{ Config: `blobs/sha256/${cfgHex}`, RepoTags: ['bench:200m'], Layers: [`blobs/sha256/${layerHex}`] }]));
+const image = join(work, 'image.tar');
+execFileSync('tar', ['-C', arch, '-cf', image, 'manifest.json', 'blobs']);
+
+const d = await startDaemon();
+const berth = (args: string[]): void => sh(NODE, [BERTH, '-H', d.host, ...args]);
+const floorX: number[] = [];
+const floorC: number[] = [];
+const loads: number[] = [];
+const saves: number[] = [];
+try {
+  for (let r = 0; r < RUNS; r++) {
+    const out = join(work, `x${r}`);
+    mkdirSync(out);
+    sh('sync', []);
+    floorX.push(time(() => sh('tar', ['-C', out, '-xf', layer])));
+    floorC.push(time(() => sh('tar', ['-C', out, '-cf', join(work, 'floor-out.tar'), '.'])));
+    rmSync(out, { recursive: true, force: true });
+    sh('sync', []);
+    loads.push(time(() => berth(['load', '-q', '-i', image])));
+    saves.push(time(() => berth(['save', '-o', join(work, 'saved.tar'), 'bench:200m'])));
+    berth(['rmi', 'bench:200m']);
+  }
+} finally {
+  await d.cleanup();
+  rmSync(work, { recursive: true, force: true });
+}
+const row = (name: string, xs: number[], floor: number[]): string =>
+  `${name.padEnd(22)} median ${median(xs).toFixed(0).padStart(6)} ms   floor ${median(floor).toFixed(0).padStart(6)} ms   ratio ${(median(xs) / median(floor)).toFixed(2)}x`;
+console.log(`image: 1 layer, ${(Number(execFileSync('stat', ['-c', '%s', '/dev/null']).toString()) || 0) + 200} MB-ish (20 x 8 MB + 4000 x 10 KB), ${RUNS} runs`);
+console.log(row('berth load vs tar -x', loads, floorX));
+console.log(row('berth save vs tar -c', saves, floorC));
