@@ -1,0 +1,127 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApi } from '../../src/api/index.js';
+import { silentLogger } from '../../src/base/log.js';
+import { ApiClient, readAll } from '../../src/client/index.js';
+import { composeEngine } from '../../src/daemon/compose.js';
+import { DEFAULTS } from '../../src/daemon/config.js';
+
+/** The API layer on a private socket over a real engine in a temp dir; no root needed. */
+describe('Engine API shapes and errors', () => {
+  let dir: string;
+  let server: Server;
+  let client: ApiClient;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'berth-api-'));
+    const engine = await composeEngine(() => ({ ...DEFAULTS, dataRoot: join(dir, 'data'), execRoot: join(dir, 'exec') }), silentLogger);
+    const api = createApi(engine.services, silentLogger);
+    server = createServer(api.request);
+    server.on('upgrade', api.upgrade);
+    await new Promise<void>((r) => server.listen(join(dir, 'api.sock'), () => r()));
+    client = new ApiClient({ host: `unix://${join(dir, 'api.sock')}` });
+  });
+  after(() => {
+    server.close();
+    server.closeAllConnections();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const get = async (method: string, path: string, query?: Record<string, string>): Promise<{ status: number; headers: Record<string, unknown>; body: string }> => {
+    // Unversioned paths too: build the request by hand.
+    const res = await client.raw(method, path, query ? { query } : {});
+    return { status: res.statusCode ?? 0, headers: res.headers, body: (await readAll(res)).toString() };
+  };
+
+  test('ping answers HEAD and GET with the headers the docker CLI reads', async () => {
+    for (const method of ['HEAD', 'GET']) {
+      const r = await get(method, '/_ping');
+      assert.equal(r.status, 200);
+      assert.equal(r.headers['api-version'], '1.50');
+      assert.equal(r.headers['ostype'], 'linux');
+      assert.equal(r.headers['docker-experimental'], 'false');
+      assert.equal(r.headers['builder-version'], '1');
+      assert.equal(r.headers['cache-control'], 'no-cache, no-store, must-revalidate');
+      assert.equal(r.headers['pragma'], 'no-cache');
+      assert.equal(r.body, method === 'GET' ? 'OK' : '');
+    }
+  });
+
+  test('version carries what docker-py and the CLI need', async () => {
+    const v = JSON.parse((await get('GET', '/version')).body) as Record<string, unknown>;
+    assert.equal(v.ApiVersion, '1.50');
+    assert.equal(v.MinAPIVersion, '1.24');
+    assert.equal(v.Os, 'linux');
+    assert.ok(Array.isArray(v.Components));
+  });
+
+  test('info reports real figures', async () => {
+    const i = JSON.parse((await get('GET', '/info')).body) as Record<string, unknown>;
+    assert.equal(i.Driver, 'overlay2');
+    assert.equal(i.Images, 0);
+    assert.equal(i.OSType, 'linux');
+    assert.ok(Number(i.NCPU) >= 1);
+    assert.ok(Number(i.MemTotal) > 0);
+    assert.match(String(i.CgroupVersion), /^[12]$/);
+    assert.equal((i.Swarm as { LocalNodeState: string }).LocalNodeState, 'inactive');
+  });
+
+  test('errors are {"message"} with Content-Type application/json exactly', async () => {
+    const cases: [string, string, Record<string, string> | undefined, number, RegExp][] = [
+      ['GET', '/images/nosuch/json', undefined, 404, /^No such image: nosuch:latest$/],
+      ['GET', '/images/json', { filters: '{not json' }, 400, /^invalid filter/],
+      ['GET', '/images/json', { filters: '{"bogus":{"x":true}}' }, 400, /^invalid filter 'bogus'$/],
+      ['POST', '/images/nosuch/tag', { repo: 'x' }, 404, /No such image/],
+      ['DELETE', '/images/sha256:' + 'a'.repeat(64), undefined, 404, /No such image/],
+      ['GET', '/no/such/endpoint', undefined, 404, /page not found/],
+      ['POST', '/images/create', {}, 400, /fromImage or fromSrc/],
+    ];
+    for (const [method, path, query, status, message] of cases) {
+      const r = await get(method, path, query);
+      assert.equal(r.status, status, `${method} ${path}: ${r.body}`);
+      assert.equal(r.headers['content-type'], 'application/json', `${method} ${path}`);
+      assert.match((JSON.parse(r.body) as { message: string }).message, message, `${method} ${path}`);
+    }
+  });
+
+  test('API versions outside 1.24–1.50 are refused with Docker\'s wording', async () => {
+    const sock = join(dir, 'api.sock');
+    const call = async (path: string): Promise<{ status: number; body: string }> => {
+      const { request } = await import('node:http');
+      return new Promise((resolve, reject) => {
+        const req = request({ socketPath: sock, path }, (res) => {
+          readAll(res).then((b) => resolve({ status: res.statusCode ?? 0, body: b.toString() }), reject);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    };
+    const tooNew = await call('/v1.99/version');
+    assert.equal(tooNew.status, 400);
+    assert.match(tooNew.body, /client version 1.99 is too new. Maximum supported API version is 1.50/);
+    const tooOld = await call('/v1.12/version');
+    assert.equal(tooOld.status, 400);
+    assert.match(tooOld.body, /too old. Minimum supported API version is 1.24/);
+    assert.equal((await call('/v1.24/version')).status, 200);
+    assert.equal((await call('/version')).status, 200);
+    // Old API versions get the fields they expect.
+    const old = await call('/v1.41/images/json');
+    assert.equal(old.status, 200);
+  });
+
+  test('invalid references and tags are 400', async () => {
+    const r = await get('POST', '/images/create', { fromSrc: '-', repo: 'Upper' });
+    assert.equal(r.status, 400);
+    assert.match(r.body, /invalid reference format/);
+  });
+
+  test('events stream replays with since and stops at until', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const r = await get('GET', '/events', { since: String(now - 10), until: String(now + 1) });
+    assert.equal(r.status, 200);
+    assert.equal(r.headers['content-type'], 'application/json');
+  });
+});
