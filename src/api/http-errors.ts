@@ -43,6 +43,19 @@ export function sendError(res: ServerResponse, err: unknown, log: Logger): void 
     return;
   }
   const body = JSON.stringify({ message: messageOf(err) }) + '\n';
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
-  res.end(body);
+  const send = (): void => {
+    if (res.headersSent || res.destroyed) return;
+    res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+    res.end(body);
+  };
+  // A client still uploading (load, import) would get EPIPE instead of the message: read the
+  // rest of its body first, as Go's net/http does.
+  const req = res.req;
+  if (req && !req.readableEnded && !req.destroyed) {
+    req.once('end', send);
+    req.once('close', send);
+    req.resume();
+    return;
+  }
+  send();
 }
