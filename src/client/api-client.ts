@@ -91,6 +91,9 @@ export class ApiClient {
     if (Buffer.isBuffer(body)) headers['Content-Length'] = String(body.length);
     const options: RequestOptions & { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized?: boolean } = {
       method,
+      // No keep-alive: a pooled connection the daemon has just closed (idle timeout, restart)
+      // would fail the next request with EPIPE; a fresh unix-socket connection costs microseconds.
+      agent: false,
       path: url,
       headers,
       ...(this.target.socketPath ? { socketPath: this.target.socketPath } : { hostname: this.target.hostname, port: this.target.port }),

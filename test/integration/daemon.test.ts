@@ -123,7 +123,11 @@ describe('berthd as a process', { skip: !isRoot }, () => {
         this.push(chunk);
       },
     });
-    await d.client.raw('POST', '/images/load', { body, query: { quiet: true } }).then(readAll).catch(() => undefined);
+    await d.client
+      .raw('POST', '/images/load', { body, query: { quiet: true } })
+      .then(readAll)
+      .catch(() => undefined);
+    body.destroy();
     await killed;
     assert.ok(killed, 'the daemon was killed during the upload');
     const midway = storeFiles();
@@ -132,7 +136,9 @@ describe('berthd as a process', { skip: !isRoot }, () => {
     assert.deepEqual(await d.client.json('GET', '/images/json'), imagesBefore, 'no half image appears');
     assert.deepEqual(storeFiles(), beforeFiles, 'no stray blob, ingest or layer survives the restart');
     // And the store still works: the same archive now loads.
-    const r = await d.client.call('POST', '/images/load', { body: archive, query: { quiet: true } });
+    const r = await d.client.call('POST', '/images/load', { body: archive, query: { quiet: true } }).catch((err: unknown) => {
+      throw new Error(`load after restart failed: ${String(err)}\n--- berthd log ---\n${d.log()}`);
+    });
     assert.match((await readAll(r)).toString(), /Loaded image: crash:big/);
     await d.client.json('DELETE', '/images/crash:big');
   });

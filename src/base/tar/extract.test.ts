@@ -1,7 +1,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { lgetxattr } from '../libc.js';
@@ -225,6 +225,14 @@ test('gzip input, file input, diff_id and progress', async () => {
   const res2 = await extractTar({ path: file }, dest2, { ...overlay, computeDiffId: true });
   assert.equal(res2.diffId, res.diffId);
   assert.equal(readFileSync(join(dest2, 'b/c'), 'utf8'), 'y');
+});
+
+test('an fs.ReadStream is read as a stream, honouring its start offset', async () => {
+  const { work, dest } = scratch();
+  const file = join(work, 'embedded');
+  writeFileSync(file, Buffer.concat([Buffer.alloc(512, 0x41), await makeTar([{ name: 'inner', data: 'i' }])]));
+  await extractor.extract(createReadStream(file, { start: 512 }), dest, overlay);
+  assert.equal(readFileSync(join(dest, 'inner'), 'utf8'), 'i');
 });
 
 test('unsupported compression, truncated and garbage input are rejected', async () => {

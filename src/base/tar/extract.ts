@@ -24,6 +24,11 @@ export type { WhiteoutMode } from './tree-writer.js';
  */
 export type TarSource = NodeJS.ReadableStream | Readable | { path: string };
 
+/** fs.ReadStream has a `path` too, but it may start mid-file: only a plain object means a file. */
+function isFile(input: TarSource): input is { path: string } {
+  return typeof (input as Partial<Readable>).on !== 'function' && typeof (input as { path?: unknown }).path === 'string';
+}
+
 /** Options for {@link extractTar}. */
 export interface ExtractOptions {
   /**
@@ -126,13 +131,13 @@ export class TarExtractor {
         allowDevices: opts.allowDevices,
         sameOwner: opts.sameOwner,
         computeDiffId: opts.computeDiffId ?? false,
-        ...('path' in input ? { path: resolve(input.path) } : {}),
+        ...(isFile(input) ? { path: resolve(input.path) } : {}),
       };
       opts.signal?.throwIfAborted();
       slot = this.acquire();
       return await runJob(slot, input, job, opts);
     } catch (err) {
-      if (!('path' in input)) (input as Partial<Readable>).destroy?.();
+      if (!isFile(input)) (input as Partial<Readable>).destroy?.();
       throw err;
     } finally {
       if (slot !== undefined) await this.release(slot);
@@ -251,7 +256,7 @@ async function runJob(
   signal?.addEventListener('abort', onAbort, { once: true });
 
   const stopped = (): boolean => settled || signal?.aborted === true;
-  if ('path' in input) {
+  if (isFile(input)) {
     try {
       return await outcome;
     } finally {
