@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import type { EngineServices } from '../api/index.js';
 import { atomicWriteFile, ensureDir } from '../base/fs.js';
+import { TarExtractor } from '../base/tar/index.js';
 import type { Logger } from '../base/log.js';
 import { FsContentStore } from '../content/index.js';
 import { EventBus } from '../events/index.js';
@@ -34,12 +35,14 @@ export async function composeEngine(getConfig: () => DaemonConfig, log: Logger):
     snapshots,
     records,
     log,
-    emit: (e: ImageEvent) => events.publish('image', e.action, e.name ?? e.id, e.name ? { name: e.name } : {}),
+    // Docker's image events: the actor is the image ID, the reference goes in `name`.
+    emit: (e: ImageEvent) => events.publish('image', e.action, e.id, e.name ? { name: e.name } : {}),
   };
   const images = new ImageService(imageDeps);
   const recovered = await images.recover();
   if (recovered.blobsRemoved || recovered.layersRemoved) log.info('removed leftovers of interrupted operations', { ...recovered });
-  const archives = new ImageArchives(imageDeps, images);
+  const extractor = new TarExtractor();
+  const archives = new ImageArchives({ ...imageDeps, extractor }, images);
 
   const system = new HostSystemService({
     engineId: await engineId(root),
@@ -49,7 +52,9 @@ export async function composeEngine(getConfig: () => DaemonConfig, log: Logger):
   });
   return {
     services: { system, images, archives, events },
-    shutdown: async () => {},
+    shutdown: async () => {
+      await extractor.close();
+    },
   };
 }
 

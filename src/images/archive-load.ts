@@ -7,7 +7,7 @@ import { BerthError, invalidArgument } from '../base/errors.js';
 import type { ProgressSink } from '../base/progress.js';
 import type { ContentStore } from '../content/index.js';
 import type { Snapshotter } from '../snapshots/index.js';
-import { unpackLayer, type UnpackedLayer } from './layer-unpack.js';
+import { unpackLayer, type LayerExtractor, type UnpackedLayer } from './layer-unpack.js';
 import { Tee } from './tee.js';
 
 /** Entries at least this large are unpacked while they stream in (layers); smaller ones later. */
@@ -18,6 +18,7 @@ const SMALL_MAX = 8 << 20;
 export interface ArchiveDeps {
   content: ContentStore;
   snapshots: Snapshotter;
+  extractor: LayerExtractor;
 }
 
 /** What an archive holds, once every entry is in the content store. */
@@ -117,7 +118,10 @@ async function ingestLarge(
   });
   let unpacking: Promise<UnpackedLayer | undefined> = Promise.resolve(undefined);
   if (toUnpack) {
-    unpacking = unpackLayer(deps.snapshots, toUnpack, { ...(signal ? { signal } : {}) }).catch(() => {
+    unpacking = unpackLayer(deps.snapshots, deps.extractor, toUnpack, {
+      inputDigest: () => storing.then((s) => s.digest),
+      ...(signal ? { signal } : {}),
+    }).catch(() => {
       tee.drop(toUnpack);
       return undefined;
     });

@@ -7,7 +7,7 @@ import { readArchive } from './archive-load.js';
 import { hostArch, imagesInArchive, type ArchiveImage } from './archive-images.js';
 import { applyChanges } from './changes.js';
 import type { ImageService, ImageServiceDeps } from './image-service.js';
-import { unpackLayer } from './layer-unpack.js';
+import { unpackLayer, type LayerExtractor } from './layer-unpack.js';
 import { familiarString, fullString, normalize, parseReference } from './reference.js';
 import { Tee } from './tee.js';
 import { MEDIA, type ImageConfigJson, type ImageRecord, type LayerRef } from './types.js';
@@ -28,7 +28,7 @@ export interface ImportOptions {
 /** `docker load`, `save` and `import`: images in and out of tar archives. */
 export class ImageArchives {
   constructor(
-    private readonly deps: ImageServiceDeps,
+    private readonly deps: ImageServiceDeps & { extractor: LayerExtractor },
     private readonly images: ImageService,
   ) {}
 
@@ -68,8 +68,10 @@ export class ImageArchives {
         const existing = l.blob === expected ? await this.deps.snapshots.get(expected) : undefined;
         u = existing
           ? { diffId: expected, diffSize: blobSize, snapshot: existing }
-          : await unpackLayer(this.deps.snapshots, this.deps.content.createReadStream(l.blob), {
+          : await unpackLayer(this.deps.snapshots, this.deps.extractor, { path: this.deps.content.pathOf(l.blob) }, {
               expectedDiffId: expected,
+              // The content store verified the blob's digest: for a plain tar that is its diff ID.
+              inputDigest: () => Promise.resolve(l.blob),
               ...(signal ? { signal } : {}),
             }).catch((err: unknown) => {
               throw withContext(err, `invalid archive: layer ${i + 1} of image ${shortId(img.config)}`);
@@ -149,7 +151,10 @@ export class ImageArchives {
         },
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
-      const unpacking = unpackLayer(this.deps.snapshots, toUnpack, opts.signal ? { signal: opts.signal } : {});
+      const unpacking = unpackLayer(this.deps.snapshots, this.deps.extractor, toUnpack, {
+        inputDigest: () => storing.then((s) => s.digest),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
       unpacking.catch(() => tee.drop(toUnpack));
       const [, blob, layer] = await Promise.all([tee.run(plain, opts.signal), storing, unpacking]).catch((err: unknown) => {
         throw withContext(err, 'import');

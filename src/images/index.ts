@@ -6,3 +6,4 @@ export { ImageArchives, type ImportOptions } from './image-archives.js';
 export { applyChanges } from './changes.js';
 export { hostArch } from './archive-images.js';
 export * from './reference.js';
+export type { LayerExtractor } from './layer-unpack.js';

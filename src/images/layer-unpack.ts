@@ -1,10 +1,15 @@
-import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { open } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { decompressor, detectCompression, peek, type Compression } from '../base/compression.js';
-import { digestOf, newHash, type Digest } from '../base/digest.js';
+import type { Digest } from '../base/digest.js';
 import { invalidArgument } from '../base/errors.js';
-import { extractTar } from '../base/tar/index.js';
+import type { ExtractOptions, ExtractResult, TarSource } from '../base/tar/index.js';
 import type { LayerSnapshot, Snapshotter } from '../snapshots/index.js';
+
+/** Runs tar extractions (a reusable worker pool in the daemon). */
+export interface LayerExtractor {
+  extract(input: TarSource, dest: string, opts: ExtractOptions): Promise<ExtractResult>;
+}
 
 export interface UnpackedLayer {
   diffId: Digest;
@@ -17,62 +22,64 @@ export interface UnpackedLayer {
 export interface UnpackOptions {
   /** When given, a layer whose tar hashes differently is refused and nothing is kept. */
   expectedDiffId?: Digest;
+  /**
+   * The sha256 of the input when someone else hashes the same bytes (the content store, in a
+   * tee): for an uncompressed layer that is its diff ID, so the extractor need not hash again.
+   */
+  inputDigest?: () => Promise<Digest>;
   signal?: AbortSignal;
-  onProgress?: (compressedBytes: number) => void;
 }
 
 /**
- * Unpacks one layer blob (plain, gzip or zstd tar) into a new snapshot while hashing the
- * uncompressed stream: the diff ID comes out of the same single pass as the files.
+ * Unpacks one layer blob (plain, gzip or zstd tar) into a new snapshot; the diff ID comes out of
+ * the same single pass as the files (hashed in the extractor's worker thread).
  */
-export async function unpackLayer(snapshots: Snapshotter, input: Readable, opts: UnpackOptions): Promise<UnpackedLayer> {
+export async function unpackLayer(
+  snapshots: Snapshotter,
+  extractor: LayerExtractor,
+  input: Readable | { path: string },
+  opts: UnpackOptions = {},
+): Promise<UnpackedLayer> {
   const staging = await snapshots.stage();
   try {
-    const { head, stream } = await peek(input, 6);
-    const compression = detectCompression(head);
-    let compressedBytes = 0;
-    const counter = new Transform({
-      transform(chunk: Buffer, _e, cb) {
-        compressedBytes += chunk.length;
-        opts.onProgress?.(compressedBytes);
-        cb(null, chunk);
-      },
-    });
-    const hash = newHash();
-    let diffSize = 0;
-    const hasher = new Transform({
-      highWaterMark: 1 << 20,
-      transform(chunk: Buffer, _e, cb) {
-        hash.update(chunk);
-        diffSize += chunk.length;
-        cb(null, chunk);
-      },
-    });
-    const feeding = pipeline(stream, counter, decompressor(compression), hasher, opts.signal ? { signal: opts.signal } : {});
-    let result: { bytes: number };
-    try {
-      result = await extractTar(hasher, staging.dir, {
-        whiteouts: 'overlay',
-        allowDevices: true,
-        sameOwner: true,
-        ...(opts.signal ? { signal: opts.signal } : {}),
-      });
-      // The extractor may stop at the end-of-archive marker; the diff ID covers every byte.
-      hasher.resume();
-      await feeding;
-    } catch (err) {
-      hasher.destroy();
-      await feeding.catch(() => {});
-      throw err;
+    let source: TarSource;
+    let compression: Compression;
+    if ('path' in input && !('pipe' in input)) {
+      compression = detectCompression(await readHead(input.path));
+      source = compression === 'zstd' ? (await import('node:fs')).createReadStream(input.path).pipe(decompressor('zstd')) : input;
+    } else {
+      const { head, stream } = await peek(input as Readable, 6);
+      compression = detectCompression(head);
+      source = compression === 'zstd' ? stream.pipe(decompressor('zstd')) : stream;
     }
-    const diffId = digestOf(hash);
+    if (compression === 'xz' || compression === 'bzip2') throw invalidArgument(`unsupported compression: ${compression}`);
+    const known = compression === 'none' ? opts.inputDigest : undefined;
+    const result = await extractor.extract(source, staging.dir, {
+      whiteouts: 'overlay',
+      allowDevices: true,
+      sameOwner: true,
+      computeDiffId: known === undefined,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    const diffId = result.diffId ?? (await known!());
     if (opts.expectedDiffId !== undefined && diffId !== opts.expectedDiffId) {
       throw invalidArgument(`layer diff ID mismatch: expected ${opts.expectedDiffId}, got ${diffId}`);
     }
-    const snapshot = await staging.commit(diffId, result.bytes);
-    return { diffId, diffSize, compression, snapshot };
+    const snapshot = await staging.commit(diffId, result.contentBytes);
+    return { diffId, diffSize: result.tarBytes, compression, snapshot };
   } catch (err) {
     await staging.abort();
     throw err;
+  }
+}
+
+async function readHead(path: string): Promise<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(6);
+    const { bytesRead } = await fh.read(buf, 0, 6, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
   }
 }

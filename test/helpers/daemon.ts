@@ -30,10 +30,10 @@ export interface TestDaemon {
 }
 
 /** Starts a real berthd on private temp dirs and a private socket. */
-export async function startDaemon(extraArgs: string[] = []): Promise<TestDaemon> {
+export async function startDaemon(extraArgs: string[] = [], opts: { dataRoot?: string } = {}): Promise<TestDaemon> {
   const dir = mkdtempSync(join(tmpdir(), 'berth-test-'));
   const socket = join(dir, 'berthd.sock');
-  const dataRoot = join(dir, 'data');
+  const dataRoot = opts.dataRoot ?? join(dir, 'data');
   const args = [BERTHD, '-H', `unix://${socket}`, '--data-root', dataRoot, '--exec-root', join(dir, 'exec'), '--pidfile', join(dir, 'berthd.pid'), '--config-file', join(dir, 'daemon.json'), ...extraArgs];
   const logPath = join(dir, 'berthd.log');
   writeFileSync(join(dir, 'daemon.json'), '{}\n');

@@ -239,3 +239,61 @@ describe('image load, save and import through berthd', { skip: !isRoot }, () => 
     assert.deepEqual(readdirSync(join(d.dataRoot, 'snapshots')), [], 'every layer is collected once no image uses it');
   });
 });
+
+describe('interrupted loads', { skip: !isRoot }, () => {
+  test('a client that goes away mid-upload leaves no image and no file', async () => {
+    const d = await startDaemon();
+    try {
+      const before = storeState(d);
+      const layer = await makeTar([{ name: 'big', data: Buffer.alloc(40 << 20, 3) }]);
+      const { archive } = await makeImageArchive([layer], 'gone:1');
+      const { Readable } = await import('node:stream');
+      let sent = 0;
+      const ac = new AbortController();
+      const body = new Readable({
+        read() {
+          const chunk = archive.subarray(sent, sent + (1 << 20));
+          sent += chunk.length;
+          if (sent > 20 << 20) {
+            ac.abort();
+            return;
+          }
+          this.push(chunk);
+        },
+      });
+      await d.client.raw('POST', '/images/load', { body, signal: ac.signal }).catch(() => undefined);
+      for (let i = 0; i < 50 && storeState(d).join() !== before.join(); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(storeState(d), before);
+      assert.deepEqual(await images(d), []);
+    } finally {
+      await d.cleanup();
+    }
+  });
+
+  test('a full disk fails the load cleanly (ENOSPC on a small tmpfs data root)', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const mnt = mkdtempSync(join(tmpdir(), 'berth-tmpfs-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=12m', 'tmpfs', mnt]);
+    const d = await startDaemon([], { dataRoot: join(mnt, 'data') }).catch(async (err: unknown) => {
+      execFileSync('umount', [mnt]);
+      throw err;
+    });
+    try {
+      const before = storeState(d);
+      const layer = await makeTar([{ name: 'big', data: Buffer.alloc(8 << 20, 5) }]);
+      const { archive } = await makeImageArchive([layer], 'full:1');
+      const r = await load(d, archive);
+      assert.ok(r.status >= 400 || /error/.test(r.body), r.body);
+      assert.match(r.body, /ENOSPC|no space/i);
+      assert.deepEqual(await images(d), []);
+      assert.deepEqual(storeState(d), before, 'nothing half-written is left on the full disk');
+      // Once space is back the store works.
+      const small = await makeImageArchive([await makeTar([{ name: 'f', data: 'fits' }])], 'fits:1');
+      assert.equal((await load(d, small.archive)).status, 200);
+    } finally {
+      await d.cleanup();
+      execFileSync('umount', [mnt]);
+      rmSync(mnt, { recursive: true, force: true });
+    }
+  });
+});

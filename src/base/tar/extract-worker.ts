@@ -32,7 +32,7 @@ export type ToWorker = { t: 'start'; job: JobConfig } | { t: 'data'; buf: Uint8A
 /** Worker → main thread. `ack` counts input bytes consumed (flow control); `done`/`error` end a job. */
 export type FromWorker =
   | { t: 'ack'; bytes: number }
-  | { t: 'done'; bytes: number; entries: number; diffId?: string }
+  | { t: 'done'; bytes: number; tarBytes: number; contentBytes: number; entries: number; diffId?: string }
   | { t: 'error'; aborted: boolean; kind: ErrorKind; message: string; /** errno name of an fs failure */ code?: string };
 
 const ACK_EVERY = 256 * 1024;
@@ -92,6 +92,8 @@ function meter(): Transform & { total: number } {
 
 interface Outcome {
   bytes: number;
+  tarBytes: number;
+  contentBytes: number;
   diffId: string | undefined;
 }
 
@@ -108,13 +110,17 @@ function run(
   const stages: NodeJS.ReadWriteStream[] = [counter];
   if (kind === 'gzip') stages.push(createGunzip({ chunkSize: 128 * 1024 }));
   const hash = config.computeDiffId ? createHash('sha256') : undefined;
-  if (hash !== undefined) {
+  // Uncompressed size: what a saved layer weighs; equal to the input for plain tar.
+  let tarBytes = 0;
+  if (hash !== undefined || kind !== undefined) {
     const digest = (c: Buffer, _e: BufferEncoding, cb: TransformCallback): void => {
-      hash.update(c);
+      hash?.update(c);
+      tarBytes += c.length;
       cb(null, c);
     };
     stages.push(new Transform({ transform: digest }));
   }
+  let contentBytes = 0;
   const ex = tar.extract();
   const pax = capturePaxXattrs(ex);
   const noop = (): void => {};
@@ -124,6 +130,7 @@ function run(
     stream.on('error', noop); // errors surface through `ex`; this only silences the duplicate
     state.entries++;
     state.name = h.name;
+    if (h.type === 'file' || h.type === 'contiguous-file') contentBytes += h.size ?? 0;
     let sink;
     try {
       sink = writer.add(toEntry(h, pax.take()));
@@ -163,7 +170,12 @@ function run(
   const streams = [source, ...stages, ex] as unknown as NodeJS.ReadWriteStream[];
   return pipeline(streams).then(() => {
     writer.finish();
-    return { bytes: counter.total, diffId: hash === undefined ? undefined : `sha256:${hash.digest('hex')}` };
+    return {
+      bytes: counter.total,
+      tarBytes: kind === undefined && hash === undefined ? counter.total : tarBytes,
+      contentBytes,
+      diffId: hash === undefined ? undefined : `sha256:${hash.digest('hex')}`,
+    };
   });
 }
 
@@ -253,9 +265,9 @@ class Job {
 
   private report(result: Promise<Outcome>): void {
     result.then(
-      ({ bytes, diffId }) => {
+      ({ bytes, tarBytes, contentBytes, diffId }) => {
         this.finished();
-        post({ t: 'done', bytes, entries: this.state.entries, ...(diffId === undefined ? {} : { diffId }) });
+        post({ t: 'done', bytes, tarBytes, contentBytes, entries: this.state.entries, ...(diffId === undefined ? {} : { diffId }) });
       },
       (err: unknown) => {
         this.writer.close();

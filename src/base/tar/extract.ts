@@ -53,6 +53,10 @@ export interface ExtractOptions {
 export interface ExtractResult {
   /** Input bytes read (compressed size for gzip input). */
   bytes: number;
+  /** Bytes of the uncompressed tar stream. */
+  tarBytes: number;
+  /** Sum of the sizes of the regular files in the archive. */
+  contentBytes: number;
   /** Archive entries processed, whiteouts included. */
   entries: number;
   /** sha256 of the uncompressed tar, when `computeDiffId` was set. */
@@ -230,7 +234,7 @@ async function runJob(
       }
       settle();
       if (m.t === 'done') {
-        resolve({ bytes: m.bytes, entries: m.entries, ...(m.diffId === undefined ? {} : { diffId: m.diffId as Digest }) });
+        resolve({ bytes: m.bytes, tarBytes: m.tarBytes, contentBytes: m.contentBytes, entries: m.entries, ...(m.diffId === undefined ? {} : { diffId: m.diffId as Digest }) });
       } else if (m.aborted && signal?.aborted) {
         reject(signal.reason);
       } else if (m.aborted && inputError !== undefined) {
