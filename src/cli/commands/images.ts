@@ -140,7 +140,7 @@ async function save(ctx: CliContext, names: string[], o: { output?: string }): P
       process.stderr.write(`\rSaving ${humanSize(written)} (${humanSize(written / Math.max(0.001, (Date.now() - started) / 1000))}/s)\x1b[K`);
     });
   }
-  const dest = o.output ? createWriteStream(o.output + '.tmp') : process.stdout;
+  const dest = o.output ? createWriteStream(o.output + '.tmp', { highWaterMark: 1 << 20 }) : process.stdout;
   await pipeline(res, dest);
   if (o.output) {
     const { rename } = await import('node:fs/promises');
