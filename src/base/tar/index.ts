@@ -9,3 +9,4 @@ export {
   type WhiteoutMode,
 } from './extract.js';
 export { cleanName } from './paths.js';
+export { writeLayerTar, type LayerWriteOptions } from './layer-writer.js';
