@@ -106,11 +106,18 @@ async function ingestLarge(
   signal?: AbortSignal,
 ): Promise<Digest> {
   const { head, stream } = await peek(entry, 512);
-  const speculate = detectCompression(head) !== 'none' || looksLikeTar(head);
-  const tee = new Tee(speculate ? 2 : 1);
-  const [toStore, toUnpack] = tee.branches;
   const id = shortId(isDigest(`sha256:${posix.basename(name)}`) ? posix.basename(name) : name.replace(/[^a-f0-9]/g, '').padEnd(12, '0'));
   const report = (current: number): void => progress({ id, status: 'Loading layer', current, total: size });
+  if (detectCompression(head) === 'none' && looksLikeTar(head)) {
+    // An uncompressed layer (what docker save writes) is unpacked with a tar split instead of being
+    // stored: its digest is its diff ID, hashed in the same pass, and save rebuilds the exact bytes.
+    const layer = await unpackLayer(deps.snapshots, deps.extractor, stream, { split: true, onProgress: report, ...(signal ? { signal } : {}) });
+    unpacked.set(layer.diffId, layer);
+    return layer.diffId;
+  }
+  const speculate = detectCompression(head) !== 'none';
+  const tee = new Tee(speculate ? 2 : 1);
+  const [toStore, toUnpack] = tee.branches;
   const storing = deps.content.ingest(toStore!, {
     expectedSize: size,
     onProgress: report,

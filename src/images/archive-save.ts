@@ -4,6 +4,9 @@ import tar from 'tar-stream';
 import { decompressor, detectCompression } from '../base/compression.js';
 import { hexOf, sha256, type Digest } from '../base/digest.js';
 import type { ContentStore } from '../content/index.js';
+import type { Snapshotter } from '../snapshots/index.js';
+import { writeSplitTar } from '../base/tar/index.js';
+import { BerthError } from '../base/errors.js';
 import { familiarName, familiarString, parseReference } from './reference.js';
 import { MEDIA, type Image, type LayerRef } from './types.js';
 
@@ -20,7 +23,7 @@ const EPOCH = new Date(0);
  * layers) that also carries the legacy manifest.json and repositories files, so both Docker and
  * OCI tools load it. Each blob is written once even when images share it.
  */
-export async function writeSaveArchive(content: ContentStore, items: SaveItem[], out: Writable, signal?: AbortSignal): Promise<void> {
+export async function writeSaveArchive(content: ContentStore, snapshots: Snapshotter, items: SaveItem[], out: Writable, signal?: AbortSignal): Promise<void> {
   const pack = tar.pack();
   const piping = pipeline(pack, out, signal ? { signal } : {});
   piping.catch(() => {});
@@ -43,7 +46,7 @@ export async function writeSaveArchive(content: ContentStore, items: SaveItem[],
       for (const layer of img.record.layers) {
         if (written.has(layer.diffId)) continue;
         written.add(layer.diffId);
-        await writeLayer(pack, content, layer, signal);
+        await writeLayer(pack, content, snapshots, layer, signal);
       }
       const configBlob = await content.read(img.id);
       if (!written.has(img.id)) {
@@ -93,8 +96,19 @@ export async function writeSaveArchive(content: ContentStore, items: SaveItem[],
 }
 
 /** Layers are saved uncompressed, named by diff ID (as Docker does); compressed blobs are inflated. */
-async function writeLayer(pack: tar.Pack, content: ContentStore, layer: LayerRef, signal?: AbortSignal): Promise<void> {
+async function writeLayer(pack: tar.Pack, content: ContentStore, snapshots: Snapshotter, layer: LayerRef, signal?: AbortSignal): Promise<void> {
   const entry = pack.entry({ name: `blobs/sha256/${hexOf(layer.diffId)}`, mode: 0o644, mtime: EPOCH, size: layer.diffSize });
+  if (layer.storage === 'split') {
+    const split = (await snapshots.get(layer.diffId))?.splitPath;
+    if (!split) throw new BerthError('Internal', `layer ${layer.diffId} has neither a blob nor a tar split`);
+    await writeSplitTar(split, entry as unknown as Writable, signal);
+    await new Promise<void>((resolve, reject) => {
+      entry.once('finish', () => resolve());
+      entry.once('error', reject);
+      (entry as unknown as Writable).end();
+    });
+    return;
+  }
   const source = content.createReadStream(layer.blob);
   if (layer.blob === layer.diffId) {
     await pipeline(source, entry, signal ? { signal } : {});

@@ -9,7 +9,6 @@ import { applyChanges } from './changes.js';
 import type { ImageService, ImageServiceDeps } from './image-service.js';
 import { unpackLayer, type LayerExtractor } from './layer-unpack.js';
 import { familiarString, fullString, normalize, parseReference } from './reference.js';
-import { Tee } from './tee.js';
 import { MEDIA, type ImageConfigJson, type ImageRecord, type LayerRef } from './types.js';
 import { writeSaveArchive } from './archive-save.js';
 
@@ -50,7 +49,7 @@ export class ImageArchives {
 
   private async commitLoaded(
     img: ArchiveImage,
-    unpacked: Map<Digest, { diffId: Digest; diffSize: number; snapshot: { size: number } }>,
+    unpacked: Map<Digest, { diffId: Digest; diffSize: number; snapshot: { size: number; splitPath?: string } }>,
     signal?: AbortSignal,
   ): Promise<string[]> {
     const configBytes = await this.deps.content.read(img.config);
@@ -62,8 +61,13 @@ export class ImageArchives {
     const layers: LayerRef[] = [];
     for (const [i, l] of img.layers.entries()) {
       const expected = diffIds[i]!;
-      const blobSize = (await this.deps.content.info(l.blob)).size;
       let u = unpacked.get(l.blob);
+      if (u && u.diffId === expected && u.snapshot.splitPath) {
+        // Unpacked with a tar split while streaming in: no blob is kept.
+        layers.push({ diffId: expected, blob: expected, mediaType: l.mediaType, blobSize: u.diffSize, diffSize: u.diffSize, unpackedSize: u.snapshot.size, storage: 'split' });
+        continue;
+      }
+      const blobSize = (await this.deps.content.info(l.blob)).size;
       if (!u || u.diffId !== expected) {
         const existing = l.blob === expected ? await this.deps.snapshots.get(expected) : undefined;
         u = existing
@@ -78,7 +82,7 @@ export class ImageArchives {
             });
         unpacked.set(l.blob, u);
       }
-      layers.push({ diffId: expected, blob: l.blob, mediaType: l.mediaType, blobSize, diffSize: u.diffSize, unpackedSize: u.snapshot.size });
+      layers.push({ diffId: expected, blob: l.blob, mediaType: l.mediaType, blobSize, diffSize: u.diffSize, unpackedSize: u.snapshot.size, storage: 'blob' });
     }
     const record: ImageRecord = {
       schemaVersion: 1,
@@ -125,7 +129,7 @@ export class ImageArchives {
     }
     await this.images.gcLock.shared(async () => {
       const images = await Promise.all([...selected.keys()].map((id) => this.images.image(id)));
-      await writeSaveArchive(this.deps.content, images.map((img) => ({ img, refs: [...new Set(selected.get(img.id))] })), out, signal);
+      await writeSaveArchive(this.deps.content, this.deps.snapshots, images.map((img) => ({ img, refs: [...new Set(selected.get(img.id))] })), out, signal);
     });
     for (const id of selected.keys()) this.deps.emit({ action: 'save', id });
   }
@@ -140,23 +144,12 @@ export class ImageArchives {
       if (head.length === 0) throw invalidArgument('import: empty input');
       const plain = stream.pipe(decompressor(detectCompression(head)));
       stream.on('error', (e) => plain.destroy(e));
-      const tee = new Tee(2);
-      const toStore = tee.branches[0]!;
-      const toUnpack = tee.branches[1]!;
-      let seen = 0;
-      const storing = this.deps.content.ingest(toStore, {
-        onProgress: (n) => {
-          seen = n;
-          opts.progress({ status: 'Importing', current: seen });
-        },
+      // The layer is the uncompressed tar: unpacked with a tar split, hashed in the same pass.
+      const layer = await unpackLayer(this.deps.snapshots, this.deps.extractor, plain, {
+        split: true,
+        onProgress: (n) => opts.progress({ status: 'Importing', current: n }),
         ...(opts.signal ? { signal: opts.signal } : {}),
-      });
-      const unpacking = unpackLayer(this.deps.snapshots, this.deps.extractor, toUnpack, {
-        inputDigest: () => storing.then((s) => s.digest),
-        ...(opts.signal ? { signal: opts.signal } : {}),
-      });
-      unpacking.catch(() => tee.drop(toUnpack));
-      const [, blob, layer] = await Promise.all([tee.run(plain, opts.signal), storing, unpacking]).catch((err: unknown) => {
+      }).catch((err: unknown) => {
         throw withContext(err, 'import');
       });
       const now = new Date().toISOString();
@@ -175,7 +168,7 @@ export class ImageArchives {
         id: cfg.digest,
         configMediaType: MEDIA.ociConfig,
         configSize: cfg.size,
-        layers: [{ diffId: layer.diffId, blob: blob.digest, mediaType: MEDIA.ociLayer, blobSize: blob.size, diffSize: layer.diffSize, unpackedSize: layer.snapshot.size }],
+        layers: [{ diffId: layer.diffId, blob: layer.diffId, mediaType: MEDIA.ociLayer, blobSize: layer.diffSize, diffSize: layer.diffSize, unpackedSize: layer.snapshot.size, storage: 'split' }],
         manifests: [],
         addedAt: now,
       });

@@ -27,7 +27,10 @@ export interface UnpackOptions {
    * tee): for an uncompressed layer that is its diff ID, so the extractor need not hash again.
    */
   inputDigest?: () => Promise<Digest>;
+  /** Record a tar split, so the layer's tar can be rebuilt without keeping it. */
+  split?: boolean;
   signal?: AbortSignal;
+  onProgress?: (bytes: number) => void;
 }
 
 /**
@@ -59,7 +62,9 @@ export async function unpackLayer(
       allowDevices: true,
       sameOwner: true,
       computeDiffId: known === undefined,
+      ...(opts.split ? { splitPath: staging.splitPath } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     });
     const diffId = result.diffId ?? (await known!());
     if (opts.expectedDiffId !== undefined && diffId !== opts.expectedDiffId) {

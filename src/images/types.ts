@@ -52,6 +52,11 @@ export interface LayerRef {
   diffSize: number;
   /** Bytes of file content once unpacked (Docker's layer size). */
   unpackedSize: number;
+  /**
+   * Where the layer's tar comes from for save/push: `blob` in the content store, or `split`: the
+   * snapshot's files plus its tar split (no second copy of the layer). Absent means `blob`.
+   */
+  storage?: 'blob' | 'split';
 }
 
 /** A manifest stored for an image (pulled or built for save/push); gives RepoDigests. */

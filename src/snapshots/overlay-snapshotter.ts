@@ -1,4 +1,4 @@
-import { readdir, rename } from 'node:fs/promises';
+import { access, readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { hexOf, isDigest, type Digest } from '../base/digest.js';
@@ -13,6 +13,14 @@ interface SnapshotMeta {
 }
 
 const STAGING_PREFIX = '.staging-';
+const SPLIT = 'tar-split';
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
 
 /**
  * Layers on disk as overlay lower dirs: `<root>/<diffIdHex>/{meta.json,diff/}`. A layer is
@@ -29,17 +37,25 @@ export class OverlaySnapshotter implements Snapshotter {
     const stagingDir = join(this.root, STAGING_PREFIX + randomBytes(8).toString('hex'));
     const dir = join(stagingDir, 'diff');
     await ensureDir(dir, 0o755);
+    const splitPath = join(stagingDir, SPLIT);
     let done = false;
     return {
       dir,
+      splitPath,
       commit: async (diffId, size) => {
         if (done) throw new Error('staging already finished');
         done = true;
         const meta: SnapshotMeta = { schemaVersion: 1, diffId, size, createdAt: new Date().toISOString() };
         const existing = await this.get(diffId);
         if (existing) {
+          // Same content; but if only this copy can rebuild the tar, the existing one adopts its split.
+          if (!existing.splitPath && (await exists(splitPath))) {
+            const target = this.dirOf(diffId);
+            if (await exists(join(stagingDir, 'stash'))) await rename(join(stagingDir, 'stash'), join(target, 'stash'));
+            await rename(splitPath, join(target, SPLIT));
+          }
           await removeAll(stagingDir);
-          return existing;
+          return (await this.get(diffId)) ?? existing;
         }
         await atomicWriteJson(join(stagingDir, 'meta.json'), meta);
         try {
@@ -52,7 +68,7 @@ export class OverlaySnapshotter implements Snapshotter {
           throw err;
         }
         await fsyncDir(this.root);
-        return this.toSnapshot(meta);
+        return this.toSnapshot(meta, await exists(join(this.dirOf(diffId), SPLIT)));
       },
       abort: async () => {
         done = true;
@@ -63,7 +79,7 @@ export class OverlaySnapshotter implements Snapshotter {
 
   async get(diffId: Digest): Promise<LayerSnapshot | undefined> {
     const meta = await readJsonIfExists<SnapshotMeta>(join(this.dirOf(diffId), 'meta.json'));
-    return meta ? this.toSnapshot(meta) : undefined;
+    return meta ? this.toSnapshot(meta, await exists(join(this.dirOf(diffId), SPLIT))) : undefined;
   }
 
   async list(): Promise<LayerSnapshot[]> {
@@ -107,7 +123,8 @@ export class OverlaySnapshotter implements Snapshotter {
     return join(this.root, hexOf(diffId));
   }
 
-  private toSnapshot(meta: SnapshotMeta): LayerSnapshot {
-    return { diffId: meta.diffId, size: meta.size, createdAt: meta.createdAt, dir: join(this.dirOf(meta.diffId), 'diff') };
+  private toSnapshot(meta: SnapshotMeta, hasSplit: boolean): LayerSnapshot {
+    const dir = this.dirOf(meta.diffId);
+    return { diffId: meta.diffId, size: meta.size, createdAt: meta.createdAt, dir: join(dir, 'diff'), ...(hasSplit ? { splitPath: join(dir, SPLIT) } : {}) };
   }
 }

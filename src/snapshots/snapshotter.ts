@@ -8,6 +8,8 @@ export interface LayerSnapshot {
   createdAt: string;
   /** The layer's directory, used as an overlay lowerdir. */
   dir: string;
+  /** The tar split that rebuilds the layer's exact tar from `dir`, when one was recorded. */
+  splitPath?: string;
 }
 
 /**
@@ -16,6 +18,8 @@ export interface LayerSnapshot {
  */
 export interface LayerStaging {
   readonly dir: string;
+  /** Where a tar split of this layer is to be written (optional). */
+  readonly splitPath: string;
   commit(diffId: Digest, size: number): Promise<LayerSnapshot>;
   abort(): Promise<void>;
 }

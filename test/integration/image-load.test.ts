@@ -280,7 +280,7 @@ describe('interrupted loads', { skip: !isRoot }, () => {
     });
     try {
       const before = storeState(d);
-      const layer = await makeTar([{ name: 'big', data: Buffer.alloc(8 << 20, 5) }]);
+      const layer = await makeTar([{ name: 'big', data: Buffer.alloc(16 << 20, 5) }]);
       const { archive } = await makeImageArchive([layer], 'full:1');
       const r = await load(d, archive);
       assert.ok(r.status >= 400 || /error/.test(r.body), r.body);

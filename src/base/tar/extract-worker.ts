@@ -14,6 +14,8 @@ import tar from 'tar-stream';
 import { isBerthError, invalidArgument, type ErrorKind } from '../errors.js';
 import { capturePaxXattrs, toEntry, type DecodedHeader } from './entry-decode.js';
 import { TreeWriter, type TreeWriterOptions } from './tree-writer.js';
+import { TarSplitter } from './tar-split.js';
+import { dirname, relative } from 'node:path';
 
 /** One extraction's settings, sent with `start`. */
 export interface JobConfig extends TreeWriterOptions {
@@ -21,6 +23,8 @@ export interface JobConfig extends TreeWriterOptions {
   /** Read the archive from this file instead of from `data` messages. */
   path?: string;
   computeDiffId: boolean;
+  /** Record a tar split of the stream here (see tar-split.ts); replaced files go to its `stash/`. */
+  splitPath?: string;
 }
 
 /**
@@ -121,6 +125,26 @@ function run(
     stages.push(new Transform({ transform: digest }));
   }
   let contentBytes = 0;
+  const splitter = config.splitPath !== undefined ? new TarSplitter() : undefined;
+  const splitDir = config.splitPath !== undefined ? dirname(config.splitPath) : '';
+  const slotPaths: (string | Buffer)[] = [];
+  const slotSizes: number[] = [];
+  if (splitter) {
+    stages.push(
+      new Transform({
+        transform(c: Buffer, _e: BufferEncoding, cb: TransformCallback): void {
+          splitter.push(c);
+          cb(null, c);
+        },
+      }),
+    );
+    writer.onMoved = (from, to) => {
+      for (let i = 0; i < slotPaths.length; i++) {
+        const p = slotPaths[i];
+        if (typeof p === 'string' && (p === from || p.startsWith(from + '/'))) slotPaths[i] = to + p.slice(from.length);
+      }
+    };
+  }
   const ex = tar.extract();
   const pax = capturePaxXattrs(ex);
   const noop = (): void => {};
@@ -138,10 +162,22 @@ function run(
       next(err as Error);
       return;
     }
+    // A payload the split must account for: where it landed, or its bytes when it landed nowhere.
+    const slot = splitter !== undefined && (h.size ?? 0) > 0 && h.type !== 'directory';
+    if (slot) slotSizes.push(h.size ?? 0);
     if (sink === undefined) {
-      stream.on('end', () => next());
+      const inline: Buffer[] = [];
+      if (slot) stream.on('data', (c: unknown) => inline.push(c as Buffer));
+      stream.on('end', () => {
+        if (slot) slotPaths.push(Buffer.concat(inline));
+        next();
+      });
       stream.resume();
       return;
+    }
+    if (slot) {
+      slotPaths.push(writer.lastFilePath);
+      writer.track(writer.lastFilePath);
     }
     const s = sink;
     stream.on('data', (data: unknown) => {
@@ -170,6 +206,7 @@ function run(
   const streams = [source, ...stages, ex] as unknown as NodeJS.ReadWriteStream[];
   return pipeline(streams).then(() => {
     writer.finish();
+    if (splitter) splitter.finish(config.splitPath!, slotPaths.map((p) => (typeof p === 'string' ? relative(splitDir, p) : p)), slotSizes);
     return {
       bytes: counter.total,
       tarBytes: kind === undefined && hash === undefined ? counter.total : tarBytes,
@@ -205,7 +242,7 @@ class Job {
     private readonly config: JobConfig,
     private readonly finished: () => void,
   ) {
-    this.writer = new TreeWriter(config.dest, config);
+    this.writer = new TreeWriter(config.dest, config.splitPath !== undefined ? { ...config, stashDir: `${dirname(config.splitPath)}/stash` } : config);
     if (config.path !== undefined) this.startFile(config.path);
   }
 

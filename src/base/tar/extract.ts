@@ -8,7 +8,7 @@
  */
 import { realpath, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import type { Digest } from '../digest.js';
@@ -47,6 +47,11 @@ export interface ExtractOptions {
   onProgress?: (bytes: number) => void;
   /** Also compute the sha256 of the uncompressed tar stream (an OCI layer's diff_id). */
   computeDiffId?: boolean;
+  /**
+   * Also record a tar split at this path (its directory, on the same filesystem as `dest`, also
+   * receives `stash/`), from which {@link writeSplitTar} rebuilds the exact tar later.
+   */
+  splitPath?: string;
 }
 
 /** Outcome of {@link extractTar}. */
@@ -136,6 +141,7 @@ export class TarExtractor {
         sameOwner: opts.sameOwner,
         computeDiffId: opts.computeDiffId ?? false,
         ...(isFile(input) ? { path: resolve(input.path) } : {}),
+        ...(opts.splitPath !== undefined ? { splitPath: `${await realpath(dirname(opts.splitPath))}/${basename(opts.splitPath)}` } : {}),
       };
       opts.signal?.throwIfAborted();
       slot = this.acquire();

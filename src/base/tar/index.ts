@@ -10,3 +10,4 @@ export {
 } from './extract.js';
 export { cleanName } from './paths.js';
 export { writeLayerTar, type LayerWriteOptions } from './layer-writer.js';
+export { writeSplitTar, readSplit } from './tar-split.js';

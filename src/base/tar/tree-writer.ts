@@ -4,7 +4,7 @@
  */
 import {
   closeSync, constants, fchmodSync, fchownSync, futimesSync, linkSync, lchownSync, chmodSync, lstatSync,
-  lutimesSync, mkdirSync, openSync, readdirSync, rmSync, symlinkSync, unlinkSync, writeSync,
+  lutimesSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, symlinkSync, unlinkSync, writeSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
 import { invalidArgument, isErrno } from '../errors.js';
@@ -19,6 +19,8 @@ export interface TreeWriterOptions {
   whiteouts: WhiteoutMode;
   allowDevices: boolean;
   sameOwner: boolean;
+  /** Where replaced files that a tar split still needs are moved (same filesystem as the root). */
+  stashDir?: string;
 }
 
 /** The entry types a layer may contain. */
@@ -63,6 +65,13 @@ export class TreeWriter {
   /** Overlay whiteout devices made by this archive; a directory replacing one must be opaque. */
   private readonly whiteoutsMade = new Set<string>();
   private openFd: number | undefined;
+  /** Files holding payload a tar split refers to; replacing one moves it to `stashDir`. */
+  private readonly tracked = new Set<string>();
+  private stashed = 0;
+  /** The real path of the last regular file created (where its payload landed). */
+  lastFilePath = '';
+  /** Called when a tracked file (or a directory holding some) is moved into the stash. */
+  onMoved: ((from: string, to: string) => void) | undefined;
 
   constructor(
     readonly root: string,
@@ -135,7 +144,13 @@ export class TreeWriter {
     return undefined;
   }
 
+  /** Keeps the file at `path` recoverable: if a later entry replaces it, it is stashed, not deleted. */
+  track(path: string): void {
+    this.tracked.add(path);
+  }
+
   private file(path: string, e: Entry): FileSink {
+    this.lastFilePath = path;
     this.create(path, () => {
       this.openFd = openSync(path, CREATE_FLAGS, 0o600);
     });
@@ -208,6 +223,23 @@ export class TreeWriter {
   private remove(path: string): void {
     const st = lstatSync(path, { throwIfNoEntry: false });
     if (st === undefined) return;
+    if (this.opts.stashDir !== undefined && this.holdsTracked(path, st.isDirectory())) {
+      mkdirSync(this.opts.stashDir, { recursive: true, mode: 0o700 });
+      const to = `${this.opts.stashDir}/${this.stashed++}`;
+      renameSync(path, to);
+      for (const t of [...this.tracked]) {
+        if (t === path || t.startsWith(path + '/')) {
+          this.tracked.delete(t);
+          this.tracked.add(to + t.slice(path.length));
+        }
+      }
+      this.onMoved?.(path, to);
+      if (st.isDirectory()) {
+        for (const key of this.deferred.keys()) if (key === path || key.startsWith(path + '/')) this.deferred.delete(key);
+        this.resolver.invalidate();
+      }
+      return;
+    }
     if (st.isDirectory()) {
       rmSync(path, { recursive: true, force: true });
       for (const key of this.deferred.keys()) if (key === path || key.startsWith(path + '/')) this.deferred.delete(key);
@@ -215,6 +247,12 @@ export class TreeWriter {
       unlinkSync(path);
     }
     if (st.isDirectory() || st.isSymbolicLink()) this.resolver.invalidate();
+  }
+
+  private holdsTracked(path: string, isDir: boolean): boolean {
+    if (!isDir) return this.tracked.has(path);
+    for (const t of this.tracked) if (t.startsWith(path + '/')) return true;
+    return false;
   }
 
   private markWritten(path: string): void {
