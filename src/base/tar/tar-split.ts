@@ -4,10 +4,9 @@
  * content (headers, PAX records, padding, trailer), so `save` and `push` can rebuild the exact
  * bytes, and so the diff ID, without a second copy of the layer on disk.
  */
-import { closeSync, createReadStream, fstatSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { BerthError, invalidArgument } from '../errors.js';
 
@@ -185,7 +184,7 @@ export async function writeSplitTar(splitPath: string, out: Writable, signal?: A
   for (const seg of segments) {
     signal?.throwIfAborted();
     if (Buffer.isBuffer(seg)) {
-      if (!out.write(seg)) await new Promise((r) => out.once('drain', r));
+      if (!out.write(seg)) await drained(out, signal);
       continue;
     }
     const fd = openSync(seg.path, 'r');
@@ -194,10 +193,38 @@ export async function writeSplitTar(splitPath: string, out: Writable, signal?: A
       closeSync(fd);
       throw new BerthError('Internal', `layer file ${seg.path} has ${size} bytes, expected ${seg.size}: the stored layer was modified`);
     }
-    if (size === 0) {
+    try {
+      // Synchronous reads of at most 1 MiB: a stream per file costs more than the copy for the
+      // thousands of small files a layer holds, and each read blocks for well under a millisecond.
+      for (let off = 0; off < size; ) {
+        const buf = Buffer.allocUnsafe(Math.min(CHUNK, size - off));
+        const n = readSync(fd, buf, 0, buf.length, off);
+        if (n === 0) throw new BerthError('Internal', `layer file ${seg.path} ended early: the stored layer was modified`);
+        off += n;
+        if (!out.write(n === buf.length ? buf : buf.subarray(0, n))) await drained(out, signal);
+      }
+    } finally {
       closeSync(fd);
-      continue;
     }
-    await pipeline(createReadStream(seg.path, { fd, highWaterMark: 1 << 20 }), out, { end: false, ...(signal ? { signal } : {}) });
   }
+}
+
+const CHUNK = 1 << 20;
+
+function drained(out: Writable, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (): void => {
+      out.off('drain', done);
+      out.off('close', closed);
+      signal?.removeEventListener('abort', aborted);
+      resolve();
+    };
+    const closed = (): void => {
+      done();
+    };
+    const aborted = (): void => reject(signal?.reason as Error);
+    out.once('drain', done);
+    out.once('close', closed);
+    signal?.addEventListener('abort', aborted, { once: true });
+  });
 }
