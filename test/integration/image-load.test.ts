@@ -173,6 +173,19 @@ describe('image load, save and import through berthd', { skip: !isRoot }, () => 
     }
   });
 
+  test('the same archive loaded twice at once gives one image and one copy of each layer', async () => {
+    const layer = await makeTar([{ name: 'twice', data: Buffer.alloc(2 << 20, 9) }]);
+    const { archive, id } = await makeImageArchive([layer], 'twice:1');
+    const [a, b] = await Promise.all([load(d, archive), load(d, archive)]);
+    assert.equal(a.status, 200, a.body);
+    assert.equal(b.status, 200, b.body);
+    assert.equal((await images(d)).filter((i) => i.Id === id).length, 1);
+    const layers = readdirSync(join(d.dataRoot, 'snapshots')).filter((n) => n === sha(layer).slice(7));
+    assert.equal(layers.length, 1);
+    assert.ok(!readdirSync(join(d.dataRoot, 'snapshots')).some((n) => n.startsWith('.staging')), 'no staging dir left');
+    await d.client.json('DELETE', '/images/twice:1');
+  });
+
   test('import from stdin and from a URL, with --change', async () => {
     const root = await makeTar([{ name: 'bin/', type: 'directory' }, { name: 'bin/sh', data: '#!fake', mode: 0o755 }, { name: 'etc/os', data: 'imported\n' }]);
     const res = await d.client.call('POST', '/images/create', { body: gzipSync(root), query: { fromSrc: '-', repo: 'imp', tag: 'v1', changes: ['CMD ["/bin/sh"]', 'ENV A=1 B=two', 'EXPOSE 80/udp 443', 'LABEL x=y', 'WORKDIR /srv', 'USER 10:20'] } });
