@@ -33,12 +33,15 @@ export class ImageArchives {
 
   /** Loads every image of an archive; returns Docker's "Loaded image…" lines. */
   async load(input: Readable, progress: ProgressSink, signal?: AbortSignal): Promise<string[]> {
+    const started = Date.now();
     return this.images.gcLock.shared(async () => {
       const archive = await readArchive(this.deps, input, progress, signal);
+      const read = Date.now();
       const found = imagesInArchive(archive);
       if (found.length === 0) throw invalidArgument('invalid archive: no images found');
       const lines: string[] = [];
       for (const img of found) lines.push(...(await this.commitLoaded(img, archive.unpacked, signal)));
+      this.deps.log.debug('load timing', { readMs: read - started, commitMs: Date.now() - read });
       return lines;
     }).finally(async () => {
       // Whatever a failed load wrote, and layers unpacked for entries that turned out not to be
