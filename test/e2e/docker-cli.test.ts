@@ -113,7 +113,7 @@ describe('the real docker CLI against berthd', { skip: !isRoot || !hasDocker }, 
     assert.equal(dk(['images', '-q']).stdout, '');
   });
 
-  test('the berth CLI does the same', () => {
+  test('the berth CLI does the same', async () => {
     const imp = berth(d.host, ['import', '-c', 'CMD ["sh"]', join(work, 'rootfs.tar'), 'bb:berth']);
     assert.equal(imp.code, 0, imp.stderr);
     const ls = berth(d.host, ['images']);
@@ -129,6 +129,11 @@ describe('the real docker CLI against berthd', { skip: !isRoot || !hasDocker }, 
     const usage = berth(d.host, ['tag', 'onlyone']);
     assert.equal(usage.code, 1);
     assert.match(usage.stderr, /missing required argument/);
+    // BERTH_HOST wins over DOCKER_HOST when no -H is given.
+    const { spawnSync } = await import('node:child_process');
+    const { BERTH, NODE } = await import('../helpers/daemon.js');
+    const env = spawnSync(NODE, [BERTH, 'images', '-q'], { env: { ...process.env, BERTH_HOST: d.host, DOCKER_HOST: 'unix:///nonexistent.sock' } });
+    assert.equal(env.status, 0, env.stderr.toString());
     const viaEnv = berth('unix:///nonexistent.sock', ['images']);
     assert.equal(viaEnv.code, 1);
     assert.match(viaEnv.stderr, /Cannot connect to the berth daemon at unix:\/\/\/nonexistent\.sock/);

@@ -215,6 +215,16 @@ describe('image load, save and import through berthd', { skip: !isRoot }, () => 
     assert.equal(img2.Comment, 'from the web');
     assert.deepEqual(img2.RepoTags, ['fromurl:latest']);
 
+    // A broken import leaves nothing behind either.
+    const before = storeState(d);
+    for (const body of [Buffer.from('not a tar, not compressed, just words '.repeat(30)), gzipSync(Buffer.from('gzip of garbage '.repeat(100))), root.subarray(0, 700)]) {
+      const res3 = await d.client.raw('POST', '/images/create', { body, query: { fromSrc: '-', repo: 'broken-import' } });
+      const text = (await readAll(res3)).toString();
+      assert.ok(res3.statusCode === 400 || /"error"/.test(text), text);
+      assert.deepEqual(storeState(d), before, `no file left by a failed import (${text})`);
+    }
+    assert.equal((await images(d)).filter((i) => i.RepoTags.some((t) => t.startsWith('broken-import'))).length, 0);
+
     const bad = await d.client.raw('POST', '/images/create', { body: root, query: { fromSrc: '-', changes: ['RUN echo no'] } });
     assert.equal(bad.statusCode, 400);
     assert.match((await readAll(bad)).toString(), /not a valid change command/);
