@@ -57,20 +57,16 @@ export async function unpackLayer(
     }
     if (compression === 'xz' || compression === 'bzip2') throw invalidArgument(`unsupported compression: ${compression}`);
     const known = compression === 'none' ? opts.inputDigest : undefined;
-    // A plain tar stream is hashed on this thread while the worker extracts; anything else (a
-    // file, or gzip, whose diff ID is of the inflated bytes) is hashed in the worker.
-    const hashHere = known === undefined && compression === 'none' && !('path' in source && !('pipe' in source));
     const result = await extractor.extract(source, staging.dir, {
       whiteouts: 'overlay',
       allowDevices: true,
       sameOwner: true,
-      computeDiffId: known === undefined && !hashHere,
-      hashInput: hashHere,
+      computeDiffId: known === undefined,
       ...(opts.split ? { splitPath: staging.splitPath } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     });
-    const diffId = result.diffId ?? result.inputDigest ?? (await known!());
+    const diffId = result.diffId ?? (await known!());
     if (opts.expectedDiffId !== undefined && diffId !== opts.expectedDiffId) {
       throw invalidArgument(`layer diff ID mismatch: expected ${opts.expectedDiffId}, got ${diffId}`);
     }

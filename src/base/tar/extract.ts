@@ -6,7 +6,6 @@
  * copies input chunks across, at most `WINDOW` bytes ahead of what the worker has consumed. Workers
  * are reused: starting one costs tens of ms and its JIT is cold.
  */
-import { createHash } from 'node:crypto';
 import { realpath, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, resolve } from 'node:path';
@@ -53,11 +52,6 @@ export interface ExtractOptions {
    * receives `stash/`), from which {@link writeSplitTar} rebuilds the exact tar later.
    */
   splitPath?: string;
-  /**
-   * Hash the input bytes on the calling thread as they are handed to the worker (stream input
-   * only): for a plain tar that is its diff ID, computed in parallel with the extraction.
-   */
-  hashInput?: boolean;
 }
 
 /** Outcome of {@link extractTar}. */
@@ -72,8 +66,6 @@ export interface ExtractResult {
   entries: number;
   /** sha256 of the uncompressed tar, when `computeDiffId` was set. */
   diffId?: Digest;
-  /** sha256 of the input bytes, when `hashInput` was set and the input was a stream. */
-  inputDigest?: Digest;
 }
 
 /** Input bytes allowed in flight ahead of the worker: bounds memory, keeps the worker busy. */
@@ -281,7 +273,6 @@ async function runJob(
       signal?.removeEventListener('abort', onAbort);
     }
   }
-  const hash = opts.hashInput ? createHash('sha256') : undefined;
   const feeding = (async () => {
     let sent = 0;
     try {
@@ -289,7 +280,6 @@ async function runJob(
         if (stopped()) break;
         const src = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
         if (src.byteLength === 0) continue;
-        hash?.update(src);
         // A copy we own can be transferred; the caller's buffer may be pooled or shared.
         const copy = Buffer.allocUnsafeSlow(src.byteLength);
         copy.set(src);
@@ -307,11 +297,7 @@ async function runJob(
   })();
 
   try {
-    const result = await outcome;
-    if (hash === undefined) return result;
-    // The worker finished only after 'end', so every byte went through the hash.
-    await feeding;
-    return { ...result, inputDigest: `sha256:${hash.digest('hex')}` };
+    return await outcome;
   } finally {
     signal?.removeEventListener('abort', onAbort);
     const readable = input as Partial<Readable>;
