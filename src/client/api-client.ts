@@ -1,6 +1,7 @@
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
+import { downloadToFd, DownloadStatusError } from './bulk-download.js';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -71,13 +72,7 @@ export class ApiClient {
 
   /** Sends a request and returns the raw response (any status). */
   async raw(method: string, path: string, spec: RequestSpec = {}): Promise<IncomingMessage> {
-    const qs = new URLSearchParams();
-    for (const [k, v] of Object.entries(spec.query ?? {})) {
-      if (v === undefined || v === false) continue;
-      if (Array.isArray(v)) for (const x of v) qs.append(k, x);
-      else qs.append(k, v === true ? '1' : String(v));
-    }
-    const url = `${API_PREFIX}${path}${qs.size ? `?${qs.toString()}` : ''}`;
+    const url = this.url(path, spec.query);
     // On a unix socket the Host header is free (docker sends api.moby.localhost); over TCP it must
     // name the server, since TLS takes the server name from it.
     const headers: Record<string, string> = { 'User-Agent': 'berth-cli/0.1.0', ...(this.target.socketPath ? { Host: 'api.moby.localhost' } : {}), ...spec.headers };
@@ -126,6 +121,41 @@ export class ApiClient {
     return (text.length ? JSON.parse(text.toString('utf8')) : undefined) as T;
   }
 
+  /**
+   * GETs a (large) body into a file descriptor with the fast path of `downloadToFd`; over TLS,
+   * through node:http. HTTP errors become ApiErrors as for every other call.
+   */
+  async download(path: string, query: RequestSpec['query'], fd: number, onProgress?: (bytes: number) => void): Promise<void> {
+    if (this.target.https) {
+      const res = await this.call('GET', path, { query: query ?? {} });
+      let n = 0;
+      for await (const chunk of res) {
+        const b = chunk as Buffer;
+        for (let off = 0; off < b.length; ) off += writeSync(fd, b, off, b.length - off);
+        n += b.length;
+        onProgress?.(n);
+      }
+      return;
+    }
+    const url = this.url(path, query);
+    try {
+      await downloadToFd(this.target, url, { 'User-Agent': 'berth-cli/0.1.0', Host: this.target.socketPath ? 'api.moby.localhost' : `${this.target.hostname}:${this.target.port}` }, fd, onProgress);
+    } catch (err) {
+      if (err instanceof DownloadStatusError) throw apiErrorFrom(err.status, err.body);
+      throw this.connectError(err as NodeJS.ErrnoException);
+    }
+  }
+
+  private url(path: string, query: RequestSpec['query'] = {}): string {
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) {
+      if (v === undefined || v === false) continue;
+      if (Array.isArray(v)) for (const x of v) qs.append(k, x);
+      else qs.append(k, v === true ? '1' : String(v));
+    }
+    return `${API_PREFIX}${path}${qs.size ? `?${qs.toString()}` : ''}`;
+  }
+
   private connectError(err: NodeJS.ErrnoException): Error {
     if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED' || err.code === 'EACCES') {
       return new BerthError('Unavailable', `Cannot connect to the berth daemon at ${this.host}. Is berthd running?`, { cause: err });
@@ -141,15 +171,18 @@ export async function readAll(res: Readable): Promise<Buffer> {
 }
 
 async function errorFrom(res: IncomingMessage): Promise<ApiError> {
-  const body = (await readAll(res)).toString('utf8');
-  let message = body.trim() || `status ${res.statusCode}`;
+  return apiErrorFrom(res.statusCode ?? 500, (await readAll(res)).toString('utf8'));
+}
+
+function apiErrorFrom(status: number, body: string): ApiError {
+  let message = body.trim() || `status ${status}`;
   try {
     const parsed = JSON.parse(body) as { message?: string };
     if (typeof parsed.message === 'string') message = parsed.message;
   } catch {
     // not JSON: keep the text
   }
-  return new ApiError(res.statusCode ?? 500, message);
+  return new ApiError(status, message);
 }
 
 /**

@@ -18,75 +18,96 @@ export interface SaveItem {
 
 const EPOCH = new Date(0);
 
+/** One entry of a save archive, decided before any byte is written. */
+type PlannedEntry = { name: string; dir: true } | { name: string; data: Buffer } | { name: string; layer: LayerRef };
+
+/** A save archive laid out in advance: its entries and its exact size in bytes. */
+export interface SavePlan {
+  entries: PlannedEntry[];
+  size: number;
+}
+
+const BLOCK = 512;
+const padded = (n: number): number => Math.ceil(n / BLOCK) * BLOCK;
+
 /**
- * Writes Docker 25+'s save layout: an OCI image layout (index.json, blobs with uncompressed
+ * Lays out Docker 25+'s save format: an OCI image layout (index.json, blobs with uncompressed
  * layers) that also carries the legacy manifest.json and repositories files, so both Docker and
- * OCI tools load it. Each blob is written once even when images share it.
+ * OCI tools load it. Each blob appears once even when images share it. Knowing every entry up
+ * front gives the exact size, so the reply can carry a Content-Length.
  */
-export async function writeSaveArchive(content: ContentStore, snapshots: Snapshotter, items: SaveItem[], out: Writable, signal?: AbortSignal): Promise<void> {
-  const pack = tar.pack();
-  const piping = pipeline(pack, out, signal ? { signal } : {});
-  piping.catch(() => {});
+export async function planSaveArchive(content: ContentStore, items: SaveItem[]): Promise<SavePlan> {
+  const entries: PlannedEntry[] = [{ name: 'blobs/', dir: true }, { name: 'blobs/sha256/', dir: true }];
   const written = new Set<string>();
-  const dir = (name: string): void => {
-    pack.entry({ name, type: 'directory', mode: 0o755, mtime: EPOCH });
-  };
-  const small = async (name: string, data: string | Buffer): Promise<void> => {
-    await new Promise<void>((resolve, reject) => {
-      pack.entry({ name, mode: 0o644, mtime: EPOCH, size: Buffer.byteLength(data) }, data, (err) => (err ? reject(err) : resolve()));
-    });
+  const blob = (digest: Digest, data: Buffer): void => {
+    if (written.has(digest)) return;
+    written.add(digest);
+    entries.push({ name: `blobs/sha256/${hexOf(digest)}`, data });
   };
   const indexManifests: object[] = [];
   const legacy: object[] = [];
   const repositories: Record<string, Record<string, string>> = {};
-  try {
-    dir('blobs/');
-    dir('blobs/sha256/');
-    for (const { img, refs } of items) {
-      for (const layer of img.record.layers) {
-        if (written.has(layer.diffId)) continue;
-        written.add(layer.diffId);
-        await writeLayer(pack, content, snapshots, layer, signal);
-      }
-      const configBlob = await content.read(img.id);
-      if (!written.has(img.id)) {
-        written.add(img.id);
-        await small(`blobs/sha256/${hexOf(img.id)}`, configBlob);
-      }
-      const manifest = Buffer.from(
-        JSON.stringify({
-          schemaVersion: 2,
-          mediaType: MEDIA.ociManifest,
-          config: { mediaType: MEDIA.ociConfig, digest: img.id, size: configBlob.length },
-          layers: img.record.layers.map((l) => ({ mediaType: MEDIA.ociLayer, digest: l.diffId, size: l.diffSize })),
-        }),
-      );
-      const manifestDigest = sha256(manifest);
-      if (!written.has(manifestDigest)) {
-        written.add(manifestDigest);
-        await small(`blobs/sha256/${hexOf(manifestDigest)}`, manifest);
-      }
-      const desc = { mediaType: MEDIA.ociManifest, digest: manifestDigest, size: manifest.length };
-      const parsed = refs.map((r) => parseReference(r));
-      if (parsed.length === 0) indexManifests.push(desc);
-      for (const r of parsed) {
-        indexManifests.push({
-          ...desc,
-          annotations: { 'io.containerd.image.name': r.name + (r.tag ? `:${r.tag}` : ''), 'org.opencontainers.image.ref.name': r.tag ?? '' },
-        });
-        const top = img.record.layers.at(-1);
-        if (r.tag && top) (repositories[familiarName(r)] ??= {})[r.tag] = hexOf(top.diffId);
-      }
-      legacy.push({
-        Config: `blobs/sha256/${hexOf(img.id)}`,
-        RepoTags: parsed.filter((r) => r.tag !== undefined).map(familiarString),
-        Layers: img.record.layers.map((l) => `blobs/sha256/${hexOf(l.diffId)}`),
-      });
+  for (const { img, refs } of items) {
+    for (const layer of img.record.layers) {
+      if (written.has(layer.diffId)) continue;
+      written.add(layer.diffId);
+      entries.push({ name: `blobs/sha256/${hexOf(layer.diffId)}`, layer });
     }
-    await small('index.json', JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.ociIndex, manifests: indexManifests }) + '\n');
-    await small('manifest.json', JSON.stringify(legacy) + '\n');
-    await small('oci-layout', JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-    if (Object.keys(repositories).length > 0) await small('repositories', JSON.stringify(repositories) + '\n');
+    const configBlob = await content.read(img.id);
+    blob(img.id, configBlob);
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MEDIA.ociManifest,
+        config: { mediaType: MEDIA.ociConfig, digest: img.id, size: configBlob.length },
+        layers: img.record.layers.map((l) => ({ mediaType: MEDIA.ociLayer, digest: l.diffId, size: l.diffSize })),
+      }),
+    );
+    const manifestDigest = sha256(manifest);
+    blob(manifestDigest, manifest);
+    const desc = { mediaType: MEDIA.ociManifest, digest: manifestDigest, size: manifest.length };
+    const parsed = refs.map((r) => parseReference(r));
+    if (parsed.length === 0) indexManifests.push(desc);
+    for (const r of parsed) {
+      indexManifests.push({
+        ...desc,
+        annotations: { 'io.containerd.image.name': r.name + (r.tag ? `:${r.tag}` : ''), 'org.opencontainers.image.ref.name': r.tag ?? '' },
+      });
+      const top = img.record.layers.at(-1);
+      if (r.tag && top) (repositories[familiarName(r)] ??= {})[r.tag] = hexOf(top.diffId);
+    }
+    legacy.push({
+      Config: `blobs/sha256/${hexOf(img.id)}`,
+      RepoTags: parsed.filter((r) => r.tag !== undefined).map(familiarString),
+      Layers: img.record.layers.map((l) => `blobs/sha256/${hexOf(l.diffId)}`),
+    });
+  }
+  entries.push({ name: 'index.json', data: Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.ociIndex, manifests: indexManifests }) + '\n') });
+  entries.push({ name: 'manifest.json', data: Buffer.from(JSON.stringify(legacy) + '\n') });
+  entries.push({ name: 'oci-layout', data: Buffer.from(JSON.stringify({ imageLayoutVersion: '1.0.0' })) });
+  if (Object.keys(repositories).length > 0) entries.push({ name: 'repositories', data: Buffer.from(JSON.stringify(repositories) + '\n') });
+  // Every name is short (< 100 bytes): one ustar header each, no PAX records; 1 KiB of trailer.
+  const size = entries.reduce((n, e) => n + BLOCK + ('data' in e ? padded(e.data.length) : 'layer' in e ? padded(e.layer.diffSize) : 0), 0) + 2 * BLOCK;
+  return { entries, size };
+}
+
+/** Writes a planned archive; exactly `plan.size` bytes. */
+export async function writeSaveArchive(content: ContentStore, snapshots: Snapshotter, plan: SavePlan, out: Writable, signal?: AbortSignal): Promise<void> {
+  const pack = tar.pack();
+  const piping = pipeline(pack, out, signal ? { signal } : {});
+  piping.catch(() => {});
+  try {
+    for (const e of plan.entries) {
+      if ('dir' in e) {
+        pack.entry({ name: e.name, type: 'directory', mode: 0o755, mtime: EPOCH });
+      } else if ('data' in e) {
+        await new Promise<void>((resolve, reject) => {
+          pack.entry({ name: e.name, mode: 0o644, mtime: EPOCH, size: e.data.length }, e.data, (err) => (err ? reject(err) : resolve()));
+        });
+      } else {
+        await writeLayer(pack, content, snapshots, e.layer, signal);
+      }
+    }
     pack.finalize();
   } catch (err) {
     pack.destroy(err as Error);

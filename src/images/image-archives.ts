@@ -10,7 +10,7 @@ import type { ImageService, ImageServiceDeps } from './image-service.js';
 import { unpackLayer, type LayerExtractor } from './layer-unpack.js';
 import { familiarString, fullString, normalize, parseReference } from './reference.js';
 import { MEDIA, type ImageConfigJson, type ImageRecord, type LayerRef } from './types.js';
-import { writeSaveArchive } from './archive-save.js';
+import { planSaveArchive, writeSaveArchive } from './archive-save.js';
 
 export interface ImportOptions {
   /** Full or familiar reference to tag the new image with. */
@@ -109,8 +109,11 @@ export class ImageArchives {
     return lines;
   }
 
-  /** Writes the images named (all tags of a repository when no tag is given) as one archive. */
-  async save(names: string[], out: Writable, signal?: AbortSignal): Promise<void> {
+  /**
+   * Writes the images named (all tags of a repository when no tag is given) as one archive.
+   * `start` receives the archive's exact size before the first byte is written.
+   */
+  async save(names: string[], out: Writable, start: (size: number) => void | Promise<void>, signal?: AbortSignal): Promise<void> {
     if (names.length === 0) throw invalidArgument('no image names given to save');
     const selected = new Map<Digest, string[]>();
     for (const name of names) {
@@ -132,7 +135,9 @@ export class ImageArchives {
     }
     await this.images.gcLock.shared(async () => {
       const images = await Promise.all([...selected.keys()].map((id) => this.images.image(id)));
-      await writeSaveArchive(this.deps.content, this.deps.snapshots, images.map((img) => ({ img, refs: [...new Set(selected.get(img.id))] })), out, signal);
+      const plan = await planSaveArchive(this.deps.content, images.map((img) => ({ img, refs: [...new Set(selected.get(img.id))] })));
+      await start(plan.size);
+      await writeSaveArchive(this.deps.content, this.deps.snapshots, plan, out, signal);
     });
     for (const id of selected.keys()) this.deps.emit({ action: 'save', id });
   }

@@ -155,8 +155,9 @@ async function createImage(s: EngineServices, ctx: RequestContext): Promise<void
 async function saveImages(s: EngineServices, ctx: RequestContext, names: string[]): Promise<void> {
   // Resolve first so that an unknown name is a 404, not a truncated tar.
   for (const n of names) await s.images.resolve(n);
-  ctx.res.writeHead(200, { 'Content-Type': 'application/x-tar' });
-  await s.archives.save(names, ctx.res, ctx.signal);
+  await s.archives.save(names, ctx.res, (size) => {
+    ctx.res.writeHead(200, { 'Content-Type': 'application/x-tar', 'Content-Length': size });
+  }, ctx.signal);
 }
 
 /** `/images/{name}/…` where name may hold `/` and `:` (routed greedily, as moby does). */
