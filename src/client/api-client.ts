@@ -1,5 +1,4 @@
-import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { IncomingMessage, RequestOptions } from 'node:http';
 import { readFileSync, writeSync } from 'node:fs';
 import { downloadToFd, DownloadStatusError } from './bulk-download.js';
 import { homedir } from 'node:os';
@@ -98,8 +97,10 @@ export class ApiClient {
       const t = this.opts.tls;
       Object.assign(options, { ...(t.ca ? { ca: t.ca } : {}), ...(t.cert ? { cert: t.cert } : {}), ...(t.key ? { key: t.key } : {}), rejectUnauthorized: t.verify });
     }
+    // Loaded on first use: node:http costs ~50 ms of start-up, which `save` (raw socket) avoids.
+    const request = this.target.https ? (await import('node:https')).request : (await import('node:http')).request;
     return new Promise((resolve, reject) => {
-      const req = (this.target.https ? httpsRequest : httpRequest)(options, resolve);
+      const req = request(options, resolve);
       req.on('error', (err: NodeJS.ErrnoException) => reject(this.connectError(err)));
       if (body instanceof Readable) {
         body.on('error', (e) => req.destroy(e));
