@@ -70,9 +70,16 @@ describe('image load, save and import through berthd', { skip: !isRoot }, () => 
     assert.deepEqual(readFileSync(join(savedDir, manifest[0]!.Layers[1]!)), layer2);
     const index = JSON.parse(readFileSync(join(savedDir, 'index.json'), 'utf8')) as { manifests: { annotations: Record<string, string> }[] };
     assert.equal(index.manifests[0]!.annotations['io.containerd.image.name'], 'docker.io/library/two:layers');
-    // skopeo, an independent reader of both layouts, accepts the archive.
+    // skopeo, an independent reader of both layouts, accepts the archive...
     const sk = execFileSync('skopeo', ['inspect', `docker-archive:${join(savedDir, 'x.tar')}`]).toString();
     assert.match(sk, new RegExp(sha(layer1)));
+    // ...and its own legacy docker-archive (`<id>/layer.tar` symlinks, `<hex>.json` config) loads.
+    execFileSync('skopeo', ['copy', '-q', `docker-archive:${join(savedDir, 'x.tar')}`, `docker-archive:${join(savedDir, 'legacy.tar')}:legacy/fmt:1`]);
+    const legacy = await load(d, readFileSync(join(savedDir, 'legacy.tar')));
+    assert.equal(legacy.status, 200, legacy.body);
+    assert.match(legacy.body, /Loaded image: legacy\/fmt:1/);
+    assert.deepEqual((await d.client.json<{ RootFS: { Layers: string[] } }>('GET', '/images/legacy/fmt:1/json')).RootFS.Layers, [sha(layer1), sha(layer2)]);
+    await d.client.json('DELETE', '/images/legacy/fmt:1');
     rmSync(savedDir, { recursive: true, force: true });
 
     // Delete and load the saved archive again: same image ID.
