@@ -60,7 +60,8 @@ function report(err: unknown): number {
     return 1;
   }
   const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(message.startsWith('Error') ? `${message}\n` : `Error: ${message}\n`);
+  // The docker CLI prints other errors as they are ("open x: no such file or directory").
+  process.stderr.write(`${message}\n`);
   return 1;
 }
 

@@ -1,5 +1,6 @@
-import { writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { PassThrough, type Readable } from 'node:stream';
 import { BerthError } from '../base/errors.js';
 
 export interface DownloadTarget {
@@ -21,22 +22,106 @@ export class DownloadStatusError extends Error {
 const READ_BUFFER = 1 << 20;
 
 /**
- * GETs a large body (an image archive) straight into a file descriptor. node:http reads 64 KiB at a
- * time into fresh buffers and dispatches each through the parser and a stream: for a 200 MB `save`
- * that doubles the transfer time. Here the socket reads into one reused 1 MiB buffer (`onread`)
- * and each read is written out at once; only the status line, headers and chunked framing are
- * parsed, which is all a GET of a body needs.
+ * Bulk transfers (image archives in and out) over a raw socket. node:http reads 64 KiB at a time
+ * into fresh buffers and sends each through its parser and a stream, and frames uploads of unknown
+ * length in chunks: for a 200 MB `save` or `load` that costs as much as the transfer. Here the
+ * socket reads into one reused 1 MiB buffer (`onread`), a file goes out with a Content-Length, and
+ * only the status line, headers and chunked framing of the reply are parsed.
  */
+class ResponseReader {
+  status = 0;
+  private head: Buffer | undefined = Buffer.alloc(0);
+  private remaining = -1;
+  private chunked = false;
+  private readonly decoder = new ChunkDecoder();
+  errorBody: Buffer[] | undefined;
+
+  constructor(private readonly onBody: (b: Buffer) => void) {}
+
+  get complete(): boolean {
+    if (this.head !== undefined) return false;
+    return this.chunked ? this.decoder.done : this.remaining === 0;
+  }
+
+  /** A reply with neither length nor chunking ends when the connection closes. */
+  get endsAtClose(): boolean {
+    return this.head === undefined && !this.chunked && this.remaining === -1;
+  }
+
+  /** True once the status line and headers are in. */
+  get started(): boolean {
+    return this.head === undefined;
+  }
+
+  push(data: Buffer): void {
+    if (this.head !== undefined) {
+      this.head = Buffer.concat([this.head, data]);
+      const end = this.head.indexOf('\r\n\r\n');
+      if (end < 0) {
+        if (this.head.length > 64 << 10) throw new BerthError('Internal', 'response headers too large');
+        return;
+      }
+      const lines = this.head.subarray(0, end).toString('latin1').split('\r\n');
+      this.status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? '')?.[1] ?? 0);
+      for (const line of lines.slice(1)) {
+        const colon = line.indexOf(':');
+        const name = line.slice(0, colon).trim().toLowerCase();
+        const value = line.slice(colon + 1).trim();
+        if (name === 'content-length') this.remaining = Number(value);
+        if (name === 'transfer-encoding' && /chunked/i.test(value)) this.chunked = true;
+      }
+      if (this.status >= 400 || this.status === 0) this.errorBody = [];
+      data = this.head.subarray(end + 4);
+      this.head = undefined;
+    }
+    const body = (b: Buffer): void => {
+      if (this.errorBody) this.errorBody.push(Buffer.from(b));
+      else this.onBody(b);
+    };
+    if (this.chunked) this.decoder.push(data, body);
+    else if (this.remaining >= 0) {
+      const take = data.subarray(0, this.remaining);
+      this.remaining -= take.length;
+      if (take.length) body(take);
+    } else if (data.length) body(data);
+  }
+
+  error(): DownloadStatusError | undefined {
+    return this.errorBody ? new DownloadStatusError(this.status, Buffer.concat(this.errorBody).toString()) : undefined;
+  }
+}
+
+function open(target: DownloadTarget, onData: (b: Buffer) => void, onFail: (err: Error) => void): Socket {
+  const opts = {
+    onread: {
+      buffer: Buffer.allocUnsafe(READ_BUFFER),
+      callback: (n: number, buf: Uint8Array): boolean => {
+        try {
+          onData(Buffer.from(buf.buffer, buf.byteOffset, n));
+        } catch (err) {
+          onFail(err as Error);
+        }
+        return true;
+      },
+    },
+  };
+  return target.socketPath !== undefined ? connect({ path: target.socketPath, ...opts }) : connect({ host: target.hostname!, port: target.port!, ...opts });
+}
+
+function requestHead(method: string, path: string, headers: Record<string, string>): string {
+  return [`${method} ${path} HTTP/1.1`, ...Object.entries({ Connection: 'close', ...headers }).map(([k, v]) => `${k}: ${v}`), '', ''].join('\r\n');
+}
+
+/** GETs a (large) body straight into a file descriptor. */
 export function downloadToFd(target: DownloadTarget, path: string, headers: Record<string, string>, fd: number, onProgress?: (bytes: number) => void): Promise<void> {
   return new Promise((resolve, reject) => {
-    let head: Buffer | undefined = Buffer.alloc(0);
-    let status = 0;
-    let remaining = -1; // Content-Length left, or -1 when chunked / until close
-    let chunked = false;
-    let errorBody: Buffer[] | undefined;
     let written = 0;
     let done = false;
-    const decoder = new ChunkDecoder();
+    const reader = new ResponseReader((data) => {
+      for (let off = 0; off < data.length; ) off += writeSync(fd, data, off, data.length - off);
+      written += data.length;
+      onProgress?.(written);
+    });
     const finish = (err?: Error): void => {
       if (done) return;
       done = true;
@@ -44,74 +129,85 @@ export function downloadToFd(target: DownloadTarget, path: string, headers: Reco
       if (err) reject(err);
       else resolve();
     };
-    const body = (data: Buffer): void => {
-      if (errorBody) {
-        errorBody.push(Buffer.from(data));
-        return;
-      }
-      let off = 0;
-      while (off < data.length) off += writeSync(fd, data, off, data.length - off);
-      written += data.length;
-      onProgress?.(written);
-    };
-    const onData = (data: Buffer): void => {
-      if (head !== undefined) {
-        head = Buffer.concat([head, data]);
-        const end = head.indexOf('\r\n\r\n');
-        if (end < 0) {
-          if (head.length > 64 << 10) finish(new BerthError('Internal', 'response headers too large'));
-          return;
-        }
-        const lines = head.subarray(0, end).toString('latin1').split('\r\n');
-        status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? '')?.[1] ?? 0);
-        for (const line of lines.slice(1)) {
-          const colon = line.indexOf(':');
-          const name = line.slice(0, colon).trim().toLowerCase();
-          const value = line.slice(colon + 1).trim();
-          if (name === 'content-length') remaining = Number(value);
-          if (name === 'transfer-encoding' && /chunked/i.test(value)) chunked = true;
-        }
-        if (status >= 400 || status === 0) errorBody = [];
-        data = head.subarray(end + 4);
-        head = undefined;
-      }
-      if (chunked) {
-        decoder.push(data, body);
-        if (decoder.done) finish(errorBody ? new DownloadStatusError(status, Buffer.concat(errorBody).toString()) : undefined);
-        return;
-      }
-      if (remaining >= 0) {
-        const take = data.subarray(0, remaining);
-        remaining -= take.length;
-        if (take.length) body(take);
-        if (remaining === 0) finish(errorBody ? new DownloadStatusError(status, Buffer.concat(errorBody).toString()) : undefined);
-        return;
-      }
-      body(data);
-    };
-    const opts = {
-      onread: {
-        buffer: Buffer.allocUnsafe(READ_BUFFER),
-        callback: (n: number, buf: Uint8Array): boolean => {
-          try {
-            onData(Buffer.from(buf.buffer, buf.byteOffset, n));
-          } catch (err) {
-            finish(err as Error);
-          }
-          return true;
-        },
+    const socket = open(
+      target,
+      (data) => {
+        reader.push(data);
+        if (reader.complete) finish(reader.error());
       },
-    };
-    const socket: Socket = target.socketPath !== undefined ? connect({ path: target.socketPath, ...opts }) : connect({ host: target.hostname!, port: target.port!, ...opts });
-    socket.on('connect', () => {
-      const lines = [`GET ${path} HTTP/1.1`, ...Object.entries({ Connection: 'close', ...headers }).map(([k, v]) => `${k}: ${v}`), '', ''];
-      socket.write(lines.join('\r\n'));
-    });
+      finish,
+    );
+    socket.on('connect', () => socket.write(requestHead('GET', path, headers)));
     socket.on('error', (err) => finish(err));
     socket.on('end', () => {
-      if (errorBody) finish(new DownloadStatusError(status, Buffer.concat(errorBody).toString()));
-      else if (head !== undefined || (remaining > 0 && !chunked) || (chunked && !decoder.done)) finish(new BerthError('Unavailable', 'the daemon closed the connection before the end of the archive'));
-      else finish();
+      const err = reader.error();
+      if (err) finish(err);
+      else if (reader.complete || reader.endsAtClose) finish();
+      else finish(new BerthError('Unavailable', 'the daemon closed the connection before the end of the archive'));
+    });
+  });
+}
+
+/**
+ * POSTs a file with a Content-Length and returns the reply's status and body stream as soon as
+ * the reply starts (the daemon may answer an error before the upload ends).
+ */
+export function uploadFile(target: DownloadTarget, path: string, headers: Record<string, string>, file: string): Promise<{ status: number; body: Readable }> {
+  return new Promise((resolve, reject) => {
+    const fd = openSync(file, 'r');
+    const size = fstatSync(fd).size;
+    const body = new PassThrough();
+    let settled = false;
+    let stopped = false;
+    const reader = new ResponseReader((b) => body.write(b));
+    const fail = (err: Error): void => {
+      stopped = true;
+      socket.destroy();
+      if (!settled) {
+        settled = true;
+        reject(err);
+      } else body.destroy(err);
+    };
+    const socket = open(
+      target,
+      (data) => {
+        reader.push(data);
+        if (reader.started && !settled) {
+          settled = true;
+          resolve({ status: reader.status, body });
+        }
+        if (reader.complete) {
+          stopped = true;
+          const err = reader.error();
+          if (err) body.end(Buffer.from(err.body));
+          else body.end();
+          socket.destroy();
+        }
+      },
+      fail,
+    );
+    socket.on('error', fail);
+    socket.on('end', () => {
+      if (reader.endsAtClose) body.end();
+      else if (!reader.complete) fail(new BerthError('Unavailable', 'the daemon closed the connection before its reply ended'));
+    });
+    socket.on('connect', () => {
+      socket.write(requestHead('POST', path, { ...headers, 'Content-Length': String(size) }));
+      let off = 0;
+      const pump = (): void => {
+        while (!stopped && off < size) {
+          const buf = Buffer.allocUnsafe(Math.min(READ_BUFFER, size - off));
+          const n = readSync(fd, buf, 0, buf.length, off);
+          if (n === 0) break;
+          off += n;
+          if (!socket.write(n === buf.length ? buf : buf.subarray(0, n))) {
+            socket.once('drain', pump);
+            return;
+          }
+        }
+        closeSync(fd);
+      };
+      pump();
     });
   });
 }

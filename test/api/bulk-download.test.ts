@@ -1,16 +1,28 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiClient, ApiError } from '../../src/client/index.js';
+import { ApiClient, ApiError, readAll } from '../../src/client/index.js';
 
 test('the download fast path reads chunked and sized bodies exactly, and maps errors', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'berth-dl-'));
   const payload = randomBytes(3 * 1024 * 1024 + 17);
   const server = createServer((req, res) => {
+    if (req.url?.includes('/upload')) {
+      let n = 0;
+      req.on('data', (c: Buffer) => (n += c.length));
+      req.on('end', () => res.end(`received ${n}`));
+      return;
+    }
+    if (req.url?.includes('/refuse')) {
+      const body = JSON.stringify({ message: 'refused early' });
+      res.writeHead(400, { 'Content-Type': 'application/json', 'Content-Length': body.length });
+      res.end(body);
+      return;
+    }
     if (req.url?.includes('/sized')) {
       res.writeHead(200, { 'Content-Length': payload.length });
       res.end(payload);
@@ -37,6 +49,12 @@ test('the download fast path reads chunked and sized bodies exactly, and maps er
       assert.ok(readFileSync(out).equals(payload), `${path}: identical bytes`);
       assert.equal(progress, payload.length);
     }
+    // Uploads: the body arrives whole, and an early error reply is reported as the daemon's message.
+    const big = join(dir, 'upload.bin');
+    writeFileSync(big, randomBytes(5 << 20));
+    const reply = await client.uploadFile('/upload', { quiet: true }, big, 'application/x-tar');
+    assert.equal((await readAll(reply)).toString(), `received ${5 << 20}`);
+    await assert.rejects(client.uploadFile('/refuse', {}, big, 'application/x-tar'), (err: unknown) => err instanceof ApiError && err.status === 400 && /refused early/.test(err.message));
     const fd = openSync(join(dir, 'err'), 'w');
     await assert.rejects(client.download('/missing', {}, fd), (err: unknown) => err instanceof ApiError && err.status === 404 && err.message === 'No such image: nope:latest');
     closeSync(fd);

@@ -160,8 +160,9 @@ async function save(ctx: CliContext, names: string[], o: { output?: string }): P
 async function load(ctx: CliContext, o: { input?: string; quiet?: boolean }): Promise<void> {
   if (!o.input && process.stdin.isTTY) throw new Error('requested load from stdin, but stdin is empty');
   const quiet = o.quiet || !ctx.isTTY;
-  const body = o.input ? createReadStream(o.input, { highWaterMark: 1 << 20 }) : process.stdin;
-  const res = await ctx.client.call('POST', '/images/load', { body, query: { quiet }, headers: { 'Content-Type': 'application/x-tar' } });
+  const res = o.input
+    ? await ctx.client.uploadFile('/images/load', { quiet }, o.input, 'application/x-tar')
+    : await ctx.client.call('POST', '/images/load', { body: process.stdin, query: { quiet }, headers: { 'Content-Type': 'application/x-tar' } });
   await displayJsonMessages(res, ctx.out, ctx.isTTY);
 }
 
