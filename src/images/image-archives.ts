@@ -100,8 +100,8 @@ export class ImageArchives {
     const lines: string[] = [];
     const refs = img.names.map((n) => normalize(parseReference(n)));
     const displaced = await this.deps.records.setRefs(img.config, refs.map(fullString));
-    for (const [i, old] of displaced.entries()) {
-      lines.push(`The image ${familiarString(refs[i]!)} already exists, renaming the old one with ID ${old} to empty string`);
+    for (const { ref, old } of displaced) {
+      lines.push(`The image ${familiarString(parseReference(ref))} already exists, renaming the old one with ID ${old} to empty string`);
     }
     for (const r of refs) lines.push(`Loaded image: ${familiarString(r)}`);
     if (refs.length === 0) lines.push(`Loaded image ID: ${img.config}`);

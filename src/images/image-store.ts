@@ -101,15 +101,15 @@ export class ImageRecordStore {
     return this.refs.tagTimes[fullRef];
   }
 
-  /** Points each reference at `id`; returns the images that lost a reference to it. */
-  async setRefs(id: Digest, fullRefs: string[]): Promise<Digest[]> {
+  /** Points each reference at `id`; returns the references taken from another image, and from which. */
+  async setRefs(id: Digest, fullRefs: string[]): Promise<{ ref: string; old: Digest }[]> {
     return this.writeLock.run(async () => {
       const next = this.cloneRefs();
       const now = new Date().toISOString();
-      const displaced: Digest[] = [];
+      const displaced: { ref: string; old: Digest }[] = [];
       for (const ref of fullRefs) {
         const old = next.refs[ref];
-        if (old !== undefined && old !== id) displaced.push(old);
+        if (old !== undefined && old !== id) displaced.push({ ref, old });
         next.refs[ref] = id;
         next.tagTimes[ref] = now;
       }

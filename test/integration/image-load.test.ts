@@ -180,6 +180,20 @@ describe('image load, save and import through berthd', { skip: !isRoot }, () => 
     }
   });
 
+  test('loading a tag that another image holds moves it, as Docker says', async () => {
+    const a = await makeImageArchive([await makeTar([{ name: 'v', data: 'one' }])], 'moving:tag');
+    const b = await makeImageArchive([await makeTar([{ name: 'v', data: 'two' }])], 'moving:tag');
+    assert.equal((await load(d, a.archive)).status, 200);
+    const r = await load(d, b.archive);
+    assert.match(r.body, new RegExp(`The image moving:tag already exists, renaming the old one with ID ${a.id} to empty string`));
+    assert.match(r.body, /Loaded image: moving:tag/);
+    const list = await images(d);
+    assert.deepEqual(list.find((i) => i.Id === a.id)?.RepoTags, [], 'the old image is left dangling');
+    assert.deepEqual(list.find((i) => i.Id === b.id)?.RepoTags, ['moving:tag']);
+    await d.client.json('DELETE', `/images/${a.id}`);
+    await d.client.json('DELETE', '/images/moving:tag');
+  });
+
   test('the same archive loaded twice at once gives one image and one copy of each layer', async () => {
     const layer = await makeTar([{ name: 'twice', data: Buffer.alloc(2 << 20, 9) }]);
     const { archive, id } = await makeImageArchive([layer], 'twice:1');
