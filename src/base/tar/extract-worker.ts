@@ -116,28 +116,23 @@ function run(
   const hash = config.computeDiffId ? createHash('sha256') : undefined;
   // Uncompressed size: what a saved layer weighs; equal to the input for plain tar.
   let tarBytes = 0;
-  if (hash !== undefined || kind !== undefined) {
-    const digest = (c: Buffer, _e: BufferEncoding, cb: TransformCallback): void => {
-      hash?.update(c);
-      tarBytes += c.length;
-      cb(null, c);
-    };
-    stages.push(new Transform({ transform: digest }));
-  }
   let contentBytes = 0;
   const splitter = config.splitPath !== undefined ? new TarSplitter() : undefined;
   const splitDir = config.splitPath !== undefined ? dirname(config.splitPath) : '';
   const slotPaths: (string | Buffer)[] = [];
   const slotSizes: number[] = [];
+  // One pass over the uncompressed bytes for the diff ID, the size and the split: every extra
+  // stream stage costs a scheduling hop per chunk.
+  if (hash !== undefined || kind !== undefined || splitter !== undefined) {
+    const observe = (c: Buffer, _e: BufferEncoding, cb: TransformCallback): void => {
+      hash?.update(c);
+      tarBytes += c.length;
+      splitter?.push(c);
+      cb(null, c);
+    };
+    stages.push(new Transform({ transform: observe, highWaterMark: 1 << 20 }));
+  }
   if (splitter) {
-    stages.push(
-      new Transform({
-        transform(c: Buffer, _e: BufferEncoding, cb: TransformCallback): void {
-          splitter.push(c);
-          cb(null, c);
-        },
-      }),
-    );
     writer.onMoved = (from, to) => {
       for (let i = 0; i < slotPaths.length; i++) {
         const p = slotPaths[i];
@@ -209,7 +204,7 @@ function run(
     if (splitter) splitter.finish(config.splitPath!, slotPaths.map((p) => (typeof p === 'string' ? relative(splitDir, p) : p)), slotSizes);
     return {
       bytes: counter.total,
-      tarBytes: kind === undefined && hash === undefined ? counter.total : tarBytes,
+      tarBytes: kind === undefined && hash === undefined && splitter === undefined ? counter.total : tarBytes,
       contentBytes,
       diffId: hash === undefined ? undefined : `sha256:${hash.digest('hex')}`,
     };
