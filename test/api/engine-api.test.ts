@@ -78,6 +78,8 @@ describe('Engine API shapes and errors', () => {
       ['DELETE', '/images/sha256:' + 'a'.repeat(64), undefined, 404, /No such image/],
       ['GET', '/no/such/endpoint', undefined, 404, /page not found/],
       ['POST', '/images/create', {}, 400, /fromImage or fromSrc/],
+      ['POST', '/images/create', { fromImage: 'docker.io/library/busybox', tag: 'latest' }, 501, /no registry client yet/],
+      ['GET', '/images/search', { term: 'busybox' }, 501, /no registry client yet/],
     ];
     for (const [method, path, query, status, message] of cases) {
       const r = await get(method, path, query);

@@ -197,6 +197,11 @@ export function imageRoutes(s: EngineServices): Route[] {
     ['POST', '/images/create', (ctx) => createImage(s, ctx)],
     ['GET', '/images/get', (ctx) => saveImages(s, ctx, ctx.query.getAll('names'))],
     [
+      'GET',
+      '/images/search',
+      () => Promise.reject(new BerthError('NotImplemented', 'searching a registry is not possible: this berthd has no registry client yet')),
+    ],
+    [
       'POST',
       '/images/prune',
       async (ctx) => {
