@@ -15,6 +15,8 @@ rm -rf dist
 "$NODE" node_modules/typescript/bin/tsc -p tsconfig.json
 echo "== lint: module layering"
 "$NODE" node_modules/dependency-cruiser/bin/dependency-cruise.mjs --config .dependency-cruiser.cjs --output-type err src
+echo "== lint: promises"
+"$NODE" node_modules/eslint/bin/eslint.js .
 
 if [ "$(id -u)" = 0 ]; then
   export BERTH_TEST_ROOT=1
