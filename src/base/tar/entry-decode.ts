@@ -1,8 +1,7 @@
 /**
- * Turns tar-stream headers into `Entry` values: PAX overrides tar-stream leaves alone (uid, gid,
+ * Turns decoded tar headers (see tar-reader.ts) into `Entry` values: PAX overrides (uid, gid,
  * sub-second mtime) and xattrs read from the raw PAX bytes.
  */
-import type { Extract, Header } from 'tar-stream';
 import { invalidArgument } from '../errors.js';
 import type { Entry, EntryType } from './tree-writer.js';
 
@@ -20,15 +19,40 @@ const TYPES: Record<string, EntryType> = {
 };
 
 /**
- * tar-stream's decoded header as it really is: `type` is null for typeflags it does not know, and
- * `pax` holds the PAX records that applied to this entry.
+ * A header as tar-stream 3.x decodes it (tar-reader.ts keeps its shape and semantics): `type` is
+ * null for typeflags it does not know, numeric fields are null for malformed base-256, and `pax`
+ * holds the PAX records that applied to this entry.
  */
-export type DecodedHeader = Omit<Header, 'type' | 'pax' | 'linkname' | 'mtime'> & {
+export interface DecodedHeader {
+  name: string;
   type: string | null;
   linkname: string | null;
+  mode: number | null;
+  uid: number | null;
+  gid: number | null;
+  size: number | null;
   mtime: Date | undefined;
+  devmajor: number | null;
+  devminor: number | null;
   pax?: Record<string, string> | null;
-};
+}
+
+/** PAX records as strings, decoded exactly like tar-stream's `decodePax` (UTF-8, last key wins). */
+export function decodePax(buf: Buffer): Record<string, string> {
+  const result: Record<string, string> = {};
+  while (buf.length) {
+    let i = 0;
+    while (i < buf.length && buf[i] !== 32) i++;
+    const len = Number.parseInt(buf.toString('utf8', 0, i), 10);
+    if (!len) return result;
+    const b = buf.toString('utf8', i + 1, len - 1);
+    const keyIndex = b.indexOf('=');
+    if (keyIndex === -1) return result;
+    result[b.slice(0, keyIndex)] = b.slice(keyIndex + 1);
+    buf = buf.subarray(len);
+  }
+  return result;
+}
 
 /** Parses PAX records (`"<len> <key>=<value>\n"`), keeping the xattr values as raw bytes. */
 export function paxXattrs(buf: Uint8Array): Map<string, Buffer> {
@@ -49,30 +73,6 @@ export function paxXattrs(buf: Uint8Array): Map<string, Buffer> {
     pos += len;
   }
   return out;
-}
-
-/**
- * Captures each PAX header's raw bytes just before tar-stream decodes them as UTF-8 (which would
- * mangle binary values such as `security.capability`). This reaches into tar-stream 3.x internals;
- * if they change, `take()` returns `undefined` and callers fall back to the decoded strings.
- */
-export function capturePaxXattrs(ex: Extract): { take(): Map<string, Buffer> | undefined } {
-  let last: Map<string, Buffer> | undefined;
-  const inner = ex as unknown as { _header?: { type?: string }; _decodeLongHeader?: (buf: Uint8Array) => void };
-  const original = inner._decodeLongHeader;
-  if (typeof original === 'function') {
-    inner._decodeLongHeader = function (this: typeof inner, buf: Uint8Array) {
-      if (this._header?.type === 'pax-header') last = paxXattrs(buf);
-      original.call(this, buf);
-    };
-  }
-  return {
-    take() {
-      const out = last;
-      last = undefined;
-      return out;
-    },
-  };
 }
 
 function intOr(value: string | undefined, fallback: number): number {

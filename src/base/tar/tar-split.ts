@@ -27,7 +27,8 @@ const META = new Set(['x', 'g', 'L', 'K', 'N']);
 
 /**
  * Follows a tar stream block by block and records what is not payload. Payload slots are numbered
- * in the order tar-stream emits entries with data, so the extractor can say where each landed.
+ * in the order TarReader (tar-reader.ts) reports entries with data, so the extractor can say where
+ * each landed.
  */
 export class TarSplitter {
   private readonly segs: (Buffer[] | number)[] = [];
@@ -47,14 +48,15 @@ export class TarSplitter {
     this.total += chunk.length;
     let off = 0;
     while (off < chunk.length) {
+      // Raw bytes are copied: the caller may reuse `chunk` once push() returns.
       if (this.trailer) {
-        this.raw.push(chunk.subarray(off));
+        this.raw.push(Buffer.from(chunk.subarray(off)));
         return;
       }
       if (this.left > 0) {
         const n = Math.min(this.left, chunk.length - off);
         if (this.leftRaw) {
-          const part = chunk.subarray(off, off + n);
+          const part = Buffer.from(chunk.subarray(off, off + n));
           this.raw.push(part);
           this.paxBuf?.push(part);
         }
@@ -65,7 +67,7 @@ export class TarSplitter {
       }
       if (this.pad > 0) {
         const n = Math.min(this.pad, chunk.length - off);
-        this.raw.push(chunk.subarray(off, off + n));
+        this.raw.push(Buffer.from(chunk.subarray(off, off + n)));
         this.pad -= n;
         off += n;
         continue;
@@ -92,7 +94,7 @@ export class TarSplitter {
       size = this.paxSize;
       this.paxSize = undefined;
     }
-    // tar-stream reads no payload for directories (also old-style ones: a file named "x/"), so
+    // TarReader reads no payload for directories (also old-style ones: a file named "x/"), so
     // neither do we: both sides must agree on where the next header starts.
     const nameEnd = h.subarray(0, 100).indexOf(0);
     const oldDir = (flag === '0' || flag === '\0') && h[(nameEnd < 0 ? 100 : nameEnd) - 1] === 0x2f;
