@@ -32,6 +32,7 @@ describe('the real docker CLI against berthd', { skip: !isRoot || !hasDocker }, 
     const v = dk(['version', '--format', '{{.Server.APIVersion}} {{.Server.Os}}']);
     assert.equal(v.code, 0, v.stderr);
     assert.equal(v.stdout.trim(), '1.50 linux');
+    assert.match(dk(['version']).stdout, /Experimental:\s+false/);
     const i = dk(['info']);
     assert.equal(i.code, 0, i.stderr);
     assert.match(i.stdout, /Storage Driver: overlay2/);

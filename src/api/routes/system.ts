@@ -27,7 +27,7 @@ export function systemRoutes(s: EngineServices): Route[] {
       '/version',
       async (ctx) => {
         const v = s.system.version();
-        const details = { ApiVersion: v.apiVersion, Arch: v.arch, BuildTime: v.buildTime, GitCommit: v.gitCommit, GoVersion: v.goVersion, KernelVersion: v.kernelVersion, MinAPIVersion: v.minApiVersion, Os: v.os };
+        const details = { ApiVersion: v.apiVersion, Arch: v.arch, BuildTime: v.buildTime, Experimental: 'false', GitCommit: v.gitCommit, GoVersion: v.goVersion, KernelVersion: v.kernelVersion, MinAPIVersion: v.minApiVersion, Os: v.os };
         sendJson(ctx.res, 200, {
           Platform: { Name: `berth ${v.version}` },
           Components: [{ Name: 'Engine', Version: v.version, Details: details }],
