@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort } from 'node:worker_threads';
+import { detectCompression } from '../compression.js';
 import { isBerthError, type ErrorKind } from '../errors.js';
 import { Extraction, type ExtractionHooks, type JobConfig, type Outcome } from './extraction.js';
 import { TreeWriter } from './tree-writer.js';
@@ -51,12 +52,8 @@ const hooks: ExtractionHooks = { ack: (bytes) => post({ t: 'ack', bytes }), recl
 
 /** Names the first bytes of a compressed stream; `undefined` for plain tar. */
 function compression(bytes: Buffer): string | undefined {
-  const head = Buffer.concat([bytes, Buffer.alloc(SNIFF_BYTES)]);
-  if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
-  if (head.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
-  if (head.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return 'xz';
-  if (head.subarray(0, 3).toString('latin1') === 'BZh') return 'bzip2';
-  return undefined;
+  const kind = detectCompression(bytes);
+  return kind === 'none' ? undefined : kind;
 }
 
 /** Gives every failure a kind: broken input is the caller's fault, fs failures are ours. */
