@@ -52,8 +52,19 @@ export function sendError(res: ServerResponse, err: unknown, log: Logger): void 
   // rest of its body first, as Go's net/http does.
   const req = res.req;
   if (req && !req.readableEnded && !req.destroyed) {
+    // Whatever consumed the body (a pipe, an abandoned async iterator whose 'readable' listener
+    // would keep resume() from flowing) is gone: detach it, discard the rest, reply at its end.
+    req.unpipe();
+    req.removeAllListeners('readable');
+    req.removeAllListeners('data');
+    req.on('data', () => {});
     req.once('end', send);
     req.once('close', send);
+    // A client that never finishes its upload still gets the answer, then the connection closes.
+    setTimeout(() => {
+      send();
+      req.destroy();
+    }, 10_000).unref();
     req.resume();
     return;
   }
