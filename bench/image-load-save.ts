@@ -1,10 +1,14 @@
 /**
  * Times `berth load` and `berth save` of a 200 MB single-layer image against the floor: GNU
  * `tar -x` and `tar -c` of the same files, in one run, and prints medians and ratios.
- * Run as root after `npm run up`: `npm run bench:images`.
+ *
+ * It also times a second floor, the cost of any client/daemon split: the same tar streamed
+ * through a unix socket by socat (file → socket → `tar -x`, and `tar -c` → socket → file). An
+ * engine whose CLI talks to a daemon cannot beat that, so berth's ratio to it says how much of the
+ * gap is berth's own. Run as root after `npm run up`: `npm run bench:images`.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -49,6 +53,21 @@ const d = await startDaemon();
 const berth = (args: string[]): void => sh(NODE, [BERTH, '-H', d.host, ...args]);
 const floorX: number[] = [];
 const floorC: number[] = [];
+const splitX: number[] = [];
+const splitC: number[] = [];
+const sock = join(work, 'relay.sock');
+// One socat listens and hands the stream to its sink; the other streams the source into it.
+const relay = (sink: string, source: string): Promise<number> => {
+  rmSync(sock, { force: true });
+  const listener = spawn('socat', ['-u', '-b', '1048576', `UNIX-LISTEN:${sock}`, sink], { stdio: ['ignore', 'ignore', 'inherit'] });
+  while (!existsSync(sock)) sh('sleep', ['0.01']);
+  settle();
+  const t0 = process.hrtime.bigint();
+  sh('sh', ['-c', `${source} | socat -u -b 1048576 - UNIX-CONNECT:${sock}`]);
+  return new Promise<number>((resolve, reject) =>
+    listener.on('exit', (code) => (code === 0 ? resolve(Number(process.hrtime.bigint() - t0) / 1e6) : reject(new Error(`socat exited ${code}`)))),
+  );
+};
 const loads: number[] = [];
 const saves: number[] = [];
 // Each timed step starts on a settled disk (sync, then a pause for writeback and discards of the
@@ -61,12 +80,16 @@ const settle = (): void => {
 try {
   for (let r = 0; r < RUNS; r++) {
     const out = join(work, `x${r}`);
-    const floor = (): void => {
+    const floor = async (): Promise<void> => {
       mkdirSync(out);
       settle();
       floorX.push(time(() => sh('tar', ['-C', out, '-xf', layer])));
       settle();
       floorC.push(time(() => sh('tar', ['-C', out, '-cf', join(work, 'floor-out.tar'), '.'])));
+      rmSync(out, { recursive: true, force: true });
+      mkdirSync(out);
+      splitX.push(await relay(`EXEC:tar -C ${out} -xf -`, `cat ${layer}`));
+      splitC.push(await relay(`CREATE:${join(work, 'split-out.tar')}`, `tar -C ${out} -cf - .`));
       rmSync(out, { recursive: true, force: true });
     };
     const ours = (): void => {
@@ -77,11 +100,11 @@ try {
       berth(['rmi', 'bench:200m']);
     };
     if (r % 2 === 0) {
-      floor();
+      await floor();
       ours();
     } else {
       ours();
-      floor();
+      await floor();
     }
   }
 } finally {
@@ -89,7 +112,11 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 const row = (name: string, xs: number[], floor: number[]): string =>
-  `${name.padEnd(22)} median ${median(xs).toFixed(0).padStart(6)} ms   floor ${median(floor).toFixed(0).padStart(6)} ms   ratio ${(median(xs) / median(floor)).toFixed(2)}x`;
-console.log(`image: 1 layer, ${(Number(execFileSync('stat', ['-c', '%s', '/dev/null']).toString()) || 0) + 200} MB-ish (20 x 8 MB + 4000 x 10 KB), ${RUNS} runs`);
+  `${name.padEnd(26)} median ${median(xs).toFixed(0).padStart(6)} ms   floor ${median(floor).toFixed(0).padStart(6)} ms   ratio ${(median(xs) / median(floor)).toFixed(2)}x`;
+console.log(`image: 1 layer, about 200 MB (20 x 8 MB + 4000 x 10 KB), ${RUNS} runs`);
 console.log(row('berth load vs tar -x', loads, floorX));
 console.log(row('berth save vs tar -c', saves, floorC));
+console.log(row('socket+tar -x vs tar -x', splitX, floorX));
+console.log(row('socket+tar -c vs tar -c', splitC, floorC));
+console.log(row('berth load vs socket+x', loads, splitX));
+console.log(row('berth save vs socket+c', saves, splitC));

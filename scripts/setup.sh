@@ -8,7 +8,7 @@ cd "$here"
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 # Debian packages. Later issues append here.
-pkgs=(runc crun conmon busybox-static iproute2 iptables skopeo openssl ca-certificates)
+pkgs=(runc crun conmon busybox-static iproute2 iptables skopeo openssl ca-certificates socat)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -49,7 +49,14 @@ fi
 say "build"
 "$NODE" node_modules/typescript/bin/tsc -p tsconfig.json
 
-# berth and berthd on PATH, always run by the project's Node.
-for b in berth berthd; do
-  ln -sf "$here/bin/$b" "/usr/local/bin/$b"
+# berth and berthd on PATH, always run by the project's Node. Launchers with absolute paths
+# rather than links to bin/: every berth command is a fresh process, and resolving the link and
+# the Node to use in bash costs ~100 ms per command.
+if [ -x "$here/.node/bin/node" ]; then node_abs="$here/.node/bin/node"; else node_abs=$(command -v node); fi
+for pair in berth:cli berthd:daemon; do
+  b=${pair%%:*}
+  tmp=$(mktemp "/usr/local/bin/.$b.XXXXXX")
+  printf '#!/bin/sh\n# written by %s/scripts/setup.sh\nexec %s %s "$@"\n' "$here" "$node_abs" "$here/dist/src/${pair#*:}/main.js" > "$tmp"
+  chmod 755 "$tmp"
+  mv -f "$tmp" "/usr/local/bin/$b"
 done

@@ -32,7 +32,9 @@ export function messageOf(err: unknown): string {
  */
 export function sendError(res: ServerResponse, err: unknown, log: Logger): void {
   const status = statusOf(err);
-  if (status >= 500) log.error('request failed', { err });
+  // A client that hung up (Ctrl-C on `docker save`) is not the daemon's failure.
+  if (res.destroyed && !res.writableFinished) log.debug('request abandoned by the client', { message: messageOf(err) });
+  else if (status >= 500) log.error('request failed', { err });
   else log.debug('request refused', { status, message: messageOf(err) });
   if (res.headersSent) {
     res.destroy();

@@ -97,8 +97,9 @@ export class ApiClient {
       const t = this.opts.tls;
       Object.assign(options, { ...(t.ca ? { ca: t.ca } : {}), ...(t.cert ? { cert: t.cert } : {}), ...(t.key ? { key: t.key } : {}), rejectUnauthorized: t.verify });
     }
-    // Loaded on first use: node:http costs ~50 ms of start-up, which `save` (raw socket) avoids.
-    const request = this.target.https ? (await import('node:https')).request : (await import('node:http')).request;
+    // Loaded on first use, and as CommonJS: `import('node:http')` builds the ESM facade, whose
+    // export of the lazy WebSocket/fetch getters loads undici, http2 and tls (~40 ms of start-up).
+    const request = this.target.https ? process.getBuiltinModule('node:https').request : process.getBuiltinModule('node:http').request;
     return new Promise((resolve, reject) => {
       const req = request(options, resolve);
       req.on('error', (err: NodeJS.ErrnoException) => reject(this.connectError(err)));

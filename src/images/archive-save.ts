@@ -1,11 +1,11 @@
-import type { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import tar from 'tar-stream';
+import { Transform, type TransformCallback, type Writable } from 'node:stream';
+import { finished, pipeline } from 'node:stream/promises';
 import { decompressor, detectCompression } from '../base/compression.js';
 import { hexOf, sha256, type Digest } from '../base/digest.js';
 import type { ContentStore } from '../content/index.js';
 import type { Snapshotter } from '../snapshots/index.js';
-import { writeSplitTar } from '../base/tar/index.js';
+import { padding, ustarHeader, writeSplitTar } from '../base/tar/index.js';
+import { Sink } from '../base/sink.js';
 import { BerthError } from '../base/errors.js';
 import { familiarName, familiarString, parseReference } from './reference.js';
 import { MEDIA, type Image, type LayerRef } from './types.js';
@@ -15,8 +15,6 @@ export interface SaveItem {
   /** Full references to record for this image (may be empty: saved by ID). */
   refs: string[];
 }
-
-const EPOCH = new Date(0);
 
 /** One entry of a save archive, decided before any byte is written. */
 type PlannedEntry = { name: string; dir: true } | { name: string; data: Buffer } | { name: string; layer: LayerRef };
@@ -91,52 +89,53 @@ export async function planSaveArchive(content: ContentStore, items: SaveItem[]):
   return { entries, size };
 }
 
-/** Writes a planned archive; exactly `plan.size` bytes. */
+/**
+ * Writes a planned archive; exactly `plan.size` bytes. Headers are laid out here and payloads go
+ * straight into `out` (no pack stream between): layers are most of the bytes.
+ */
 export async function writeSaveArchive(content: ContentStore, snapshots: Snapshotter, plan: SavePlan, out: Writable, signal?: AbortSignal): Promise<void> {
-  const pack = tar.pack();
-  const piping = pipeline(pack, out, signal ? { signal } : {});
-  piping.catch(() => {});
-  try {
-    for (const e of plan.entries) {
-      if ('dir' in e) {
-        pack.entry({ name: e.name, type: 'directory', mode: 0o755, mtime: EPOCH });
-      } else if ('data' in e) {
-        await new Promise<void>((resolve, reject) => {
-          pack.entry({ name: e.name, mode: 0o644, mtime: EPOCH, size: e.data.length }, e.data, (err) => (err ? reject(err) : resolve()));
-        });
-      } else {
-        await writeLayer(pack, content, snapshots, e.layer, signal);
-      }
+  const sink = new Sink(out, signal);
+  for (const e of plan.entries) {
+    signal?.throwIfAborted();
+    if ('dir' in e) {
+      await sink.write(ustarHeader({ name: e.name, type: 'directory', mode: 0o755, size: 0, mtimeSeconds: 0 }));
+    } else if ('data' in e) {
+      await sink.write(ustarHeader({ name: e.name, type: 'file', mode: 0o644, size: e.data.length, mtimeSeconds: 0 }));
+      await sink.write(e.data);
+      await sink.write(padding(e.data.length));
+    } else {
+      await sink.write(ustarHeader({ name: `blobs/sha256/${hexOf(e.layer.diffId)}`, type: 'file', mode: 0o644, size: e.layer.diffSize, mtimeSeconds: 0 }));
+      await writeLayer(sink, out, content, snapshots, e.layer, signal);
+      await sink.write(padding(e.layer.diffSize));
     }
-    pack.finalize();
-  } catch (err) {
-    pack.destroy(err as Error);
-    throw err;
   }
-  await piping;
+  await sink.write(Buffer.alloc(2 * BLOCK));
+  out.end();
+  await finished(out);
 }
 
 /** Layers are saved uncompressed, named by diff ID (as Docker does); compressed blobs are inflated. */
-async function writeLayer(pack: tar.Pack, content: ContentStore, snapshots: Snapshotter, layer: LayerRef, signal?: AbortSignal): Promise<void> {
-  const entry = pack.entry({ name: `blobs/sha256/${hexOf(layer.diffId)}`, mode: 0o644, mtime: EPOCH, size: layer.diffSize });
+async function writeLayer(sink: Sink, out: Writable, content: ContentStore, snapshots: Snapshotter, layer: LayerRef, signal?: AbortSignal): Promise<void> {
   if (layer.storage === 'split') {
     const split = (await snapshots.get(layer.diffId))?.splitPath;
     if (!split) throw new BerthError('Internal', `layer ${layer.diffId} has neither a blob nor a tar split`);
-    await writeSplitTar(split, entry as unknown as Writable, signal);
-    await new Promise<void>((resolve, reject) => {
-      entry.once('finish', () => resolve());
-      entry.once('error', reject);
-      (entry as unknown as Writable).end();
-    });
+    await writeSplitTar(split, sink, signal);
     return;
   }
   const source = content.createReadStream(layer.blob);
-  if (layer.blob === layer.diffId) {
-    await pipeline(source, entry, signal ? { signal } : {});
-    return;
+  const counted = new Counter();
+  const stages = layer.blob === layer.diffId ? [source] : [source, decompressor(detectCompression(await readHead(content, layer.blob)))];
+  await pipeline([...stages, counted, out] as unknown as [NodeJS.ReadableStream, NodeJS.WritableStream], { end: false, ...(signal ? { signal } : {}) });
+  if (counted.bytes !== layer.diffSize) throw new BerthError('Internal', `layer ${layer.diffId} holds ${counted.bytes} bytes, expected ${layer.diffSize}`);
+}
+
+/** Passes bytes through and counts them: the archive's Content-Length depends on each layer's size. */
+class Counter extends Transform {
+  bytes = 0;
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.bytes += chunk.length;
+    done(null, chunk);
   }
-  const head = await readHead(content, layer.blob);
-  await pipeline(source, decompressor(detectCompression(head)), entry, signal ? { signal } : {});
 }
 
 async function readHead(content: ContentStore, blob: Digest): Promise<Buffer> {

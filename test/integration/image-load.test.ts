@@ -314,6 +314,36 @@ describe('interrupted loads', { skip: !isRoot }, () => {
     }
   });
 
+  test('a client that stops reading a save and goes away leaves the daemon serving saves', async () => {
+    const d = await startDaemon();
+    try {
+      const layer = await makeTar([{ name: 'big', data: Buffer.alloc(40 << 20, 7) }]);
+      const { archive } = await makeImageArchive([layer], 'saved:1');
+      assert.equal((await load(d, archive)).status, 200);
+      // Read a little, stall long enough for the daemon to block on a full socket, then hang up.
+      const ac = new AbortController();
+      const res = await d.client.raw('GET', '/images/get', { query: { names: 'saved:1' }, signal: ac.signal });
+      assert.equal(res.statusCode, 200);
+      const first = await new Promise<Buffer>((resolve) => res.once('data', resolve));
+      assert.ok(first.length > 0);
+      res.pause();
+      await new Promise((r) => setTimeout(r, 300));
+      ac.abort();
+      res.destroy();
+      // The next save is whole: its size is the advertised length and it holds the layer.
+      const again = await d.client.raw('GET', '/images/get', { query: { names: 'saved:1' } });
+      const whole = await readAll(again);
+      assert.equal(whole.length, Number(again.headers['content-length']));
+      assert.ok(whole.includes(layer.subarray(0, 512)));
+      // Removing the image needs the store's exclusive lock: an abandoned save still holding its
+      // shared lock would hang this.
+      await d.client.json('DELETE', '/images/saved:1', { signal: AbortSignal.timeout(10_000) });
+      assert.deepEqual(await images(d), []);
+    } finally {
+      await d.cleanup();
+    }
+  });
+
   test('a full disk fails the load cleanly (ENOSPC on a small tmpfs data root)', async () => {
     const { execFileSync } = await import('node:child_process');
     const mnt = mkdtempSync(join(tmpdir(), 'berth-tmpfs-'));

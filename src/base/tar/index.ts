@@ -11,3 +11,4 @@ export {
 export { cleanName } from './paths.js';
 export { writeLayerTar, type LayerWriteOptions } from './layer-writer.js';
 export { writeSplitTar, readSplit } from './tar-split.js';
+export { ustarHeader, padding, type UstarEntry } from './ustar.js';

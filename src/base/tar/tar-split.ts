@@ -4,11 +4,12 @@
  * content (headers, PAX records, padding, trailer), so `save` and `push` can rebuild the exact
  * bytes, and so the diff ID, without a second copy of the layer on disk.
  */
-import { closeSync, fstatSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { BerthError, invalidArgument } from '../errors.js';
+import { Sink } from '../sink.js';
 
 /** Raw bytes of the original stream, or a payload slot to be read from a file. */
 export type SplitSegment = Buffer | { path: string; size: number };
@@ -181,52 +182,22 @@ export function readSplit(splitPath: string): { size: number; segments: SplitSeg
  * Writes the original tar again into `out` (which stays open). A payload file whose size changed
  * means the layer on disk was altered: that is an error, never a silently different tar.
  */
-export async function writeSplitTar(splitPath: string, out: Writable, signal?: AbortSignal): Promise<void> {
+export async function writeSplitTar(splitPath: string, out: Writable | Sink, signal?: AbortSignal): Promise<void> {
+  const sink = out instanceof Sink ? out : new Sink(out, signal);
   const { segments } = readSplit(splitPath);
   for (const seg of segments) {
     signal?.throwIfAborted();
     if (Buffer.isBuffer(seg)) {
-      if (!out.write(seg)) await drained(out, signal);
+      await sink.write(seg);
       continue;
     }
     const fd = openSync(seg.path, 'r');
-    const size = fstatSync(fd).size;
-    if (size !== seg.size) {
-      closeSync(fd);
-      throw new BerthError('Internal', `layer file ${seg.path} has ${size} bytes, expected ${seg.size}: the stored layer was modified`);
-    }
     try {
-      // Synchronous reads of at most 1 MiB: a stream per file costs more than the copy for the
-      // thousands of small files a layer holds, and each read blocks for well under a millisecond.
-      for (let off = 0; off < size; ) {
-        const buf = Buffer.allocUnsafe(Math.min(CHUNK, size - off));
-        const n = readSync(fd, buf, 0, buf.length, off);
-        if (n === 0) throw new BerthError('Internal', `layer file ${seg.path} ended early: the stored layer was modified`);
-        off += n;
-        if (!out.write(n === buf.length ? buf : buf.subarray(0, n))) await drained(out, signal);
-      }
+      const size = fstatSync(fd).size;
+      if (size !== seg.size) throw new BerthError('Internal', `layer file ${seg.path} has ${size} bytes, expected ${seg.size}: the stored layer was modified`);
+      if ((await sink.copyFile(fd, size)) < size) throw new BerthError('Internal', `layer file ${seg.path} ended early: the stored layer was modified`);
     } finally {
       closeSync(fd);
     }
   }
-}
-
-const CHUNK = 1 << 20;
-
-function drained(out: Writable, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const done = (): void => {
-      out.off('drain', done);
-      out.off('close', closed);
-      signal?.removeEventListener('abort', aborted);
-      resolve();
-    };
-    const closed = (): void => {
-      done();
-    };
-    const aborted = (): void => reject(signal?.reason as Error);
-    out.once('drain', done);
-    out.once('close', closed);
-    signal?.addEventListener('abort', aborted, { once: true });
-  });
 }

@@ -6,7 +6,7 @@ import { collect, filtersJson, type CliContext } from '../context.js';
 import { formatOutput } from '../format/table.js';
 import { createdAgo, humanSize } from '../format/units.js';
 import { displayJsonMessages } from '../progress.js';
-import { confirm, inspectOutput, goTime, splitRepoTag, truncateId } from './shared.js';
+import { confirm, inspectOutput, goTime, formatRow, splitRepoTag, truncateId } from './shared.js';
 
 interface WireImage {
   Id: string;
@@ -40,28 +40,29 @@ function imageRows(images: WireImage[], noTrunc: boolean): Record<string, unknow
     const base = {
       ID: noTrunc ? img.Id : truncateId(img.Id),
       CreatedSince: createdAgo(img.Created),
-      CreatedAt: goTime(img.Created),
       Size: humanSize(img.Size),
       VirtualSize: humanSize(img.Size),
       SharedSize: img.SharedSize < 0 ? 'N/A' : humanSize(img.SharedSize),
       UniqueSize: img.SharedSize < 0 ? 'N/A' : humanSize(img.Size - img.SharedSize),
       Containers: img.Containers < 0 ? 'N/A' : String(img.Containers),
-      Labels: Object.entries(img.Labels ?? {}).map(([k, v]) => `${k}=${v}`).join(','),
+    };
+    const push = (row: Record<string, unknown>): void => {
+      rows.push(formatRow({ ...row, CreatedAt: () => goTime(img.Created) }));
     };
     const tags = (img.RepoTags ?? []).filter((t) => t !== '<none>:<none>');
     const digests = (img.RepoDigests ?? []).filter((d) => d !== '<none>@<none>');
     const digestOf = (repo: string): string => digests.find((d) => d.startsWith(repo + '@'))?.split('@')[1] ?? '<none>';
     if (tags.length === 0) {
-      if (digests.length === 0) rows.push({ ...base, Repository: '<none>', Tag: '<none>', Digest: '<none>' });
+      if (digests.length === 0) push({ ...base, Repository: '<none>', Tag: '<none>', Digest: '<none>' });
       for (const d of digests) {
         const [repo, digest] = d.split('@') as [string, string];
-        rows.push({ ...base, Repository: repo, Tag: '<none>', Digest: digest });
+        push({ ...base, Repository: repo, Tag: '<none>', Digest: digest });
       }
       continue;
     }
     for (const t of tags) {
       const [repo, tag] = splitRepoTag(t);
-      rows.push({ ...base, Repository: repo, Tag: tag, Digest: digestOf(repo) });
+      push({ ...base, Repository: repo, Tag: tag, Digest: digestOf(repo) });
     }
   }
   return rows;
