@@ -41,8 +41,11 @@ say "node $("$NODE" -v)"
 # npm dependencies: only when package-lock.json changed since the last install.
 stamp=node_modules/.berth-lock-stamp
 if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
-  say "npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
+  # `npm install` from the lock rather than `npm ci`: node-unix-socket lists prebuilt addons for
+  # other platforms as optional dependencies, and a registry without them (this one) makes
+  # `npm ci` refuse the lock, while install skips them. --no-save keeps the lock as committed.
+  say "npm install (from package-lock.json)"
+  npm install --no-save --no-audit --no-fund --loglevel=error
   cp package-lock.json "$stamp"
 fi
 

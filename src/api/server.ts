@@ -8,6 +8,7 @@ import { sendError } from './http-errors.js';
 import { API_MAX_MINOR, API_MIN_MINOR, type EngineServices } from './services.js';
 import { systemRoutes } from './routes/system.js';
 import { imageRoutes } from './routes/images.js';
+import { attach, containerRoutes } from './routes/containers.js';
 
 export interface ApiHandlers {
   request: RequestListener;
@@ -20,7 +21,7 @@ const VERSION_PREFIX = /^\/v(\d+)\.(\d+)(\/.*)$/;
 /** Builds the Docker Engine API on top of the engine's services. */
 export function createApi(services: EngineServices, log: Logger): ApiHandlers {
   const router = FindMyWay({ ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 2048 });
-  const routes: Route[] = [...systemRoutes(services), ...imageRoutes(services)];
+  const routes: Route[] = [...systemRoutes(services), ...imageRoutes(services), ...containerRoutes(services)];
   for (const [method, path, handler] of routes) router.on(method, path, () => {}, handler);
 
   const dispatch = async (req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> => {
@@ -62,7 +63,15 @@ export function createApi(services: EngineServices, log: Logger): ApiHandlers {
       res.setHeader('Server', `berth/${services.system.version().version} (linux)`);
       dispatch(req, res, abort.signal).catch((err: unknown) => sendError(res, err, log));
     },
-    upgrade: (_req, socket) => {
+    upgrade: (req, socket, head) => {
+      const url = new URL(req.url ?? '/', 'http://berth');
+      const path = url.pathname.replace(VERSION_PREFIX, '$3');
+      const m = /^\/containers\/([^/]+)\/attach\/?$/.exec(path);
+      if (req.method === 'POST' && m) {
+        log.debug(`Calling ${req.method} ${req.url ?? ''} (upgrade)`);
+        attach(services, req, socket, head, decodeURIComponent(m[1]!), url.searchParams, true);
+        return;
+      }
       socket.end('HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"message":"page not found"}\n');
     },
   };

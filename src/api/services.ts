@@ -1,5 +1,6 @@
 import type { EventBus } from '../events/index.js';
 import type { ImageArchives, ImageService } from '../images/index.js';
+import type { ContainerService } from '../containers/index.js';
 
 /** Facts about the engine and its host, gathered by the daemon. */
 export interface EngineInfo {
@@ -58,6 +59,7 @@ export interface EngineServices {
   images: ImageService;
   archives: ImageArchives;
   events: EventBus;
+  containers: ContainerService;
 }
 
 export const API_MAX_MINOR = 50;

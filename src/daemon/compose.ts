@@ -1,4 +1,9 @@
 import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { ContainerService, ContainerStore, type ContainerImages } from '../containers/index.js';
+import type { RuntimeBinary } from '../runtime/index.js';
+import { BerthError } from '../base/errors.js';
+import type { Digest } from '../base/digest.js';
 import { readFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import type { EngineServices } from '../api/index.js';
@@ -10,7 +15,7 @@ import { EventBus } from '../events/index.js';
 import { ImageArchives, ImageRecordStore, ImageService, type ImageEvent } from '../images/index.js';
 import { OverlaySnapshotter } from '../snapshots/index.js';
 import type { DaemonConfig } from './config.js';
-import { HostSystemService } from './system-info.js';
+import { findBinary, HostSystemService } from './system-info.js';
 
 export interface Engine {
   services: EngineServices;
@@ -44,17 +49,65 @@ export async function composeEngine(getConfig: () => DaemonConfig, log: Logger):
   const extractor = new TarExtractor();
   const archives = new ImageArchives({ ...imageDeps, extractor }, images);
 
+  const containerStore = new ContainerStore(join(root, 'containers'));
+  await containerStore.init();
+  const containers = new ContainerService({
+    store: containerStore,
+    images: containerImages(images, snapshots),
+    execRoot: cfg.execRoot,
+    runtimes: () => runtimeBinaries(getConfig().execRoot),
+    defaultRuntime: () => getConfig().defaultRuntime,
+    publish: (action, id, attrs) => events.publish('container', action, id, attrs),
+    log,
+  });
+  images.setUsage({ containersUsing: (id) => containers.usingImage(id), layersInUse: () => containers.layersInUse() });
+  await containers.init();
+
   const system = new HostSystemService({
     engineId: await engineId(root),
     imageCount: () => records.all().length,
-    containerCounts: () => ({ total: 0, running: 0, paused: 0, stopped: 0 }),
+    containerCounts: () => containers.counts(),
     config: getConfig,
   });
   return {
-    services: { system, images, archives, events },
+    services: { system, images, archives, events, containers },
     shutdown: async () => {
+      containers.close();
       await extractor.close();
     },
+  };
+}
+
+/** The OCI runtimes on this host, each with its own state root under the exec root. */
+function runtimeBinaries(execRoot: string): Record<string, RuntimeBinary> {
+  const out: Record<string, RuntimeBinary> = {};
+  for (const name of ['runc', 'crun']) {
+    const path = findBinary(name);
+    if (path) out[name] = { name, path, root: join(execRoot, 'runtime', name) };
+  }
+  return out;
+}
+
+/** What containers need of images: resolution, configs and the layers' directories. */
+function containerImages(images: ImageService, snapshots: OverlaySnapshotter): ContainerImages {
+  return {
+    resolve: async (ref) => {
+      const img = await images.resolve(ref);
+      return { id: img.id, layers: img.record.layers.map((l) => l.diffId), config: img.config.config ?? {} };
+    },
+    imageConfig: async (id) => {
+      const img = await images.image(id as Digest);
+      const c = img.config.config ?? {};
+      return { env: c.Env ?? [], user: c.User ?? '', workingDir: c.WorkingDir ?? '' };
+    },
+    layerDirs: async (layers) =>
+      Promise.all(
+        layers.map(async (diffId) => {
+          const snap = await snapshots.get(diffId as Digest);
+          if (!snap) throw new BerthError('NotFound', `layer ${diffId} is missing from the store`);
+          return snap.dir;
+        }),
+      ),
   };
 }
 

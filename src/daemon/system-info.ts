@@ -37,8 +37,9 @@ export class HostSystemService implements SystemService {
   async info(): Promise<EngineInfo> {
     const cfg = this.src.config();
     const runtimes: EngineInfo['runtimes'] = {};
-    for (const [name, path] of [['runc', '/usr/bin/runc'], ['crun', '/usr/bin/crun']] as const) {
-      if (existsSync(path)) runtimes[name] = { path };
+    for (const name of ['runc', 'crun']) {
+      const path = findBinary(name);
+      if (path) runtimes[name] = { path };
     }
     const warnings: string[] = [];
     if (this.cgroup.hybrid) warnings.push('WARNING: this host uses hybrid cgroups (v1 with a v2 mount): crun 1.8 cannot run containers here; runc can');
@@ -110,4 +111,9 @@ function backingFs(path: string): string {
   } catch {
     return 'unknown';
   }
+}
+
+/** A program in the system directories, as the daemon runs it (no PATH surprises). */
+export function findBinary(name: string): string | undefined {
+  return ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'].map((d) => `${d}/${name}`).find((p) => existsSync(p));
 }

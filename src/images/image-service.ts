@@ -55,6 +55,11 @@ export class ImageService {
 
   constructor(private readonly deps: ImageServiceDeps) {}
 
+  /** Containers are built on images, so the daemon tells images about them after both exist. */
+  setUsage(usage: ImageUsage): void {
+    this.deps.usage = usage;
+  }
+
   /** Sweeps what a crash left behind and collects garbage; call once at startup. */
   async recover(): Promise<GcResult> {
     await this.deps.content.sweepIngests();

@@ -1,0 +1,268 @@
+/**
+ * Docker's container JSON (create bodies, inspect, list) to and from berth's domain types:
+ * the one place that knows both casings.
+ */
+import { invalidArgument } from '../base/errors.js';
+import type { ContainerConfig, ContainerRecord, HostConfig } from '../containers/index.js';
+
+type Json = Record<string, unknown>;
+
+function obj(v: unknown, what: string): Json {
+  if (v === undefined || v === null) return {};
+  if (typeof v !== 'object' || Array.isArray(v)) throw invalidArgument(`json: cannot unmarshal ${typeof v} into Go struct field ${what} of type object`);
+  return v as Json;
+}
+function str(v: unknown, what: string): string {
+  if (v === undefined || v === null) return '';
+  if (typeof v !== 'string') throw invalidArgument(`json: cannot unmarshal ${typeof v} into Go struct field ${what} of type string`);
+  return v;
+}
+function num(v: unknown, what: string): number {
+  if (v === undefined || v === null) return 0;
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw invalidArgument(`json: cannot unmarshal ${typeof v} into Go struct field ${what} of type int64`);
+  return v;
+}
+function bool(v: unknown, what: string): boolean {
+  if (v === undefined || v === null) return false;
+  if (typeof v !== 'boolean') throw invalidArgument(`json: cannot unmarshal ${typeof v} into Go struct field ${what} of type bool`);
+  return v;
+}
+/** Docker's StrSlice: a string or a list of strings; null stays null. */
+function strSlice(v: unknown, what: string): string[] | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'string') return [v];
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
+  throw invalidArgument(`json: cannot unmarshal ${typeof v} into Go struct field ${what} of type []string`);
+}
+function strList(v: unknown, what: string): string[] {
+  return strSlice(v, what) ?? [];
+}
+function strMap(v: unknown, what: string): Record<string, string> {
+  const o = obj(v, what);
+  for (const [k, x] of Object.entries(o)) if (typeof x !== 'string') throw invalidArgument(`json: cannot unmarshal ${typeof x} into Go struct field ${what}.${k} of type string`);
+  return o as Record<string, string>;
+}
+
+export function configFromWire(c: Json): ContainerConfig {
+  const stopTimeout = c.StopTimeout === undefined || c.StopTimeout === null ? undefined : num(c.StopTimeout, 'Config.StopTimeout');
+  return {
+    hostname: str(c.Hostname, 'Config.Hostname'),
+    domainname: str(c.Domainname, 'Config.Domainname'),
+    user: str(c.User, 'Config.User'),
+    attachStdin: bool(c.AttachStdin, 'Config.AttachStdin'),
+    attachStdout: bool(c.AttachStdout, 'Config.AttachStdout'),
+    attachStderr: bool(c.AttachStderr, 'Config.AttachStderr'),
+    tty: bool(c.Tty, 'Config.Tty'),
+    openStdin: bool(c.OpenStdin, 'Config.OpenStdin'),
+    stdinOnce: bool(c.StdinOnce, 'Config.StdinOnce'),
+    env: strList(c.Env, 'Config.Env'),
+    cmd: strSlice(c.Cmd, 'Config.Cmd'),
+    entrypoint: strSlice(c.Entrypoint, 'Config.Entrypoint'),
+    image: str(c.Image, 'Config.Image'),
+    workingDir: str(c.WorkingDir, 'Config.WorkingDir'),
+    labels: strMap(c.Labels, 'Config.Labels'),
+    stopSignal: c.StopSignal ? str(c.StopSignal, 'Config.StopSignal') : undefined,
+    stopTimeout,
+    exposedPorts: obj(c.ExposedPorts, 'Config.ExposedPorts') as Record<string, object>,
+    volumes: obj(c.Volumes, 'Config.Volumes') as Record<string, object>,
+    onBuild: strSlice(c.OnBuild, 'Config.OnBuild'),
+  };
+}
+
+export function hostConfigFromWire(h: Json): HostConfig {
+  const rp = obj(h.RestartPolicy, 'HostConfig.RestartPolicy');
+  const name = str(rp.Name, 'RestartPolicy.Name');
+  if (!['', 'no', 'always', 'unless-stopped', 'on-failure'].includes(name)) throw invalidArgument(`invalid restart policy '${name}'`);
+  const retries = num(rp.MaximumRetryCount, 'RestartPolicy.MaximumRetryCount');
+  if (retries < 0) throw invalidArgument('invalid restart policy: maximum retry count cannot be negative');
+  if (retries > 0 && name !== 'on-failure') throw invalidArgument(`invalid restart policy: maximum retry count can only be used with 'on-failure'`);
+  const ulimits = ((h.Ulimits as Json[] | null | undefined) ?? []).map((u) => ({ name: str(u.Name, 'Ulimit.Name'), soft: num(u.Soft, 'Ulimit.Soft'), hard: num(u.Hard, 'Ulimit.Hard') }));
+  const devices = ((h.Devices as Json[] | null | undefined) ?? []).map((d) => ({
+    pathOnHost: str(d.PathOnHost, 'Device.PathOnHost'),
+    pathInContainer: str(d.PathInContainer, 'Device.PathInContainer'),
+    cgroupPermissions: str(d.CgroupPermissions, 'Device.CgroupPermissions') || 'rwm',
+  }));
+  const cs = h.ConsoleSize as unknown;
+  const consoleSize: [number, number] = Array.isArray(cs) && cs.length === 2 ? [num(cs[0], 'ConsoleSize'), num(cs[1], 'ConsoleSize')] : [0, 0];
+  const pb = obj(h.PortBindings, 'HostConfig.PortBindings') as Record<string, Json[] | null>;
+  const lc = obj(h.LogConfig, 'HostConfig.LogConfig');
+  return {
+    autoRemove: bool(h.AutoRemove, 'HostConfig.AutoRemove'),
+    networkMode: str(h.NetworkMode, 'HostConfig.NetworkMode') || 'default',
+    restartPolicy: { name: name as HostConfig['restartPolicy']['name'], maximumRetryCount: retries },
+    runtime: str(h.Runtime, 'HostConfig.Runtime'),
+    init: bool(h.Init, 'HostConfig.Init'),
+    privileged: bool(h.Privileged, 'HostConfig.Privileged'),
+    readonlyRootfs: bool(h.ReadonlyRootfs, 'HostConfig.ReadonlyRootfs'),
+    capAdd: strList(h.CapAdd, 'HostConfig.CapAdd'),
+    capDrop: strList(h.CapDrop, 'HostConfig.CapDrop'),
+    securityOpt: strList(h.SecurityOpt, 'HostConfig.SecurityOpt'),
+    groupAdd: strList(h.GroupAdd, 'HostConfig.GroupAdd'),
+    ipcMode: str(h.IpcMode, 'HostConfig.IpcMode'),
+    pidMode: str(h.PidMode, 'HostConfig.PidMode'),
+    utsMode: str(h.UTSMode, 'HostConfig.UTSMode'),
+    shmSize: num(h.ShmSize, 'HostConfig.ShmSize'),
+    memory: num(h.Memory, 'HostConfig.Memory'),
+    memorySwap: num(h.MemorySwap, 'HostConfig.MemorySwap'),
+    memoryReservation: num(h.MemoryReservation, 'HostConfig.MemoryReservation'),
+    memorySwappiness: h.MemorySwappiness === undefined || h.MemorySwappiness === null ? null : num(h.MemorySwappiness, 'HostConfig.MemorySwappiness'),
+    oomKillDisable: bool(h.OomKillDisable, 'HostConfig.OomKillDisable'),
+    nanoCpus: num(h.NanoCpus, 'HostConfig.NanoCpus'),
+    cpuShares: num(h.CpuShares, 'HostConfig.CpuShares'),
+    cpuPeriod: num(h.CpuPeriod, 'HostConfig.CpuPeriod'),
+    cpuQuota: num(h.CpuQuota, 'HostConfig.CpuQuota'),
+    cpusetCpus: str(h.CpusetCpus, 'HostConfig.CpusetCpus'),
+    cpusetMems: str(h.CpusetMems, 'HostConfig.CpusetMems'),
+    pidsLimit: num(h.PidsLimit, 'HostConfig.PidsLimit'),
+    blkioWeight: num(h.BlkioWeight, 'HostConfig.BlkioWeight'),
+    ulimits,
+    devices,
+    consoleSize,
+    dns: strList(h.Dns, 'HostConfig.Dns'),
+    dnsSearch: strList(h.DnsSearch, 'HostConfig.DnsSearch'),
+    dnsOptions: strList(h.DnsOptions, 'HostConfig.DnsOptions'),
+    extraHosts: strList(h.ExtraHosts, 'HostConfig.ExtraHosts'),
+    sysctls: strMap(h.Sysctls, 'HostConfig.Sysctls'),
+    logConfig: { type: str(lc.Type, 'LogConfig.Type'), config: strMap(lc.Config, 'LogConfig.Config') },
+    binds: strList(h.Binds, 'HostConfig.Binds'),
+    portBindings: Object.fromEntries(
+      Object.entries(pb).map(([port, list]) => [port, (list ?? []).map((b) => ({ hostIp: str(b.HostIp, 'PortBinding.HostIp'), hostPort: str(b.HostPort, 'PortBinding.HostPort') }))]),
+    ),
+    publishAllPorts: bool(h.PublishAllPorts, 'HostConfig.PublishAllPorts'),
+  };
+}
+
+export function configToWire(c: ContainerConfig): Json {
+  return {
+    Hostname: c.hostname,
+    Domainname: c.domainname,
+    User: c.user,
+    AttachStdin: c.attachStdin,
+    AttachStdout: c.attachStdout,
+    AttachStderr: c.attachStderr,
+    ...(Object.keys(c.exposedPorts).length ? { ExposedPorts: c.exposedPorts } : {}),
+    Tty: c.tty,
+    OpenStdin: c.openStdin,
+    StdinOnce: c.stdinOnce,
+    Env: c.env,
+    Cmd: c.cmd,
+    Image: c.image,
+    Volumes: Object.keys(c.volumes).length ? c.volumes : null,
+    WorkingDir: c.workingDir,
+    Entrypoint: c.entrypoint,
+    OnBuild: c.onBuild,
+    Labels: c.labels,
+    ...(c.stopSignal ? { StopSignal: c.stopSignal } : {}),
+    ...(c.stopTimeout !== undefined ? { StopTimeout: c.stopTimeout } : {}),
+  };
+}
+
+export function hostConfigToWire(h: HostConfig): Json {
+  return {
+    Binds: h.binds.length ? h.binds : null,
+    ContainerIDFile: '',
+    LogConfig: { Type: h.logConfig.type || 'json-file', Config: h.logConfig.config },
+    NetworkMode: h.networkMode,
+    PortBindings: Object.fromEntries(Object.entries(h.portBindings).map(([p, l]) => [p, l.map((b) => ({ HostIp: b.hostIp, HostPort: b.hostPort }))])),
+    RestartPolicy: { Name: h.restartPolicy.name || 'no', MaximumRetryCount: h.restartPolicy.maximumRetryCount },
+    AutoRemove: h.autoRemove,
+    VolumeDriver: '',
+    VolumesFrom: null,
+    ConsoleSize: h.consoleSize,
+    CapAdd: h.capAdd.length ? h.capAdd : null,
+    CapDrop: h.capDrop.length ? h.capDrop : null,
+    CgroupnsMode: 'host',
+    Dns: h.dns,
+    DnsOptions: h.dnsOptions,
+    DnsSearch: h.dnsSearch,
+    ExtraHosts: h.extraHosts.length ? h.extraHosts : null,
+    GroupAdd: h.groupAdd.length ? h.groupAdd : null,
+    IpcMode: h.ipcMode || 'private',
+    Cgroup: '',
+    Links: null,
+    OomScoreAdj: 0,
+    PidMode: h.pidMode,
+    Privileged: h.privileged,
+    PublishAllPorts: h.publishAllPorts,
+    ReadonlyRootfs: h.readonlyRootfs,
+    SecurityOpt: h.securityOpt.length ? h.securityOpt : null,
+    UTSMode: h.utsMode,
+    UsernsMode: '',
+    ShmSize: h.shmSize,
+    Sysctls: Object.keys(h.sysctls).length ? h.sysctls : undefined,
+    Runtime: h.runtime,
+    Isolation: '',
+    CpuShares: h.cpuShares,
+    Memory: h.memory,
+    NanoCpus: h.nanoCpus,
+    CgroupParent: '',
+    BlkioWeight: h.blkioWeight,
+    BlkioWeightDevice: [],
+    BlkioDeviceReadBps: [],
+    BlkioDeviceWriteBps: [],
+    BlkioDeviceReadIOps: [],
+    BlkioDeviceWriteIOps: [],
+    CpuPeriod: h.cpuPeriod,
+    CpuQuota: h.cpuQuota,
+    CpuRealtimePeriod: 0,
+    CpuRealtimeRuntime: 0,
+    CpusetCpus: h.cpusetCpus,
+    CpusetMems: h.cpusetMems,
+    Devices: h.devices.map((d) => ({ PathOnHost: d.pathOnHost, PathInContainer: d.pathInContainer, CgroupPermissions: d.cgroupPermissions })),
+    DeviceCgroupRules: null,
+    DeviceRequests: null,
+    MemoryReservation: h.memoryReservation,
+    MemorySwap: h.memorySwap,
+    MemorySwappiness: h.memorySwappiness,
+    OomKillDisable: h.oomKillDisable,
+    PidsLimit: h.pidsLimit || null,
+    Ulimits: h.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })),
+    CpuCount: 0,
+    CpuPercent: 0,
+    IOMaximumIOps: 0,
+    IOMaximumBandwidth: 0,
+    Init: h.init ? true : null,
+    MaskedPaths: null,
+    ReadonlyPaths: null,
+  };
+}
+
+/** Docker's `Status` column: "Up 5 minutes", "Exited (0) 2 minutes ago", "Created". */
+export function humanStatus(rec: ContainerRecord, now = Date.now()): string {
+  const s = rec.state;
+  const ago = (iso: string): string => humanDuration(now - Date.parse(iso));
+  switch (s.status) {
+    case 'created':
+      return 'Created';
+    case 'running':
+      return `Up ${ago(s.startedAt)}`;
+    case 'paused':
+      return `Up ${ago(s.startedAt)} (Paused)`;
+    case 'restarting':
+      return `Restarting (${s.exitCode}) ${ago(s.finishedAt)} ago`;
+    case 'removing':
+      return 'Removal In Progress';
+    case 'dead':
+      return 'Dead';
+    default:
+      return s.finishedAt.startsWith('0001') ? `Exited (${s.exitCode})` : `Exited (${s.exitCode}) ${ago(s.finishedAt)} ago`;
+  }
+}
+
+/** go-units HumanDuration, as Docker prints container ages. */
+export function humanDuration(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  if (seconds < 1) return 'Less than a second';
+  if (seconds === 1) return '1 second';
+  if (seconds < 60) return `${seconds} seconds`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes === 1) return 'About a minute';
+  if (minutes < 60) return `${minutes} minutes`;
+  const hours = Math.round(minutes / 60);
+  if (hours === 1) return 'About an hour';
+  if (hours < 48) return `${hours} hours`;
+  if (hours < 24 * 7 * 2) return `${Math.floor(hours / 24)} days`;
+  if (hours < 24 * 30 * 2) return `${Math.floor(hours / 24 / 7)} weeks`;
+  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24 / 30)} months`;
+  return `${Math.floor(hours / 24 / 365)} years`;
+}

@@ -1,0 +1,343 @@
+/** Container endpoints: thin translations between Docker's wire format and ContainerService. */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { BerthError, invalidArgument } from '../../base/errors.js';
+import { FilterArgs, parseTimestamp } from '../../base/filters.js';
+import type { ContainerRecord } from '../../containers/index.js';
+import { configFromWire, configToWire, hostConfigFromWire, hostConfigToWire, humanStatus } from '../container-wire.js';
+import { queryBool, queryInt, readJson, sendEmpty, sendJson, type RequestContext, type Route } from '../context.js';
+import { DetachScanner, frame, hijackHead, parseDetachKeys, safeWrite } from '../hijack.js';
+import type { EngineServices } from '../services.js';
+
+type Json = Record<string, unknown>;
+
+function ports(rec: ContainerRecord): Json[] {
+  return Object.keys(rec.config.exposedPorts).map((p) => {
+    const [port, proto = 'tcp'] = p.split('/');
+    return { PrivatePort: Number(port), Type: proto };
+  });
+}
+
+function networkSettings(rec: ContainerRecord): Json {
+  const mode = rec.hostConfig.networkMode === 'default' ? 'bridge' : rec.hostConfig.networkMode;
+  return {
+    Bridge: '',
+    SandboxID: '',
+    SandboxKey: '',
+    Ports: {},
+    HairpinMode: false,
+    LinkLocalIPv6Address: '',
+    LinkLocalIPv6PrefixLen: 0,
+    SecondaryIPAddresses: null,
+    SecondaryIPv6Addresses: null,
+    EndpointID: '',
+    Gateway: '',
+    GlobalIPv6Address: '',
+    GlobalIPv6PrefixLen: 0,
+    IPAddress: '',
+    IPPrefixLen: 0,
+    IPv6Gateway: '',
+    MacAddress: '',
+    Networks: mode === 'none' || mode === 'host' ? { [mode]: endpoint(rec) } : {},
+  };
+}
+
+function endpoint(rec: ContainerRecord): Json {
+  return {
+    IPAMConfig: null, Links: null, Aliases: null, MacAddress: '', DriverOpts: null, GwPriority: 0, NetworkID: '', EndpointID: '',
+    Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DNSNames: null,
+    ...(rec.hostConfig.networkMode === 'none' ? {} : {}),
+  };
+}
+
+export function toWireSummary(rec: ContainerRecord, s: EngineServices): Json {
+  const mode = rec.hostConfig.networkMode === 'default' ? 'bridge' : rec.hostConfig.networkMode;
+  return {
+    Id: rec.id,
+    Names: [rec.name],
+    Image: rec.config.image,
+    ImageID: rec.imageId,
+    Command: [rec.path, ...rec.args].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' '),
+    Created: Math.floor(Date.parse(rec.created) / 1000),
+    Ports: ports(rec),
+    Labels: rec.config.labels,
+    State: rec.state.status,
+    Status: humanStatus(rec),
+    HostConfig: { NetworkMode: mode },
+    NetworkSettings: { Networks: (networkSettings(rec).Networks as Json) ?? {} },
+    Mounts: [],
+    ...(s.containers.isRunning(rec.id) ? {} : {}),
+  };
+}
+
+export function toWireInspect(rec: ContainerRecord, s: EngineServices): Json {
+  const st = rec.state;
+  return {
+    Id: rec.id,
+    Created: rec.created,
+    Path: rec.path,
+    Args: rec.args,
+    State: {
+      Status: st.status,
+      Running: st.status === 'running' || st.status === 'paused',
+      Paused: st.status === 'paused',
+      Restarting: st.status === 'restarting',
+      OOMKilled: st.oomKilled,
+      Dead: st.status === 'dead',
+      Pid: st.pid,
+      ExitCode: st.exitCode,
+      Error: st.error,
+      StartedAt: st.startedAt,
+      FinishedAt: st.finishedAt,
+    },
+    Image: rec.imageId,
+    ResolvConfPath: `${s.containers.logPath(rec.id).replace(/container\.log$/, '')}resolv.conf`,
+    HostnamePath: `${s.containers.logPath(rec.id).replace(/container\.log$/, '')}hostname`,
+    HostsPath: `${s.containers.logPath(rec.id).replace(/container\.log$/, '')}hosts`,
+    LogPath: s.containers.logPath(rec.id),
+    Name: rec.name,
+    RestartCount: rec.restartCount,
+    Driver: 'overlay2',
+    Platform: 'linux',
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: '',
+    ExecIDs: null,
+    HostConfig: hostConfigToWire(rec.hostConfig),
+    GraphDriver: { Name: 'overlay2', Data: null },
+    Mounts: [],
+    Config: configToWire(rec.config),
+    NetworkSettings: networkSettings(rec),
+  };
+}
+
+const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
+
+function listFilter(f: FilterArgs, all: ContainerRecord[], find: (ref: string) => ContainerRecord): (c: ContainerRecord) => boolean {
+  f.validate(['id', 'name', 'label', 'status', 'ancestor', 'exited', 'before', 'since', 'volume', 'network', 'publish', 'expose', 'health', 'isolation', 'is-task']);
+  for (const st of f.get('status')) if (!STATUSES.includes(st)) throw invalidArgument(`invalid filter 'status=${st}'`);
+  const before = f.get('before').map((r) => find(r).created);
+  const since = f.get('since').map((r) => find(r).created);
+  void all;
+  return (c) => {
+    if (f.has('id') && !f.get('id').some((p) => c.id.startsWith(p))) return false;
+    if (f.has('name') && !f.get('name').some((n) => new RegExp(n).test(c.name.slice(1)) || new RegExp(n).test(c.name))) return false;
+    if (f.has('label') && !f.matchLabels('label', c.config.labels)) return false;
+    if (f.has('status') && !f.get('status').includes(c.state.status)) return false;
+    if (f.has('exited') && !(c.state.status === 'exited' && f.get('exited').map(Number).includes(c.state.exitCode))) return false;
+    if (f.has('ancestor') && !f.get('ancestor').some((a) => c.config.image === a || c.imageId === a || c.imageId.startsWith(`sha256:${a}`) || c.config.image === `${a}:latest` || `${c.config.image}:latest` === a)) return false;
+    if (before.some((t) => c.created >= t)) return false;
+    if (since.some((t) => c.created <= t)) return false;
+    return true;
+  };
+}
+
+async function list(s: EngineServices, ctx: RequestContext): Promise<void> {
+  const all = queryBool(ctx.query, 'all');
+  const limit = queryInt(ctx.query, 'limit') ?? -1;
+  const f = FilterArgs.parse(ctx.query.get('filters'));
+  const match = listFilter(f, s.containers.list(), (r) => s.containers.find(r));
+  let items = s.containers
+    .list()
+    .filter((c) => all || limit > 0 || f.has('status') || f.has('exited') || c.state.status === 'running' || c.state.status === 'paused' || c.state.status === 'restarting')
+    .filter(match)
+    .sort((a, b) => (a.created < b.created ? 1 : -1));
+  if (limit > 0) items = items.slice(0, limit);
+  sendJson(ctx.res, 200, items.map((c) => toWireSummary(c, s)));
+}
+
+async function create(s: EngineServices, ctx: RequestContext): Promise<void> {
+  const body = (await readJson<Json>(ctx.req)) ?? {};
+  if (typeof body !== 'object' || Array.isArray(body)) throw invalidArgument('invalid JSON: expected an object');
+  const { HostConfig, NetworkingConfig, ...config } = body as Json & { HostConfig?: Json; NetworkingConfig?: Json };
+  void NetworkingConfig;
+  const name = ctx.query.get('name') ?? undefined;
+  const r = await s.containers.create({ ...(name ? { name } : {}), config: configFromWire(config), hostConfig: hostConfigFromWire(HostConfig ?? {}) });
+  sendJson(ctx.res, 201, { Id: r.id, Warnings: r.warnings });
+}
+
+function timeoutParam(ctx: RequestContext): number | undefined {
+  return queryInt(ctx.query, 't') ?? queryInt(ctx.query, 'timeout');
+}
+
+async function wait(s: EngineServices, ctx: RequestContext): Promise<void> {
+  const rec = s.containers.find(ctx.params.id!);
+  const condition = (ctx.query.get('condition') || 'not-running') as 'not-running' | 'next-exit' | 'removed';
+  if (!['not-running', 'next-exit', 'removed'].includes(condition)) throw invalidArgument(`invalid condition: "${condition}"`);
+  const waiting = s.containers.waitFor(rec.id, condition);
+  // Headers now: the CLI waits for them before it starts the container.
+  ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
+  ctx.res.flushHeaders();
+  const r = await Promise.race([waiting, new Promise<undefined>((resolve) => ctx.signal.addEventListener('abort', () => resolve(undefined), { once: true }))]);
+  if (!r) return;
+  ctx.res.end(JSON.stringify({ StatusCode: r.statusCode, Error: r.error ? { Message: r.error } : null }) + '\n');
+}
+
+async function logs(s: EngineServices, ctx: RequestContext): Promise<void> {
+  const rec = s.containers.find(ctx.params.id!);
+  const q = ctx.query;
+  const stdout = queryBool(q, 'stdout');
+  const stderr = queryBool(q, 'stderr');
+  if (!stdout && !stderr) throw invalidArgument('You must choose at least one stream');
+  const tailRaw = q.get('tail') ?? 'all';
+  const tail = tailRaw === 'all' || tailRaw === '' ? undefined : Number(tailRaw);
+  if (tail !== undefined && !Number.isInteger(tail)) throw invalidArgument(`invalid value for "tail": "${tailRaw}"`);
+  const ns = (v: string | null): bigint | undefined => (v && v !== '0' ? BigInt(parseTimestamp(v)) * 1_000_000n : undefined);
+  const timestamps = queryBool(q, 'timestamps');
+  const tty = rec.config.tty;
+  ctx.res.writeHead(200, { 'Content-Type': tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream' });
+  ctx.res.flushHeaders();
+  for await (const r of s.containers.logs(rec.id, { tail: tail !== undefined && tail >= 0 ? tail : undefined, sinceNs: ns(q.get('since')), untilNs: ns(q.get('until')), follow: queryBool(q, 'follow'), signal: ctx.signal })) {
+    if ((r.stream === 'stdout' && !stdout) || (r.stream === 'stderr' && !stderr)) continue;
+    const data = timestamps ? Buffer.concat([Buffer.from(`${r.time} `), r.line]) : r.line;
+    ctx.res.write(tty ? data : frame(r.stream, data));
+  }
+  ctx.res.end();
+}
+
+/** `POST /containers/{id}/attach`, on an upgraded or plain connection. */
+export function attach(s: EngineServices, req: IncomingMessage, socket: Duplex, head: Buffer, id: string, query: URLSearchParams, upgrade: boolean): void {
+  let rec: ContainerRecord;
+  let keys: Buffer;
+  try {
+    rec = s.containers.find(id);
+    keys = parseDetachKeys(query.get('detachKeys') || 'ctrl-p,ctrl-q');
+  } catch (err) {
+    const e = err as BerthError;
+    const status = e.kind === 'NotFound' ? 404 : 400;
+    const body = JSON.stringify({ message: e.message }) + '\n';
+    socket.end(`HTTP/1.1 ${status} ${status === 404 ? 'Not Found' : 'Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    return;
+  }
+  void req;
+  const tty = rec.config.tty;
+  const want = { stdin: queryBool(query, 'stdin'), stdout: queryBool(query, 'stdout'), stderr: queryBool(query, 'stderr') };
+  socket.write(hijackHead(upgrade, tty));
+  let detached = false;
+  let finished = false;
+  const finish = (): void => {
+    if (finished) return;
+    finished = true;
+    stop();
+    // Half-close first so the client reads everything, then let the socket go.
+    if (!socket.destroyed) socket.end();
+  };
+  const replay = async (): Promise<void> => {
+    if (!queryBool(query, 'logs')) return;
+    for await (const r of s.containers.logs(rec.id, { follow: false, signal: new AbortController().signal })) {
+      if ((r.stream === 'stdout' && !want.stdout) || (r.stream === 'stderr' && !want.stderr)) continue;
+      safeWrite(socket, tty ? r.line : frame(r.stream, r.line));
+    }
+  };
+  let stop: () => void = () => {};
+  void replay().then(() => {
+    if (!queryBool(query, 'stream', true)) {
+      finish();
+      return;
+    }
+    stop = s.containers.attach(
+      rec.id,
+      (stream, data) => {
+        if ((stream === 'stdout' && !want.stdout) || (stream === 'stderr' && !want.stderr)) return;
+        safeWrite(socket, tty ? data : frame(stream, data));
+      },
+      finish,
+    );
+  });
+  if (want.stdin) {
+    const scanner = new DetachScanner(tty ? keys : Buffer.alloc(0));
+    const onStdin = (data: Buffer): void => {
+      if (detached) return;
+      const { pass, detach } = scanner.push(data);
+      if (pass.length) void s.containers.writeStdin(rec.id, pass);
+      if (detach) {
+        detached = true;
+        finish();
+      }
+    };
+    if (head.length) onStdin(head);
+    socket.on('data', onStdin);
+    socket.on('end', () => {
+      // The client's stdin ended: a StdinOnce container's stdin closes with it.
+      if (!detached && rec.config.stdinOnce) s.containers.closeStdin(rec.id);
+    });
+  } else {
+    socket.resume();
+  }
+  socket.on('close', () => {
+    finished = true;
+    stop();
+  });
+  socket.on('error', () => {});
+}
+
+export function containerRoutes(s: EngineServices): Route[] {
+  const id = (ctx: RequestContext): string => ctx.params.id!;
+  return [
+    ['GET', '/containers/json', (ctx) => list(s, ctx)],
+    ['POST', '/containers/create', (ctx) => create(s, ctx)],
+    ['GET', '/containers/:id/json', async (ctx) => sendJson(ctx.res, 200, toWireInspect(s.containers.find(id(ctx)), s))],
+    ['POST', '/containers/:id/start', async (ctx) => {
+      await s.containers.start(id(ctx));
+      sendEmpty(ctx.res, 204);
+    }],
+    ['POST', '/containers/:id/stop', async (ctx) => {
+      await s.containers.stop(id(ctx), { timeout: timeoutParam(ctx), signal: ctx.query.get('signal') ?? undefined });
+      sendEmpty(ctx.res, 204);
+    }],
+    ['POST', '/containers/:id/restart', async (ctx) => {
+      await s.containers.restart(id(ctx), { timeout: timeoutParam(ctx), signal: ctx.query.get('signal') ?? undefined });
+      sendEmpty(ctx.res, 204);
+    }],
+    ['POST', '/containers/:id/kill', async (ctx) => {
+      await s.containers.kill(id(ctx), ctx.query.get('signal') || undefined);
+      sendEmpty(ctx.res, 204);
+    }],
+    ['POST', '/containers/:id/pause', async (ctx) => {
+      await s.containers.pause(id(ctx));
+      sendEmpty(ctx.res, 204);
+    }],
+    ['POST', '/containers/:id/unpause', async (ctx) => {
+      await s.containers.unpause(id(ctx));
+      sendEmpty(ctx.res, 204);
+    }],
+    ['POST', '/containers/:id/rename', async (ctx) => {
+      await s.containers.rename(id(ctx), ctx.query.get('name') ?? '');
+      sendEmpty(ctx.res, 204);
+    }],
+    ['POST', '/containers/:id/resize', async (ctx) => {
+      const h = queryInt(ctx.query, 'h') ?? 0;
+      const w = queryInt(ctx.query, 'w') ?? 0;
+      await s.containers.resize(id(ctx), h, w);
+      sendEmpty(ctx.res, 200);
+    }],
+    ['POST', '/containers/:id/wait', (ctx) => wait(s, ctx)],
+    ['GET', '/containers/:id/logs', (ctx) => logs(s, ctx)],
+    ['DELETE', '/containers/:id', async (ctx) => {
+      await s.containers.remove(id(ctx), { force: queryBool(ctx.query, 'force') });
+      sendEmpty(ctx.res, 204);
+    }],
+    ['POST', '/containers/:id/attach', async (ctx) => {
+      // A client that did not ask for an upgrade (old docker-py) still gets the stream.
+      const socket = ctx.req.socket;
+      ctx.res.detachSocket(socket);
+      attach(s, ctx.req, socket, Buffer.alloc(0), id(ctx), ctx.query, false);
+      await new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    }],
+    ['POST', '/containers/prune', async (ctx) => {
+      const f = FilterArgs.parse(ctx.query.get('filters'));
+      f.validate(['label', 'label!', 'until']);
+      const until = f.get('until').map((v) => parseTimestamp(v));
+      const deleted: string[] = [];
+      for (const c of s.containers.list()) {
+        if (c.state.status === 'running' || c.state.status === 'paused' || c.state.status === 'restarting') continue;
+        if (f.has('label') && !f.matchLabels('label', c.config.labels)) continue;
+        if (f.has('label!') && f.get('label!').some((l) => { const [k, v] = l.split('='); return k! in c.config.labels && (v === undefined || c.config.labels[k!] === v); })) continue;
+        if (until.some((t) => Date.parse(c.created) >= t)) continue;
+        await s.containers.remove(c.id, {});
+        deleted.push(c.id);
+      }
+      sendJson(ctx.res, 200, { ContainersDeleted: deleted.length ? deleted : null, SpaceReclaimed: 0 });
+    }],
+  ];
+}

@@ -1,0 +1,459 @@
+/**
+ * Containers as Docker users see them: create, list, inspect, start/stop/kill/restart, wait,
+ * remove, rename, logs and attach streams. Runs on {@link Lifecycle}; one lock per container.
+ */
+import { randomId } from '../base/ids.js';
+import { BerthError, conflict, invalidArgument, notFound } from '../base/errors.js';
+import type { Digest } from '../base/digest.js';
+import type { Logger } from '../base/log.js';
+import { removeAll } from '../base/fs.js';
+import { readFrom, readLogs, splitRecords, type LogRecord, type RuntimeBinary } from '../runtime/index.js';
+import type { ContainerStore } from './container-store.js';
+import { createRootfsDirs, rootfsPaths, unmountRootfs } from './rootfs.js';
+import { Lifecycle, type ImageLookup, type WaitCondition } from './lifecycle.js';
+import { generateName, VALID_NAME } from './names.js';
+import { signalNumber } from './run-spec.js';
+import { initialState, type ContainerConfig, type ContainerRecord, type HostConfig } from './types.js';
+import type { OutputListener } from './container-io.js';
+
+export interface ResolvedImage {
+  id: Digest;
+  layers: Digest[];
+  config: { Entrypoint?: string[] | null; Cmd?: string[] | null; StopSignal?: string; Labels?: Record<string, string> | null; Volumes?: Record<string, object> | null; ExposedPorts?: Record<string, object> };
+}
+
+export interface ContainerImages extends ImageLookup {
+  resolve(ref: string): Promise<ResolvedImage>;
+}
+
+export interface ContainerServiceDeps {
+  store: ContainerStore;
+  images: ContainerImages;
+  execRoot: string;
+  runtimes: () => Record<string, RuntimeBinary>;
+  defaultRuntime: () => string;
+  publish: (action: string, id: string, attrs: Record<string, string>) => void;
+  log: Logger;
+}
+
+export interface CreateRequest {
+  name?: string;
+  config: ContainerConfig;
+  hostConfig: HostConfig;
+}
+
+interface PendingAttach {
+  out: OutputListener;
+  onClose: () => void;
+  detach?: () => void;
+}
+
+interface Waiter {
+  condition: WaitCondition;
+  resolve: (r: { statusCode: number; error?: string }) => void;
+}
+
+export class ContainerService {
+  private readonly lifecycle: Lifecycle;
+  private readonly waiters = new Map<string, Set<Waiter>>();
+  private readonly restartTimers = new Map<string, NodeJS.Timeout>();
+  private readonly pendingAttach = new Map<string, Set<PendingAttach>>();
+
+  constructor(private readonly d: ContainerServiceDeps) {
+    this.lifecycle = new Lifecycle({
+      store: d.store,
+      images: d.images,
+      execRoot: d.execRoot,
+      runtimes: d.runtimes,
+      defaultRuntime: d.defaultRuntime,
+      log: d.log,
+      emit: (rec, action, attrs) => this.emit(rec, action, attrs),
+      onExit: (rec) => void this.afterExit(rec),
+      ioReady: (id, io) => {
+        const pending = this.pendingAttach.get(id);
+        this.pendingAttach.delete(id);
+        for (const p of pending ?? []) p.detach = io.subscribe(p.out, p.onClose);
+      },
+    });
+  }
+
+  private emit(rec: ContainerRecord, action: string, attrs: Record<string, string> = {}): void {
+    this.d.publish(action, rec.id, { ...rec.config.labels, image: rec.config.image, name: rec.name.slice(1), ...attrs });
+  }
+
+  /** Re-adopts containers after a restart and brings `always`/`unless-stopped` ones back. */
+  async init(): Promise<void> {
+    this.lifecycle.watchExits();
+    await this.lifecycle.recover();
+    for (const rec of this.d.store.all()) {
+      const p = rec.hostConfig.restartPolicy.name;
+      if (rec.state.status === 'exited' && (p === 'always' || (p === 'unless-stopped' && !rec.state.stoppedByUser)) && !rec.state.stoppedByUser) {
+        await this.start(rec.id).catch((err: unknown) => this.d.log.warn('restart at boot failed', { id: rec.id, err }));
+      }
+    }
+  }
+
+  close(): void {
+    for (const t of this.restartTimers.values()) clearTimeout(t);
+    this.lifecycle.close();
+  }
+
+  find(ref: string): ContainerRecord {
+    return this.d.store.find(ref);
+  }
+
+  list(): ContainerRecord[] {
+    return this.d.store.all();
+  }
+
+  logPath(id: string): string {
+    return this.lifecycle.logPath(id);
+  }
+
+  counts(): { total: number; running: number; paused: number; stopped: number } {
+    const all = this.d.store.all();
+    const running = all.filter((c) => c.state.status === 'running' || c.state.status === 'restarting').length;
+    const paused = all.filter((c) => c.state.status === 'paused').length;
+    return { total: all.length, running, paused, stopped: all.length - running - paused };
+  }
+
+  /** Image IDs and layers that containers hold (for `rmi` and image GC). */
+  usingImage(id: string): { id: string; running: boolean }[] {
+    return this.d.store
+      .all()
+      .filter((c) => c.imageId === id)
+      .map((c) => ({ id: c.id, running: c.state.status === 'running' || c.state.status === 'paused' }));
+  }
+
+  layersInUse(): Digest[] {
+    return this.d.store.all().flatMap((c) => c.layers);
+  }
+
+  async create(req: CreateRequest): Promise<{ id: string; warnings: string[] }> {
+    if (!req.config.image) throw invalidArgument('No command specified');
+    let name = req.name;
+    if (name !== undefined && name !== '') {
+      if (!VALID_NAME.test(name)) throw invalidArgument(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+      name = name.startsWith('/') ? name : `/${name}`;
+    }
+    const image = await this.d.images.resolve(req.config.image);
+    const entrypoint = req.config.entrypoint ?? image.config.Entrypoint ?? [];
+    // A new entrypoint resets the image's CMD (Docker's rule).
+    const cmd = req.config.cmd ?? (req.config.entrypoint ? [] : (image.config.Cmd ?? []));
+    const argv = [...(entrypoint.length === 1 && entrypoint[0] === '' ? [] : entrypoint), ...cmd];
+    if (argv.length === 0) throw invalidArgument('No command specified');
+    if (req.hostConfig.runtime && !this.d.runtimes()[req.hostConfig.runtime]) throw invalidArgument(`unknown or invalid runtime name: ${req.hostConfig.runtime}`);
+    if (req.hostConfig.autoRemove && req.hostConfig.restartPolicy.name && req.hostConfig.restartPolicy.name !== 'no') {
+      throw invalidArgument("can't create 'AutoRemove' container with restart policy");
+    }
+    const mode = req.hostConfig.networkMode;
+    if (!['default', 'bridge', 'host', 'none', ''].includes(mode)) {
+      throw new BerthError('NotFound', `network ${mode} not found`);
+    }
+    const id = randomId();
+    if (!name) {
+      for (let i = 0; ; i++) {
+        const candidate = `/${generateName(i)}`;
+        if (!this.d.store.nameTaken(candidate)) {
+          name = candidate;
+          break;
+        }
+      }
+    }
+    this.d.store.reserveName(name, id);
+    try {
+      const config: ContainerConfig = {
+        ...req.config,
+        labels: { ...(image.config.Labels ?? {}), ...req.config.labels },
+        exposedPorts: { ...(image.config.ExposedPorts ?? {}), ...req.config.exposedPorts },
+        volumes: { ...(image.config.Volumes ?? {}), ...req.config.volumes },
+        entrypoint: req.config.entrypoint,
+        cmd: req.config.cmd ?? (req.config.entrypoint ? null : (image.config.Cmd ?? null)),
+        stopSignal: req.config.stopSignal ?? image.config.StopSignal,
+      };
+      const rec: ContainerRecord = {
+        schemaVersion: 1,
+        id,
+        name,
+        created: new Date().toISOString(),
+        imageId: image.id,
+        layers: image.layers,
+        path: argv[0]!,
+        args: argv.slice(1),
+        config,
+        hostConfig: { ...req.hostConfig, networkMode: mode === '' ? 'default' : mode },
+        state: initialState(),
+        restartCount: 0,
+        generation: 0,
+      };
+      createRootfsDirs(rootfsPaths(this.d.store.dir(id)));
+      await this.d.store.put(rec);
+      this.emit(rec, 'create');
+      return { id, warnings: [] };
+    } catch (err) {
+      this.d.store.releaseName(name, id);
+      await removeAll(this.d.store.dir(id));
+      throw err;
+    }
+  }
+
+  async start(ref: string): Promise<void> {
+    const rec = this.find(ref);
+    this.cancelRestart(rec.id);
+    await this.lifecycle.locks.run(rec.id, () => this.lifecycle.start(rec));
+  }
+
+  /** `docker stop`: the stop signal, then SIGKILL after the timeout (seconds; -1 waits forever). */
+  async stop(ref: string, opts: { timeout?: number | undefined; signal?: string | undefined } = {}): Promise<void> {
+    const rec = this.find(ref);
+    this.cancelRestart(rec.id);
+    if (rec.state.status === 'restarting') {
+      rec.state = { ...rec.state, status: 'exited', stoppedByUser: true };
+      await this.d.store.put(rec);
+      return;
+    }
+    if (rec.state.status !== 'running' && rec.state.status !== 'paused') throw new BerthError('NotModified', 'container already stopped');
+    rec.state.stoppedByUser = true;
+    await this.d.store.put(rec);
+    const timeout = opts.timeout ?? rec.config.stopTimeout ?? 10;
+    const sig = signalNumber(opts.signal || rec.config.stopSignal, 'SIGTERM');
+    const exit = this.waitFor(rec.id, 'next-exit');
+    if (rec.state.status === 'paused') await this.lifecycle.unpause(rec).catch(() => {});
+    await this.lifecycle.signal(rec, sig).catch(() => {});
+    const graceful = timeout < 0 ? await exit.then(() => true) : await Promise.race([exit.then(() => true), sleep(timeout * 1000).then(() => false)]);
+    if (!graceful) {
+      await this.lifecycle.signal(rec, 9).catch(() => {});
+      await Promise.race([exit, sleep(30_000)]);
+    }
+    this.emit(rec, 'stop');
+  }
+
+  async kill(ref: string, signal?: string): Promise<void> {
+    const rec = this.find(ref);
+    const sig = signalNumber(signal, 'SIGKILL');
+    if (rec.state.status !== 'running' && rec.state.status !== 'paused') throw conflict(`cannot kill container: ${rec.id}: container ${rec.id} is not running`);
+    rec.state.stoppedByUser = true;
+    await this.d.store.put(rec);
+    await this.lifecycle.signal(rec, sig);
+    this.emit(rec, 'kill', { signal: String(sig) });
+  }
+
+  async restart(ref: string, opts: { timeout?: number | undefined; signal?: string | undefined } = {}): Promise<void> {
+    const rec = this.find(ref);
+    if (rec.state.status === 'running' || rec.state.status === 'paused') await this.stop(rec.id, opts);
+    await this.start(rec.id);
+    this.emit(rec, 'restart');
+  }
+
+  async pause(ref: string): Promise<void> {
+    const rec = this.find(ref);
+    await this.lifecycle.locks.run(rec.id, () => this.lifecycle.pause(rec));
+  }
+
+  async unpause(ref: string): Promise<void> {
+    const rec = this.find(ref);
+    await this.lifecycle.locks.run(rec.id, () => this.lifecycle.unpause(rec));
+  }
+
+  async rename(ref: string, newName: string): Promise<void> {
+    const rec = this.find(ref);
+    if (!newName) throw invalidArgument('Neither old nor new names may be empty');
+    if (!VALID_NAME.test(newName)) throw invalidArgument(`Invalid container name (${newName}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+    const name = newName.startsWith('/') ? newName : `/${newName}`;
+    if (name === rec.name) throw invalidArgument(`Renaming a container with the same name as its current name`);
+    this.d.store.reserveName(name, rec.id);
+    const old = rec.name;
+    rec.name = name;
+    try {
+      await this.d.store.put(rec);
+    } catch (err) {
+      rec.name = old;
+      this.d.store.releaseName(name, rec.id);
+      throw err;
+    }
+    this.emit(rec, 'rename', { oldName: old });
+  }
+
+  async remove(ref: string, opts: { force?: boolean } = {}): Promise<void> {
+    const rec = this.find(ref);
+    this.cancelRestart(rec.id);
+    if (rec.state.status === 'running' || rec.state.status === 'paused' || rec.state.status === 'restarting') {
+      if (!opts.force) {
+        throw conflict(`cannot remove container "${rec.name}": container is ${rec.state.status === 'paused' ? 'paused' : 'running'}: stop the container before removing or force remove`);
+      }
+      if (rec.state.status !== 'restarting') {
+        rec.state.stoppedByUser = true;
+        const exit = this.waitFor(rec.id, 'next-exit');
+        if (rec.state.status === 'paused') await this.lifecycle.unpause(rec).catch(() => {});
+        await this.lifecycle.signal(rec, 9).catch(() => {});
+        await Promise.race([exit, sleep(30_000)]);
+      }
+    }
+    await this.lifecycle.locks.run(rec.id, async () => {
+      if (rec.state.status === 'running' || rec.state.status === 'paused') throw conflict(`cannot remove container "${rec.name}": could not kill it`);
+      rec.state.status = 'removing';
+      await this.lifecycle.runtimeFor(rec).delete(rec.id).catch(() => {});
+      unmountRootfs(rootfsPaths(this.d.store.dir(rec.id)));
+      await removeAll(this.lifecycle.bundle(rec.id));
+      await this.d.store.delete(rec.id);
+    });
+    this.emit(rec, 'destroy');
+    this.notify(rec.id, 'removed', { statusCode: rec.state.exitCode });
+  }
+
+  /** Resolves when the condition holds: Docker's `/wait`. Registered at once (before start). */
+  waitFor(id: string, condition: WaitCondition): Promise<{ statusCode: number; error?: string }> {
+    const rec = this.d.store.get(id);
+    if (!rec) return Promise.reject(notFound(`No such container: ${id}`));
+    if (condition === 'not-running' && rec.state.status !== 'running' && rec.state.status !== 'paused' && rec.state.status !== 'restarting') {
+      return Promise.resolve({ statusCode: rec.state.exitCode });
+    }
+    return new Promise((resolve) => {
+      let set = this.waiters.get(id);
+      if (!set) this.waiters.set(id, (set = new Set()));
+      set.add({ condition, resolve });
+    });
+  }
+
+  private notify(id: string, event: 'exit' | 'removed', result: { statusCode: number; error?: string }): void {
+    const set = this.waiters.get(id);
+    if (!set) return;
+    for (const w of [...set]) {
+      if (event === 'removed' || w.condition !== 'removed') {
+        set.delete(w);
+        w.resolve(result);
+      }
+    }
+    if (set.size === 0 || event === 'removed') this.waiters.delete(id);
+  }
+
+  private async afterExit(rec: ContainerRecord): Promise<void> {
+    const result = { statusCode: rec.state.exitCode, ...(rec.state.error ? { error: rec.state.error } : {}) };
+    const policy = rec.hostConfig.restartPolicy;
+    const restart =
+      !rec.state.stoppedByUser &&
+      (policy.name === 'always' ||
+        policy.name === 'unless-stopped' ||
+        (policy.name === 'on-failure' && rec.state.exitCode !== 0 && (policy.maximumRetryCount === 0 || rec.restartCount < policy.maximumRetryCount)));
+    if (restart) {
+      this.notify(rec.id, 'exit', result);
+      this.scheduleRestart(rec);
+      return;
+    }
+    if (rec.hostConfig.autoRemove) {
+      // Waiters for next-exit see the exit; `removed` waiters wait for the removal below.
+      const set = this.waiters.get(rec.id);
+      for (const w of [...(set ?? [])]) {
+        if (w.condition !== 'removed') {
+          set!.delete(w);
+          w.resolve(result);
+        }
+      }
+      await this.remove(rec.id, { force: true }).catch((err: unknown) => this.d.log.warn('auto-remove failed', { id: rec.id, err }));
+      return;
+    }
+    this.notify(rec.id, 'exit', result);
+  }
+
+  /** Docker's backoff: 100 ms doubling per quick restart, reset after 10 s of running. */
+  private scheduleRestart(rec: ContainerRecord): void {
+    const ranFor = Date.parse(rec.state.finishedAt) - Date.parse(rec.state.startedAt);
+    const attempt = ranFor > 10_000 ? 0 : rec.restartCount;
+    const delay = Math.min(100 * 2 ** attempt, 60_000);
+    rec.state.status = 'restarting';
+    void this.d.store.put(rec);
+    const timer = setTimeout(() => {
+      this.restartTimers.delete(rec.id);
+      const cur = this.d.store.get(rec.id);
+      if (!cur || cur.state.status !== 'restarting') return;
+      cur.restartCount++;
+      cur.state.status = 'exited';
+      this.start(cur.id).catch((err: unknown) => {
+        this.d.log.warn('restart failed', { id: cur.id, err });
+      });
+    }, delay);
+    timer.unref();
+    this.restartTimers.set(rec.id, timer);
+  }
+
+  private cancelRestart(id: string): void {
+    const t = this.restartTimers.get(id);
+    if (t) clearTimeout(t);
+    this.restartTimers.delete(id);
+    const rec = this.d.store.get(id);
+    if (rec && rec.state.status === 'restarting') rec.state.status = 'exited';
+  }
+
+  /**
+   * Streams a container's output to an attached client: now if it runs, else from its next start
+   * (the docker CLI attaches before it starts a container). Returns the detach function.
+   */
+  attach(id: string, out: OutputListener, onClose: () => void): () => void {
+    const io = this.lifecycle.ioOf(id);
+    if (io) return io.subscribe(out, onClose);
+    const p: PendingAttach = { out, onClose };
+    let set = this.pendingAttach.get(id);
+    if (!set) this.pendingAttach.set(id, (set = new Set()));
+    set.add(p);
+    return () => {
+      this.pendingAttach.get(id)?.delete(p);
+      p.detach?.();
+    };
+  }
+
+  writeStdin(id: string, data: Buffer): Promise<void> {
+    return this.lifecycle.ioOf(id)?.writeStdin(data) ?? Promise.resolve();
+  }
+
+  closeStdin(id: string): void {
+    this.lifecycle.ioOf(id)?.closeStdin();
+  }
+
+  async resize(ref: string, height: number, width: number): Promise<void> {
+    const rec = this.find(ref);
+    await this.lifecycle.resize(rec, height, width);
+  }
+
+  /** Log records so far; `follow` then yields new ones until the container stops. */
+  async *logs(ref: string, opts: { tail?: number | undefined; sinceNs?: bigint | undefined; untilNs?: bigint | undefined; follow: boolean; signal: AbortSignal }): AsyncGenerator<LogRecord> {
+    const rec = this.find(ref);
+    const path = this.lifecycle.logPath(rec.id);
+    const { records, offset } = await readLogs([path], { tail: opts.tail, sinceNs: opts.sinceNs, untilNs: opts.untilNs });
+    yield* records;
+    if (!opts.follow || opts.untilNs !== undefined) return;
+    let pos = offset;
+    const generation = rec.generation;
+    for (;;) {
+      if (opts.signal.aborted) return;
+      const cur = this.d.store.get(rec.id);
+      const running = cur !== undefined && (cur.state.status === 'running' || cur.state.status === 'paused' || cur.state.status === 'restarting') && cur.generation >= generation;
+      let chunk;
+      try {
+        chunk = await readFrom(path, pos);
+      } catch {
+        return;
+      }
+      pos = chunk.next;
+      for (const r of splitRecords(chunk.data)) {
+        if (opts.sinceNs === undefined || r.timeNs >= opts.sinceNs) yield r;
+      }
+      if (!running && chunk.data.length === 0) return;
+      await sleep(100, opts.signal);
+    }
+  }
+
+  isRunning(id: string): boolean {
+    const s = this.d.store.get(id)?.state.status;
+    return s === 'running' || s === 'paused';
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    }, { once: true });
+  });
+}

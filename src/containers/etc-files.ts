@@ -1,0 +1,77 @@
+/**
+ * The per-container /etc/hosts, /etc/hostname and /etc/resolv.conf that Docker bind-mounts
+ * (libnetwork etchosts/resolvconf): written in the container's directory before each start.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { atomicWriteFile } from '../base/fs.js';
+
+export interface EtcInput {
+  hostname: string;
+  domainname: string;
+  /** Address the container's hostname resolves to ('' without a network address). */
+  ip: string;
+  extraHosts: string[];
+  dns: string[];
+  dnsSearch: string[];
+  dnsOptions: string[];
+  /** `--network host`: the host's files, as Docker uses them. */
+  hostNetwork: boolean;
+}
+
+export interface EtcPaths {
+  hosts: string;
+  hostname: string;
+  resolvConf: string;
+}
+
+export function etcPaths(containerDir: string): EtcPaths {
+  return { hosts: join(containerDir, 'hosts'), hostname: join(containerDir, 'hostname'), resolvConf: join(containerDir, 'resolv.conf') };
+}
+
+const DEFAULT_HOSTS = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', 'fe00::0\tip6-localnet', 'ff00::0\tip6-mcastprefix', 'ff02::1\tip6-allnodes', 'ff02::2\tip6-allrouters'];
+
+function readHost(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+export function hostsContent(i: EtcInput, hostGateway = ''): string {
+  if (i.hostNetwork) return readHost('/etc/hosts');
+  const lines = [...DEFAULT_HOSTS];
+  for (const h of i.extraHosts) {
+    const sep = h.indexOf(':') >= 0 && h.indexOf('=') < 0 ? h.indexOf(':') : h.indexOf('=');
+    const name = h.slice(0, sep);
+    const addr = h.slice(sep + 1).replace(/^\[|\]$/g, '');
+    lines.push(`${addr === 'host-gateway' ? hostGateway : addr}\t${name}`);
+  }
+  if (i.ip) lines.push(`${i.ip}\t${i.domainname ? `${i.hostname}.${i.domainname} ` : ''}${i.hostname}`);
+  return lines.join('\n') + '\n';
+}
+
+/** The host's resolv.conf without loopback servers (unreachable from a container), Docker's way. */
+export function resolvConfContent(i: EtcInput, hostResolv = readHost('/etc/resolv.conf')): string {
+  const lines = hostResolv.split('\n');
+  let servers = lines.filter((l) => /^\s*nameserver\s/.test(l)).map((l) => l.trim().split(/\s+/)[1] ?? '');
+  let search = lines.filter((l) => /^\s*(search|domain)\s/.test(l)).flatMap((l) => l.trim().split(/\s+/).slice(1));
+  let options = lines.filter((l) => /^\s*options\s/.test(l)).flatMap((l) => l.trim().split(/\s+/).slice(1));
+  if (!i.hostNetwork) servers = servers.filter((s) => !/^127\.|^::1$|^0\.0\.0\.0$/.test(s));
+  if (i.dns.length) servers = i.dns;
+  if (servers.length === 0) servers = ['8.8.8.8', '8.8.4.4'];
+  if (i.dnsSearch.length) search = i.dnsSearch.filter((s) => s !== '.');
+  if (i.dnsOptions.length) options = i.dnsOptions;
+  const out: string[] = [];
+  if (search.length) out.push(`search ${search.join(' ')}`);
+  for (const s of servers) out.push(`nameserver ${s}`);
+  if (options.length) out.push(`options ${options.join(' ')}`);
+  return out.join('\n') + '\n';
+}
+
+export async function writeEtcFiles(p: EtcPaths, i: EtcInput): Promise<void> {
+  await atomicWriteFile(p.hostname, `${i.hostname}\n`);
+  await atomicWriteFile(p.hosts, hostsContent(i));
+  await atomicWriteFile(p.resolvConf, resolvConfContent(i));
+}

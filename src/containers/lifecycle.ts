@@ -1,0 +1,327 @@
+/**
+ * Running containers: start (rootfs, /etc files, spec, conmon, runtime start), exits (conmon's
+ * exit files), stop/kill/pause, restart policies and re-adoption after a berthd restart.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, watch, type FSWatcher } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BerthError, conflict } from '../base/errors.js';
+import { atomicWriteFile } from '../base/fs.js';
+import { KeyedMutex } from '../base/lock.js';
+import type { Logger } from '../base/log.js';
+import { resolveInRoot } from '../base/root-path.js';
+import { buildOciSpec, conmonCreate, OciRuntime, resizeTerminal, resolveUser, type RuntimeBinary } from '../runtime/index.js';
+import { ContainerIO } from './container-io.js';
+import type { ContainerStore } from './container-store.js';
+import { etcPaths, writeEtcFiles } from './etc-files.js';
+import { createRootfsDirs, mountRootfs, rootfsPaths, unmountRootfs } from './rootfs.js';
+import { capabilities, checkSecurityOpts, devices, etcMounts, hostCapabilities, noNewPrivileges, processEnv, resources, rlimits, seccompFor, signalNumber } from './run-spec.js';
+import type { ContainerRecord } from './types.js';
+
+export interface ImageLookup {
+  /** The image's config (Env, User, WorkingDir…) and layers, by ID. */
+  imageConfig(id: string): Promise<{ env: string[]; user: string; workingDir: string }>;
+  layerDirs(layers: string[]): Promise<string[]>;
+}
+
+export interface LifecycleDeps {
+  store: ContainerStore;
+  images: ImageLookup;
+  execRoot: string;
+  runtimes: () => Record<string, RuntimeBinary>;
+  defaultRuntime: () => string;
+  emit: (rec: ContainerRecord, action: string, attrs?: Record<string, string>) => void;
+  log: Logger;
+  /** Called after an exit was recorded, for waiters, auto-removal and restart policies. */
+  onExit: (rec: ContainerRecord) => void;
+  /** The attach connection is up and the process not yet running: clients attached before start join here. */
+  ioReady: (id: string, io: ContainerIO) => void;
+}
+
+export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
+
+export class Lifecycle {
+  readonly locks = new KeyedMutex();
+  private readonly io = new Map<string, ContainerIO>();
+  private readonly exitDir: string;
+  private watcher: FSWatcher | undefined;
+  private poller: NodeJS.Timeout | undefined;
+  private readonly hostCaps = hostCapabilities();
+
+  constructor(private readonly d: LifecycleDeps) {
+    this.exitDir = join(d.execRoot, 'exits');
+  }
+
+  bundle(id: string): string {
+    return join(this.d.execRoot, 'containers', id);
+  }
+
+  logPath(id: string): string {
+    return join(this.d.store.dir(id), 'container.log');
+  }
+
+  private persistDir(id: string): string {
+    return join(this.d.store.dir(id), 'persist');
+  }
+
+  runtimeFor(rec: ContainerRecord): OciRuntime {
+    const name = rec.hostConfig.runtime || this.d.defaultRuntime();
+    const bin = this.d.runtimes()[name];
+    if (!bin) throw new BerthError('InvalidArgument', `unknown or invalid runtime name: ${name}`);
+    return new OciRuntime(bin);
+  }
+
+  ioOf(id: string): ContainerIO | undefined {
+    const io = this.io.get(id);
+    return io && !io.isClosed ? io : undefined;
+  }
+
+  /** Watches conmon's exit files; a slow poll backs inotify up (and notices a dead conmon). */
+  watchExits(): void {
+    mkdirSync(this.exitDir, { recursive: true, mode: 0o700 });
+    this.watcher = watch(this.exitDir, (_event, name) => {
+      if (name && /^[0-9a-f]{64}$/.test(name)) void this.exited(name);
+    });
+    this.watcher.on('error', (err) => this.d.log.warn('exit watcher failed', { err }));
+    this.poller = setInterval(() => {
+      for (const rec of this.d.store.all()) if (rec.state.status === 'running' || rec.state.status === 'paused') void this.exited(rec.id);
+    }, 2000);
+    this.poller.unref();
+  }
+
+  close(): void {
+    this.watcher?.close();
+    if (this.poller) clearInterval(this.poller);
+    for (const io of this.io.values()) io.close();
+    this.io.clear();
+  }
+
+  async start(rec: ContainerRecord): Promise<void> {
+    if (rec.state.status === 'running' || rec.state.status === 'paused') throw new BerthError('NotModified', 'container already started');
+    if (rec.state.status === 'removing') throw conflict(`cannot start container ${rec.id}: container is marked for removal`);
+    checkSecurityOpts(rec);
+    const runtime = this.runtimeFor(rec);
+    const bundle = this.bundle(rec.id);
+    const dir = this.d.store.dir(rec.id);
+    const root = rootfsPaths(dir);
+    let created = false;
+    try {
+      rmSync(bundle, { recursive: true, force: true });
+      mkdirSync(bundle, { recursive: true, mode: 0o700 });
+      createRootfsDirs(root);
+      const merged = mountRootfs(root, await this.d.images.layerDirs(rec.layers));
+      const image = await this.d.images.imageConfig(rec.imageId);
+      const hostname = rec.config.hostname || rec.id.slice(0, 12);
+      const hostNetwork = rec.hostConfig.networkMode === 'host';
+      const etc = etcPaths(dir);
+      await writeEtcFiles(etc, {
+        hostname,
+        domainname: rec.config.domainname,
+        ip: '',
+        extraHosts: rec.hostConfig.extraHosts,
+        dns: rec.hostConfig.dns,
+        dnsSearch: rec.hostConfig.dnsSearch,
+        dnsOptions: rec.hostConfig.dnsOptions,
+        hostNetwork,
+      });
+      const user = resolveUser(merged, rec.config.user || image.user, rec.hostConfig.groupAdd);
+      const cwd = rec.config.workingDir || image.workingDir || '/';
+      // Docker creates a missing working directory (owned by root) inside the container.
+      mkdirSync(resolveInRoot(merged, cwd), { recursive: true, mode: 0o755 });
+      const caps = capabilities(rec, this.hostCaps);
+      const dev = devices(rec);
+      const spec = buildOciSpec({
+        id: rec.id,
+        rootfs: merged,
+        readonlyRootfs: rec.hostConfig.readonlyRootfs,
+        hostname: hostNetwork ? (readFileSync('/etc/hostname', 'utf8').trim() || hostname) : hostname,
+        domainname: rec.config.domainname,
+        args: [rec.path, ...rec.args],
+        env: processEnv(rec, image.env, hostname, user.home),
+        cwd,
+        user,
+        terminal: rec.config.tty,
+        consoleSize: rec.hostConfig.consoleSize,
+        capabilities: caps,
+        privileged: rec.hostConfig.privileged,
+        noNewPrivileges: noNewPrivileges(rec),
+        seccomp: seccompFor(rec, caps),
+        rlimits: rlimits(rec, this.hostCaps.includes('CAP_SYS_RESOURCE')),
+        network: hostNetwork ? { mode: 'host' } : { mode: 'new' },
+        ipc: rec.hostConfig.ipcMode === 'host' ? { mode: 'host' } : { mode: 'new' },
+        pid: rec.hostConfig.pidMode === 'host' ? { mode: 'host' } : { mode: 'new' },
+        uts: rec.hostConfig.utsMode === 'host' || hostNetwork ? { mode: 'host' } : { mode: 'new' },
+        shmSize: rec.hostConfig.shmSize || 64 * 1024 * 1024,
+        mounts: etcMounts(etc, rec.hostConfig.readonlyRootfs),
+        resources: resources(rec),
+        cgroupsPath: `/berth/${rec.id}`,
+        devices: dev.devices,
+        deviceRules: dev.rules,
+        sysctl: rec.hostConfig.sysctls,
+        annotations: {},
+      });
+      await atomicWriteFile(join(bundle, 'config.json'), JSON.stringify(spec));
+      rmSync(join(this.exitDir, rec.id), { force: true });
+      rmSync(join(this.persistDir(rec.id), 'oom'), { force: true });
+      const started = await conmonCreate({
+        id: rec.id,
+        name: rec.name.slice(1),
+        bundle,
+        runtime: runtime.bin,
+        exitDir: this.exitDir,
+        persistDir: this.persistDir(rec.id),
+        logPath: this.logPath(rec.id),
+        terminal: rec.config.tty,
+        stdin: rec.config.openStdin,
+        leaveStdinOpen: rec.config.openStdin && !rec.config.stdinOnce,
+      });
+      created = true;
+      // Attach before the process runs, so its first bytes reach clients attached before start.
+      this.io.get(rec.id)?.close();
+      const io = await ContainerIO.connect(bundle);
+      this.io.set(rec.id, io);
+      this.d.ioReady(rec.id, io);
+      if (rec.config.tty && rec.hostConfig.consoleSize[0] > 0) await resizeTerminal(bundle, rec.hostConfig.consoleSize[0], rec.hostConfig.consoleSize[1]).catch(() => {});
+      rec.generation++;
+      rec.state = { ...rec.state, status: 'running', pid: started.pid, shimPid: started.conmonPid, exitCode: 0, error: '', oomKilled: false, startedAt: new Date().toISOString(), finishedAt: rec.state.finishedAt, stoppedByUser: false };
+      await this.d.store.put(rec);
+      await runtime.start(rec.id);
+      this.d.emit(rec, 'start');
+    } catch (err) {
+      const message = (err as Error).message;
+      this.io.get(rec.id)?.close();
+      this.io.delete(rec.id);
+      if (created) await runtime.delete(rec.id).catch(() => {});
+      unmountRootfs(root);
+      rec.state = { ...rec.state, status: rec.state.status === 'running' ? 'exited' : rec.state.status === 'created' ? 'created' : 'exited', pid: 0, shimPid: 0, error: message, exitCode: startExitCode(message) };
+      if (rec.state.status === 'exited') rec.state.finishedAt = new Date().toISOString();
+      await this.d.store.put(rec).catch(() => {});
+      if (err instanceof BerthError && err.kind !== 'Internal') throw err;
+      throw new BerthError('Internal', `failed to create task for container: OCI runtime create failed: ${message}: unknown`, { cause: err });
+    }
+  }
+
+  /** Sends a signal to the container's init. */
+  async signal(rec: ContainerRecord, sig: number): Promise<void> {
+    if (rec.state.status !== 'running' && rec.state.status !== 'paused') throw conflict(`Container ${rec.id} is not running`);
+    try {
+      await this.runtimeFor(rec).kill(rec.id, sig);
+    } catch (err) {
+      // It exited between our check and the signal: that is what the caller wanted anyway.
+      if (!/not running|container not found|does not exist/i.test((err as Error).message)) throw err;
+    }
+  }
+
+  stopSignal(rec: ContainerRecord, imageStopSignal?: string): number {
+    return signalNumber(rec.config.stopSignal || imageStopSignal, 'SIGTERM');
+  }
+
+  async pause(rec: ContainerRecord): Promise<void> {
+    if (rec.state.status === 'paused') throw conflict(`Container ${rec.id} is already paused`);
+    if (rec.state.status !== 'running') throw conflict(`Container ${rec.id} is not running`);
+    await this.runtimeFor(rec).pause(rec.id);
+    rec.state.status = 'paused';
+    await this.d.store.put(rec);
+    this.d.emit(rec, 'pause');
+  }
+
+  async unpause(rec: ContainerRecord): Promise<void> {
+    if (rec.state.status !== 'paused') throw conflict(`Container ${rec.id} is not paused`);
+    await this.runtimeFor(rec).resume(rec.id);
+    rec.state.status = 'running';
+    await this.d.store.put(rec);
+    this.d.emit(rec, 'unpause');
+  }
+
+  /**
+   * Records an exit if conmon has written one (or died without one). Safe to call at any time,
+   * from the watcher, the poll, or recovery.
+   */
+  async exited(id: string): Promise<void> {
+    await this.locks.run(id, async () => {
+      const rec = this.d.store.get(id);
+      if (!rec || (rec.state.status !== 'running' && rec.state.status !== 'paused')) return;
+      const exitFile = join(this.exitDir, id);
+      let code: number | undefined;
+      let error = '';
+      try {
+        code = Number((await readFile(exitFile, 'utf8')).trim());
+      } catch {
+        if (rec.state.shimPid && alive(rec.state.shimPid)) return;
+        // Give conmon's rename a moment: it writes the file, then exits.
+        if (existsSync(exitFile)) return;
+        code = 255;
+        error = 'container supervisor (conmon) exited without an exit code';
+      }
+      const oom = existsSync(join(this.persistDir(id), 'oom'));
+      const runtime = this.runtimeFor(rec);
+      if (rec.state.status === 'paused') await runtime.resume(id).catch(() => {});
+      await runtime.delete(id).catch((err: unknown) => this.d.log.warn('runtime delete failed', { id, err }));
+      await rm(exitFile, { force: true });
+      this.io.get(id)?.close();
+      this.io.delete(id);
+      unmountRootfs(rootfsPaths(this.d.store.dir(id)));
+      rmSync(this.bundle(id), { recursive: true, force: true });
+      rec.state = { ...rec.state, status: 'exited', pid: 0, shimPid: 0, exitCode: code, error, oomKilled: oom, finishedAt: new Date().toISOString() };
+      await this.d.store.put(rec);
+      if (oom) this.d.emit(rec, 'oom');
+      this.d.emit(rec, 'die', { exitCode: String(code) });
+    });
+    const rec = this.d.store.get(id);
+    if (rec && rec.state.status === 'exited' && rec.state.finishedAt !== this.lastExit.get(id)) {
+      this.lastExit.set(id, rec.state.finishedAt);
+      this.d.onExit(rec);
+    }
+  }
+  private readonly lastExit = new Map<string, string>();
+
+  /** After a berthd restart: re-adopt live containers, record exits that happened meanwhile. */
+  async recover(): Promise<void> {
+    for (const rec of this.d.store.all()) {
+      if (rec.state.status === 'running' || rec.state.status === 'paused') {
+        if (rec.state.shimPid && alive(rec.state.shimPid) && !existsSync(join(this.exitDir, rec.id))) {
+          try {
+            this.io.set(rec.id, await ContainerIO.connect(this.bundle(rec.id)));
+          } catch (err) {
+            this.d.log.warn('cannot reattach to a running container', { id: rec.id, err });
+          }
+          continue;
+        }
+        await this.exited(rec.id);
+      } else {
+        // A crash between mount and record can leave a rootfs mounted.
+        unmountRootfs(rootfsPaths(this.d.store.dir(rec.id)));
+      }
+    }
+  }
+
+  async resize(rec: ContainerRecord, height: number, width: number): Promise<void> {
+    if (rec.state.status !== 'running' && rec.state.status !== 'paused') throw conflict(`Container ${rec.id} is not running`);
+    if (!rec.config.tty) return;
+    await resizeTerminal(this.bundle(rec.id), height, width);
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !isZombie(pid);
+  } catch {
+    return false;
+  }
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    return / Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\)/, ''));
+  } catch {
+    return true;
+  }
+}
+
+/** Docker's exit codes for a process that could not be started (moby's translateContainerdStartErr). */
+export function startExitCode(message: string): number {
+  if (/executable file not found|no such file or directory|system cannot find the file/i.test(message)) return 127;
+  if (/permission denied/i.test(message)) return 126;
+  return 128;
+}

@@ -1,0 +1,53 @@
+/**
+ * A container's root filesystem: its image's layers as overlay lower dirs under its own upper
+ * (writable) layer, mounted at `<dir>/merged` while it runs. The only file here that mounts.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BerthError, isErrno } from '../base/errors.js';
+import { MNT_DETACH, mount, umount2 } from '../base/libc.js';
+
+/** The kernel copies at most one page of mount options. */
+const MAX_MOUNT_DATA = 4000;
+
+export interface RootfsPaths {
+  upper: string;
+  work: string;
+  merged: string;
+  /** Lower dir for an image without layers (overlay needs one). */
+  empty: string;
+}
+
+export function rootfsPaths(containerDir: string): RootfsPaths {
+  return { upper: join(containerDir, 'diff'), work: join(containerDir, 'work'), merged: join(containerDir, 'merged'), empty: join(containerDir, 'empty') };
+}
+
+export function createRootfsDirs(p: RootfsPaths): void {
+  for (const d of [p.upper, p.work, p.merged, p.empty]) mkdirSync(d, { recursive: true, mode: 0o755 });
+}
+
+export function isMounted(path: string): boolean {
+  const escaped = path.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
+  return readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .some((l) => l.split(' ')[1] === escaped);
+}
+
+/** Mounts the overlay; `lowerDirs` bottom layer first (the image's order). Idempotent. */
+export function mountRootfs(p: RootfsPaths, lowerDirs: string[]): string {
+  if (isMounted(p.merged)) return p.merged;
+  const lower = lowerDirs.length === 0 ? [p.empty] : [...lowerDirs].reverse();
+  const data = `lowerdir=${lower.join(':')},upperdir=${p.upper},workdir=${p.work}`;
+  if (data.length > MAX_MOUNT_DATA) throw new BerthError('InvalidArgument', `the image has too many layers (${lowerDirs.length}) to mount`);
+  mount('overlay', p.merged, 'overlay', 0, data);
+  return p.merged;
+}
+
+export function unmountRootfs(p: RootfsPaths): void {
+  try {
+    // Detached: a process still holding a file open (a late `docker cp`) cannot keep it busy.
+    if (isMounted(p.merged)) umount2(p.merged, MNT_DETACH);
+  } catch (err) {
+    if (!isErrno(err, 'EINVAL') && !isErrno(err, 'ENOENT')) throw err;
+  }
+}

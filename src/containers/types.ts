@@ -1,0 +1,129 @@
+import type { Digest } from '../base/digest.js';
+
+/** What a container runs: Docker's `Config`, in our casing. */
+export interface ContainerConfig {
+  hostname: string;
+  domainname: string;
+  user: string;
+  attachStdin: boolean;
+  attachStdout: boolean;
+  attachStderr: boolean;
+  tty: boolean;
+  openStdin: boolean;
+  stdinOnce: boolean;
+  env: string[];
+  cmd: string[] | null;
+  entrypoint: string[] | null;
+  /** The image as the user named it. */
+  image: string;
+  workingDir: string;
+  labels: Record<string, string>;
+  stopSignal: string | undefined;
+  stopTimeout: number | undefined;
+  exposedPorts: Record<string, object>;
+  volumes: Record<string, object>;
+  onBuild: string[] | null;
+}
+
+export interface RestartPolicy {
+  name: '' | 'no' | 'always' | 'unless-stopped' | 'on-failure';
+  maximumRetryCount: number;
+}
+
+export interface Ulimit {
+  name: string;
+  soft: number;
+  hard: number;
+}
+
+export interface DeviceMapping {
+  pathOnHost: string;
+  pathInContainer: string;
+  cgroupPermissions: string;
+}
+
+/** How a container is run on the host: Docker's `HostConfig`, the parts berth honours. */
+export interface HostConfig {
+  autoRemove: boolean;
+  networkMode: string;
+  restartPolicy: RestartPolicy;
+  runtime: string;
+  init: boolean;
+  privileged: boolean;
+  readonlyRootfs: boolean;
+  capAdd: string[];
+  capDrop: string[];
+  securityOpt: string[];
+  groupAdd: string[];
+  ipcMode: string;
+  pidMode: string;
+  utsMode: string;
+  shmSize: number;
+  memory: number;
+  memorySwap: number;
+  memoryReservation: number;
+  memorySwappiness: number | null;
+  oomKillDisable: boolean;
+  nanoCpus: number;
+  cpuShares: number;
+  cpuPeriod: number;
+  cpuQuota: number;
+  cpusetCpus: string;
+  cpusetMems: string;
+  pidsLimit: number;
+  blkioWeight: number;
+  ulimits: Ulimit[];
+  devices: DeviceMapping[];
+  consoleSize: [number, number];
+  dns: string[];
+  dnsSearch: string[];
+  dnsOptions: string[];
+  extraHosts: string[];
+  sysctls: Record<string, string>;
+  logConfig: { type: string; config: Record<string, string> };
+  /** Kept as given for inspect; volumes and networking read them in later issues. */
+  binds: string[];
+  portBindings: Record<string, { hostIp: string; hostPort: string }[]>;
+  publishAllPorts: boolean;
+}
+
+export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+export interface ContainerState {
+  status: ContainerStatus;
+  pid: number;
+  exitCode: number;
+  error: string;
+  oomKilled: boolean;
+  startedAt: string;
+  finishedAt: string;
+  /** Set by `stop`/`kill` from the user, so restart policies leave the container down. */
+  stoppedByUser: boolean;
+  /** Pid of the container's conmon, while one supervises it. */
+  shimPid: number;
+}
+
+/** One container as persisted in `<root>/<id>/container.json`. */
+export interface ContainerRecord {
+  schemaVersion: 1;
+  id: string;
+  name: string;
+  created: string;
+  imageId: Digest;
+  /** The image's layers (diff IDs, bottom first), fixed at create: the rootfs's lower dirs. */
+  layers: Digest[];
+  path: string;
+  args: string[];
+  config: ContainerConfig;
+  hostConfig: HostConfig;
+  state: ContainerState;
+  restartCount: number;
+  /** Monotonic count of starts, so exits of an older run are never taken for the current one. */
+  generation: number;
+}
+
+export const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+export function initialState(): ContainerState {
+  return { status: 'created', pid: 0, exitCode: 0, error: '', oomKilled: false, startedAt: ZERO_TIME, finishedAt: ZERO_TIME, stoppedByUser: false, shimPid: 0 };
+}

@@ -1,0 +1,235 @@
+/**
+ * conmon, the per-container supervisor (podman's): it runs `<runtime> create`, holds the
+ * container's stdio or pty, writes its log and, when it exits, its exit code, and it outlives
+ * berthd. Protocol (conmon 2.1.6, checked on this machine): a start byte on `_OCI_STARTPIPE`
+ * lets it proceed; its first process writes `--conmon-pidfile` and exits once the supervisor
+ * has daemonized; `{"data": pid}` (or `{"data": -1, "message"}`) arrives on `_OCI_SYNCPIPE`.
+ */
+import { spawn } from 'node:child_process';
+import { constants } from 'node:fs';
+import { mkdir, open, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { BerthError } from '../base/errors.js';
+import type { RuntimeBinary } from './oci-runtime.js';
+
+export const CONMON_PATH = '/usr/bin/conmon';
+
+export interface ConmonCreate {
+  id: string;
+  name: string;
+  /** Holds config.json; conmon puts `attach`, `ctl` and the pidfiles here. */
+  bundle: string;
+  runtime: RuntimeBinary;
+  /** `<exitDir>/<id>` receives the exit code. */
+  exitDir: string;
+  /** `<persistDir>/oom` appears when the kernel OOM-killed the container. */
+  persistDir: string;
+  logPath: string;
+  logSizeMax?: number | undefined;
+  terminal: boolean;
+  stdin: boolean;
+  /** Keep stdin open when an attached client leaves (Docker: not `StdinOnce`). */
+  leaveStdinOpen: boolean;
+  conmonPath?: string;
+}
+
+export interface ConmonExec {
+  containerId: string;
+  execId: string;
+  /** The exec's own directory: process.json, attach socket, exit dir. */
+  dir: string;
+  runtime: RuntimeBinary;
+  logPath: string;
+  terminal: boolean;
+  stdin: boolean;
+  conmonPath?: string;
+}
+
+export interface Started {
+  pid: number;
+  conmonPid: number;
+}
+
+function readLine(stream: Readable, what: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const onData = (d: Buffer): void => {
+      buf += d.toString();
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) {
+        cleanup();
+        resolve(buf.slice(0, nl));
+      }
+    };
+    const onEnd = (): void => {
+      cleanup();
+      if (buf) resolve(buf);
+      else reject(new BerthError('Internal', `conmon closed its ${what} pipe without a message`));
+    };
+    const cleanup = (): void => {
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('close', onEnd);
+    };
+    stream.on('data', onData);
+    stream.on('end', onEnd);
+    stream.on('close', onEnd);
+  });
+}
+
+function syncMessage(line: string): { data: number; message?: string } {
+  try {
+    const m = JSON.parse(line) as { data?: unknown; message?: unknown };
+    if (typeof m.data === 'number') return { data: m.data, ...(typeof m.message === 'string' ? { message: m.message } : {}) };
+  } catch {
+    // fall through
+  }
+  throw new BerthError('Internal', `conmon: unexpected message ${JSON.stringify(line)}`);
+}
+
+/** The runtime's own words, minus the wrapping conmon and runc add. */
+export function cleanRuntimeMessage(message: string): string {
+  const m = /msg="((?:[^"\\]|\\.)*)"/.exec(message);
+  let text = (m ? m[1]!.replace(/\\"/g, '"') : message).trim();
+  text = text.replace(/^runc create failed: /, '').replace(/^crun: /, '');
+  return text;
+}
+
+interface Spawned {
+  sync: Readable;
+  start: Writable;
+  attachPipe?: Readable;
+  exited: Promise<void>;
+  pidfile: string;
+}
+
+function spawnConmon(path: string, args: string[], cwd: string, pidfile: string, withAttachPipe: boolean): Spawned {
+  const env: NodeJS.ProcessEnv = { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', ...(withAttachPipe ? { _OCI_ATTACHPIPE: '5' } : {}) };
+  delete env.NOTIFY_SOCKET;
+  // conmon makes its console socket in TMPDIR; the bundle is ours and short-lived.
+  env.TMPDIR = cwd;
+  const child = spawn(path, args, {
+    cwd,
+    env,
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe', ...(withAttachPipe ? (['pipe'] as const) : [])],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<void>((resolve, reject) => {
+    child.once('error', (err) => reject(new BerthError('Unavailable', `conmon: ${err.message}`, { cause: err })));
+    child.once('exit', (code, signal) => {
+      if (code === 0) resolve();
+      else reject(new BerthError('Internal', `conmon failed (${signal ?? `exit ${code}`}): ${stderr.trim() || 'no message'}`));
+    });
+  });
+  child.unref();
+  const fds = child.stdio as unknown as (Readable | Writable | null)[];
+  return {
+    sync: fds[3] as Readable,
+    start: fds[4] as Writable,
+    ...(withAttachPipe ? { attachPipe: fds[5] as Readable } : {}),
+    exited,
+    pidfile,
+  };
+}
+
+function closeAll(s: Spawned): void {
+  for (const st of [s.sync, s.start, s.attachPipe]) (st as Readable | Writable | undefined)?.destroy();
+}
+
+async function readPid(path: string): Promise<number> {
+  return Number((await readFile(path, 'utf8')).trim());
+}
+
+function commonArgs(c: { id: string; cuuid: string; runtime: RuntimeBinary; bundle: string; pidFile: string; name: string; exitDir: string; persistDir: string; logPath: string; conmonPidFile: string }): string[] {
+  return [
+    '--api-version', '1',
+    '-c', c.id,
+    '-u', c.cuuid,
+    '-r', c.runtime.path,
+    '-b', c.bundle,
+    '-p', c.pidFile,
+    '-n', c.name,
+    '--exit-dir', c.exitDir,
+    '--persist-dir', c.persistDir,
+    '--full-attach',
+    '--runtime-arg', '--root', '--runtime-arg', c.runtime.root,
+    '-l', `k8s-file:${c.logPath}`,
+    '--log-level', 'warning',
+    '--conmon-pidfile', c.conmonPidFile,
+  ];
+}
+
+/** Creates the container under a new conmon; it is `created` in the runtime when this returns. */
+export async function conmonCreate(o: ConmonCreate): Promise<Started> {
+  await mkdir(o.exitDir, { recursive: true, mode: 0o700 });
+  await mkdir(o.persistDir, { recursive: true, mode: 0o700 });
+  const conmonPidFile = join(o.bundle, 'conmon.pid');
+  const args = [
+    ...commonArgs({ id: o.id, cuuid: o.id, runtime: o.runtime, bundle: o.bundle, pidFile: join(o.bundle, 'pidfile'), name: o.name, exitDir: o.exitDir, persistDir: o.persistDir, logPath: o.logPath, conmonPidFile }),
+    ...(o.logSizeMax ? ['--log-size-max', String(o.logSizeMax)] : []),
+    ...(o.terminal ? ['-t'] : o.stdin ? ['-i'] : []),
+    ...(o.stdin && o.leaveStdinOpen ? ['--leave-stdin-open'] : []),
+  ];
+  const s = spawnConmon(o.conmonPath ?? CONMON_PATH, args, o.bundle, conmonPidFile, false);
+  try {
+    s.start.write(Buffer.from([0]));
+    await s.exited;
+    const msg = syncMessage(await readLine(s.sync, 'sync'));
+    if (msg.data < 0) throw new BerthError('Internal', cleanRuntimeMessage(msg.message ?? 'the runtime failed to create the container'));
+    return { pid: msg.data, conmonPid: await readPid(conmonPidFile) };
+  } finally {
+    closeAll(s);
+  }
+}
+
+/** An exec session under its own conmon. `attach` runs between conmon's socket and the process start. */
+export interface ExecSession extends Started {
+  /** Resolves with the exit code (also in `<dir>/exit/<containerId>`). */
+  exitCode: Promise<number>;
+}
+
+export async function conmonExec(o: ConmonExec, processSpecPath: string, attach: () => Promise<void>): Promise<ExecSession> {
+  const exitDir = join(o.dir, 'exit');
+  const persistDir = join(o.dir, 'persist');
+  await mkdir(exitDir, { recursive: true, mode: 0o700 });
+  await mkdir(persistDir, { recursive: true, mode: 0o700 });
+  const conmonPidFile = join(o.dir, 'conmon.pid');
+  const args = [
+    ...commonArgs({ id: o.containerId, cuuid: o.execId, runtime: o.runtime, bundle: o.dir, pidFile: join(o.dir, 'exec_pid'), name: o.execId, exitDir, persistDir, logPath: o.logPath, conmonPidFile }),
+    ...(o.terminal ? ['-t'] : o.stdin ? ['-i'] : []),
+    '-e', '--exec-attach', '--exec-process-spec', processSpecPath,
+  ];
+  const s = spawnConmon(o.conmonPath ?? CONMON_PATH, args, o.dir, conmonPidFile, true);
+  let keepSync = false;
+  try {
+    s.start.write(Buffer.from([0]));
+    await s.exited;
+    const ready = syncMessage(await readLine(s.attachPipe!, 'attach'));
+    if (ready.data < 0) throw new BerthError('Internal', cleanRuntimeMessage(ready.message ?? 'exec failed'));
+    await attach();
+    s.start.write(Buffer.from([0]));
+    const started = syncMessage(await readLine(s.sync, 'sync'));
+    if (started.data < 0) throw new BerthError('Internal', cleanRuntimeMessage(started.message ?? 'exec failed'));
+    keepSync = true;
+    const exitCode = readLine(s.sync, 'sync')
+      .then((l) => syncMessage(l).data)
+      .catch(async () => Number((await readFile(join(exitDir, o.containerId), 'utf8')).trim()))
+      .finally(() => closeAll(s));
+    return { pid: started.data, conmonPid: await readPid(conmonPidFile), exitCode };
+  } finally {
+    if (!keepSync) closeAll(s);
+  }
+}
+
+/** Sends a window size to conmon's control FIFO (one message per write: conmon 2.1.6 reads one). */
+export async function resizeTerminal(bundle: string, height: number, width: number): Promise<void> {
+  const fh = await open(join(bundle, 'ctl'), constants.O_WRONLY | constants.O_NONBLOCK);
+  try {
+    await fh.write(`1 ${height} ${width}\n`);
+  } finally {
+    await fh.close();
+  }
+}
