@@ -200,7 +200,23 @@ export class ContainerService {
   async start(ref: string): Promise<void> {
     const rec = this.find(ref);
     this.cancelRestart(rec.id);
-    await this.lifecycle.locks.run(rec.id, () => this.lifecycle.start(rec));
+    try {
+      await this.lifecycle.locks.run(rec.id, () => this.lifecycle.start(rec));
+    } catch (err) {
+      if (!(err instanceof BerthError && err.kind === 'NotModified')) {
+        // Clients attached for this start see their stream end, as Docker resets the streams.
+        this.closePendingAttach(rec.id);
+        // `run --rm` waits for the removal even when the start failed (moby removes it).
+        if (rec.hostConfig.autoRemove) await this.remove(rec.id, { force: true }).catch(() => {});
+      }
+      throw err;
+    }
+  }
+
+  private closePendingAttach(id: string): void {
+    const pending = this.pendingAttach.get(id);
+    this.pendingAttach.delete(id);
+    for (const p of pending ?? []) p.onClose();
   }
 
   /** `docker stop`: the stop signal, then SIGKILL after the timeout (seconds; -1 waits forever). */
@@ -298,6 +314,7 @@ export class ContainerService {
       await this.d.store.delete(rec.id);
     });
     this.emit(rec, 'destroy');
+    this.closePendingAttach(rec.id);
     this.notify(rec.id, 'removed', { statusCode: rec.state.exitCode });
   }
 

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import { chmod, lstat, mkdir, readFile, unlink } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -81,7 +82,16 @@ export async function startListeners(cfg: DaemonConfig, api: ApiHandlers): Promi
   return listeners;
 }
 
+/** Every connection, hijacked ones included (the HTTP server forgets those), so shutdown can end them. */
+const openSockets = new WeakMap<Server, Set<Duplex>>();
+
 function wire(server: Server, api: ApiHandlers): void {
+  const sockets = new Set<Duplex>();
+  openSockets.set(server, sockets);
+  server.on('connection', (sock: Duplex) => {
+    sockets.add(sock);
+    sock.once('close', () => sockets.delete(sock));
+  });
   server.on('request', api.request);
   server.on('upgrade', api.upgrade);
   // Long streams (events, logs -f, attach) must not be cut by Node's request timeouts.
@@ -152,6 +162,7 @@ export async function stopListeners(listeners: Listener[]): Promise<void> {
       await new Promise<void>((resolve) => {
         l.server.close(() => resolve());
         l.server.closeAllConnections();
+        for (const sock of openSockets.get(l.server) ?? []) sock.destroy();
       });
       if (l.socketPath) await unlink(l.socketPath).catch(() => {});
     }),

@@ -57,7 +57,7 @@ export function toWireSummary(rec: ContainerRecord, s: EngineServices): Json {
     Names: [rec.name],
     Image: rec.config.image,
     ImageID: rec.imageId,
-    Command: [rec.path, ...rec.args].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' '),
+    Command: [rec.path, ...rec.args].join(' '),
     Created: Math.floor(Date.parse(rec.created) / 1000),
     Ports: ports(rec),
     Labels: rec.config.labels,
