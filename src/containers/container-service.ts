@@ -58,6 +58,7 @@ export class ContainerService {
   private readonly waiters = new Map<string, Set<Waiter>>();
   private readonly restartTimers = new Map<string, NodeJS.Timeout>();
   private readonly pendingAttach = new Map<string, Set<PendingAttach>>();
+  private readonly pendingStdin = new Map<string, { chunks: Buffer[]; closed: boolean }>();
 
   constructor(private readonly d: ContainerServiceDeps) {
     this.lifecycle = new Lifecycle({
@@ -73,6 +74,11 @@ export class ContainerService {
         const pending = this.pendingAttach.get(id);
         this.pendingAttach.delete(id);
         for (const p of pending ?? []) p.detach = io.subscribe(p.out, p.onClose);
+        // Stdin a client sent before the start goes in first, then its end if it came.
+        const input = this.pendingStdin.get(id);
+        this.pendingStdin.delete(id);
+        for (const chunk of input?.chunks ?? []) void io.writeStdin(chunk);
+        if (input?.closed) io.closeStdin();
       },
     });
   }
@@ -214,6 +220,7 @@ export class ContainerService {
   }
 
   private closePendingAttach(id: string): void {
+    this.pendingStdin.delete(id);
     const pending = this.pendingAttach.get(id);
     this.pendingAttach.delete(id);
     for (const p of pending ?? []) p.onClose();
@@ -418,12 +425,27 @@ export class ContainerService {
     };
   }
 
+  /** Stdin for a container; before it starts, kept until it does (`docker run -i` sends at once). */
   writeStdin(id: string, data: Buffer): Promise<void> {
-    return this.lifecycle.ioOf(id)?.writeStdin(data) ?? Promise.resolve();
+    const io = this.lifecycle.ioOf(id);
+    if (io) return io.writeStdin(data);
+    if (this.d.store.get(id)?.state.status === 'created' || this.d.store.get(id)?.state.status === 'exited') {
+      const p = this.pendingStdin.get(id) ?? { chunks: [], closed: false };
+      p.chunks.push(Buffer.from(data));
+      this.pendingStdin.set(id, p);
+    }
+    return Promise.resolve();
   }
 
   closeStdin(id: string): void {
-    this.lifecycle.ioOf(id)?.closeStdin();
+    const io = this.lifecycle.ioOf(id);
+    if (io) {
+      io.closeStdin();
+      return;
+    }
+    const p = this.pendingStdin.get(id) ?? { chunks: [], closed: false };
+    p.closed = true;
+    this.pendingStdin.set(id, p);
   }
 
   async resize(ref: string, height: number, width: number): Promise<void> {

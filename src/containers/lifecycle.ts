@@ -174,6 +174,7 @@ export class Lifecycle {
         terminal: rec.config.tty,
         stdin: rec.config.openStdin,
         leaveStdinOpen: rec.config.openStdin && !rec.config.stdinOnce,
+        tmpDir: join(this.d.execRoot, 'tmp'),
       });
       created = true;
       // Attach before the process runs, so its first bytes reach clients attached before start.

@@ -32,6 +32,8 @@ export interface ConmonCreate {
   /** Keep stdin open when an attached client leaves (Docker: not `StdinOnce`). */
   leaveStdinOpen: boolean;
   conmonPath?: string;
+  /** Where conmon makes its console socket: short, since a socket path holds at most 107 bytes. */
+  tmpDir: string;
 }
 
 export interface ConmonExec {
@@ -44,6 +46,7 @@ export interface ConmonExec {
   terminal: boolean;
   stdin: boolean;
   conmonPath?: string;
+  tmpDir: string;
 }
 
 export interface Started {
@@ -104,11 +107,10 @@ interface Spawned {
   pidfile: string;
 }
 
-function spawnConmon(path: string, args: string[], cwd: string, pidfile: string, withAttachPipe: boolean): Spawned {
+function spawnConmon(path: string, args: string[], cwd: string, tmpDir: string, pidfile: string, withAttachPipe: boolean): Spawned {
   const env: NodeJS.ProcessEnv = { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', ...(withAttachPipe ? { _OCI_ATTACHPIPE: '5' } : {}) };
   delete env.NOTIFY_SOCKET;
-  // conmon makes its console socket in TMPDIR; the bundle is ours and short-lived.
-  env.TMPDIR = cwd;
+  env.TMPDIR = tmpDir;
   const child = spawn(path, args, {
     cwd,
     env,
@@ -173,7 +175,8 @@ export async function conmonCreate(o: ConmonCreate): Promise<Started> {
     ...(o.terminal ? ['-t'] : o.stdin ? ['-i'] : []),
     ...(o.stdin && o.leaveStdinOpen ? ['--leave-stdin-open'] : []),
   ];
-  const s = spawnConmon(o.conmonPath ?? CONMON_PATH, args, o.bundle, conmonPidFile, false);
+  await mkdir(o.tmpDir, { recursive: true, mode: 0o700 });
+  const s = spawnConmon(o.conmonPath ?? CONMON_PATH, args, o.bundle, o.tmpDir, conmonPidFile, false);
   try {
     s.start.write(Buffer.from([0]));
     await s.exited;
@@ -202,7 +205,8 @@ export async function conmonExec(o: ConmonExec, processSpecPath: string, attach:
     ...(o.terminal ? ['-t'] : o.stdin ? ['-i'] : []),
     '-e', '--exec-attach', '--exec-process-spec', processSpecPath,
   ];
-  const s = spawnConmon(o.conmonPath ?? CONMON_PATH, args, o.dir, conmonPidFile, true);
+  await mkdir(o.tmpDir, { recursive: true, mode: 0o700 });
+  const s = spawnConmon(o.conmonPath ?? CONMON_PATH, args, o.dir, o.tmpDir, conmonPidFile, true);
   let keepSync = false;
   try {
     s.start.write(Buffer.from([0]));

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -68,6 +68,7 @@ export async function startDaemon(extraArgs: string[] = [], opts: { dataRoot?: s
     },
     cleanup: async () => {
       await d.stop();
+      reapContainers(dir);
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -90,6 +91,22 @@ async function launch(args: string[], logPath: string, socket: string): Promise<
   }
   proc.kill('SIGKILL');
   throw new Error(`berthd did not answer within 10 s: ${readFileSync(logPath, 'utf8')}`);
+}
+
+/**
+ * Containers outlive berthd by design: a test's leftovers (runtime state, conmon, rootfs mounts
+ * under its temp dir) are ended here so they cannot pile up across runs.
+ */
+function reapContainers(dir: string): void {
+  for (const runtime of ['runc', 'crun']) {
+    const root = join(dir, 'exec', 'runtime', runtime);
+    if (!existsSync(root)) continue;
+    const list = spawnSync(runtime, ['--root', root, 'list', '-q']);
+    for (const id of (list.stdout?.toString() ?? '').split('\n').filter(Boolean)) spawnSync(runtime, ['--root', root, 'delete', '--force', id]);
+  }
+  spawnSync('pkill', ['-9', '-f', `conmon .*${dir}`]);
+  const mounts = readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.startsWith(dir + '/'));
+  for (const m of mounts.reverse()) spawnSync('umount', ['-l', m]);
 }
 
 /** The busybox rootfs tar the setup makes, built once per test process. */

@@ -1,0 +1,181 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { busyboxRootfs, docker, isRoot, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+
+const hasDocker = docker('unix:///nonexistent', ['--version']).code === 0;
+
+describe('containers through the real docker CLI', { skip: !isRoot || !hasDocker }, () => {
+  let d: TestDaemon;
+  const dk = (args: string[], input?: Buffer | string) => docker(d.host, args, input);
+  const ok = (args: string[], input?: Buffer | string): string => {
+    const r = dk(args, input);
+    assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
+  before(async () => {
+    d = await startDaemon();
+    ok(['import', '-c', 'CMD ["sh"]', '-', 'busybox:latest'], busyboxRootfs());
+  });
+  after(async () => {
+    await d.cleanup();
+  });
+
+  test('run prints output, propagates exit codes and maps start failures to 127/126', () => {
+    assert.equal(ok(['run', '--rm', 'busybox', 'echo', 'hi']), 'hi\n');
+    assert.equal(dk(['run', '--rm', 'busybox', 'sh', '-c', 'echo out; echo err >&2; exit 3']).code, 3);
+    const both = dk(['run', '--rm', 'busybox', 'sh', '-c', 'echo out; echo err >&2']);
+    assert.equal(both.stdout, 'out\n');
+    assert.equal(both.stderr, 'err\n');
+    const missing = dk(['run', '--rm', 'busybox', 'nosuchcmd']);
+    assert.equal(missing.code, 127);
+    assert.match(missing.stderr, /executable file not found in \$PATH/);
+    const notExec = dk(['run', '--rm', 'busybox', '/etc/passwd']);
+    assert.equal(notExec.code, 126);
+    assert.match(notExec.stderr, /permission denied/);
+    // --rm leaves nothing behind, even after a failed start.
+    assert.equal(ok(['ps', '-aq']), '');
+  });
+
+  test('stdin with -i, and a real TTY with -it', () => {
+    assert.equal(ok(['run', '--rm', '-i', 'busybox', 'sh', '-c', 'tr a-z A-Z'], 'hello\n'), 'HELLO\n');
+    // `script` gives the docker CLI a pty, as a terminal would.
+    const r = spawnSync('script', ['-qfec', 'docker run -it --rm busybox sh', '/dev/null'], {
+      env: { ...process.env, DOCKER_HOST: d.host },
+      input: '',
+      timeout: 30_000,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    void r;
+    const tty = spawnSync('bash', ['-c', `(sleep 1.5; printf 'tty; echo $((6*7)); exit 5\\r'; sleep 2) | script -qfec "docker run -it --rm busybox sh" /dev/null`], {
+      env: { ...process.env, DOCKER_HOST: d.host },
+      timeout: 30_000,
+    });
+    const out = tty.stdout.toString();
+    assert.match(out, /\/dev\/pts\/\d+/, out);
+    assert.match(out, /\r?\n42\r?\n/, out);
+    assert.equal(tty.status, 5, out);
+  });
+
+  test('detached containers: ps, logs, inspect, wait, kill, stop, rm', () => {
+    const id = ok(['run', '-d', '--name', 'ticker', '-l', 'role=test', 'busybox', 'sh', '-c', 'trap "echo got HUP" HUP; echo started; while true; do sleep 0.1; done']).trim();
+    assert.match(id, /^[0-9a-f]{64}$/);
+    const ps = ok(['ps', '--format', '{{.ID}} {{.Names}} {{.Status}} {{.Label "role"}}']);
+    assert.match(ps, new RegExp(`^${id.slice(0, 12)} ticker Up .+ test$`, 'm'));
+    assert.equal(ok(['ps', '-q', '--filter', 'label=role=test']).trim(), id.slice(0, 12));
+    assert.equal(ok(['ps', '-q', '--filter', 'status=exited']).trim(), '');
+    for (let i = 0; i < 50 && !ok(['logs', 'ticker']).includes('started'); i++) spawnSync('sleep', ['0.1']);
+    assert.equal(ok(['logs', 'ticker']), 'started\n');
+    ok(['kill', '-s', 'HUP', 'ticker']);
+    for (let i = 0; i < 50 && !ok(['logs', 'ticker']).includes('got HUP'); i++) spawnSync('sleep', ['0.1']);
+    assert.match(ok(['logs', '--tail', '1', '-t', 'ticker']), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z got HUP\n$/);
+    const state = JSON.parse(ok(['inspect', '--format', '{{json .State}}', 'ticker'])) as Record<string, unknown>;
+    assert.equal(state.Status, 'running');
+    assert.equal(state.Running, true);
+    assert.ok((state.Pid as number) > 0);
+    // The init's TERM is trapped by nothing here: stop sends SIGTERM, sh as PID 1 ignores it, SIGKILL follows.
+    const t0 = Date.now();
+    ok(['stop', '-t', '1', 'ticker']);
+    assert.ok(Date.now() - t0 < 8000);
+    const after = JSON.parse(ok(['inspect', '--format', '{{json .State}}', 'ticker'])) as Record<string, unknown>;
+    assert.equal(after.Status, 'exited');
+    assert.equal(after.ExitCode, 137);
+    assert.equal(after.OOMKilled, false);
+    assert.notEqual(after.FinishedAt, '0001-01-01T00:00:00Z');
+    assert.match(ok(['ps', '-a', '--filter', 'name=ticker', '--format', '{{.Status}}']), /^Exited \(137\)/);
+    assert.equal(ok(['ps', '-aq', '--filter', 'exited=137']).trim(), id.slice(0, 12));
+    // Logs outlive the process.
+    assert.match(ok(['logs', 'ticker']), /started\ngot HUP\n/);
+    ok(['rm', 'ticker']);
+    assert.match(dk(['inspect', 'ticker']).stderr, /No such object: ticker/);
+
+    const waiter = ok(['run', '-d', 'busybox', 'sh', '-c', 'sleep 0.5; exit 6']).trim();
+    assert.equal(ok(['wait', waiter]).trim(), '6');
+    ok(['rm', waiter]);
+  });
+
+  test('isolation: own pid, uts and network namespaces, /etc files, users', () => {
+    const id = ok(['run', '-d', 'busybox', 'sleep', '30']).trim();
+    try {
+      assert.equal(ok(['exec', id, 'true']).length >= 0, true);
+    } catch {
+      // exec arrives with its own test
+    }
+    ok(['rm', '-f', id]);
+    const out = ok(['run', '--rm', '-h', 'box', 'busybox', 'sh', '-c', 'echo $$; hostname; cat /etc/hostname; grep -c . /proc/net/dev; id -u; id -g']);
+    assert.deepEqual(out.trim().split('\n'), ['1', 'box', 'box', '3', '0', '0']);
+    const nobody = ok(['run', '--rm', '-u', 'nobody', 'busybox', 'sh', '-c', 'id -u; id -g; echo $HOME']);
+    assert.deepEqual(nobody.trim().split('\n'), ['65534', '65534', '/home']);
+    assert.equal(ok(['run', '--rm', '-u', '1000:5', 'busybox', 'sh', '-c', 'echo $(id -u) $(id -g)']).trim(), '1000 5');
+    assert.match(dk(['run', '--rm', '-u', 'nosuchuser', 'busybox', 'true']).stderr, /unable to find user nosuchuser/);
+    const env = ok(['run', '--rm', '-e', 'A=1', '-w', '/made/here', 'busybox', 'sh', '-c', 'echo $A $PWD $HOSTNAME $PATH']).trim().split(' ');
+    assert.equal(env[0], '1');
+    assert.equal(env[1], '/made/here');
+    assert.match(env[2]!, /^[0-9a-f]{12}$/);
+    assert.equal(env[3], '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
+    assert.match(ok(['run', '--rm', 'busybox', 'cat', '/etc/hosts']), /127\.0\.0\.1\tlocalhost/);
+    // Host networking sees the host's interfaces.
+    const hostIfaces = readFileSync('/proc/net/dev', 'utf8').trim().split('\n').length;
+    assert.equal(Number(ok(['run', '--rm', '--network', 'host', 'busybox', 'grep', '-c', '.', '/proc/net/dev']).trim()), hostIfaces);
+    // Default capabilities and seccomp: mount is refused, even to root.
+    assert.notEqual(dk(['run', '--rm', 'busybox', 'mount', '-t', 'tmpfs', 'x', '/mnt']).code, 0);
+  });
+
+  test('bad input gets Docker errors and leaves no container', () => {
+    ok(['create', '--name', 'taken', 'busybox', 'true']);
+    const dup = dk(['create', '--name', 'taken', 'busybox', 'true']);
+    assert.equal(dup.code, 125);
+    assert.match(dup.stderr, /Conflict\. The container name "\/taken" is already in use by container/);
+    const img = dk(['run', '--rm', 'nosuchimage:1.0', 'true']);
+    assert.equal(img.code, 125);
+    assert.match(img.stderr, /Unable to find image 'nosuchimage:1\.0' locally/);
+    const mem = dk(['run', '--rm', '-m', 'lots', 'busybox', 'true']);
+    assert.equal(mem.code, 125);
+    assert.match(mem.stderr, /invalid argument "lots" for "-m, --memory" flag/);
+    const running = ok(['run', '-d', 'busybox', 'sleep', '30']).trim();
+    const rm = dk(['rm', running]);
+    assert.notEqual(rm.code, 0);
+    assert.match(rm.stderr, /stop the container before removing or force remove/);
+    // Starting a running container is not an error (Docker answers 304).
+    assert.equal(dk(['start', running]).code, 0);
+    ok(['rm', '-f', running]);
+    ok(['rm', 'taken']);
+    assert.equal(ok(['ps', '-aq']), '');
+  });
+
+  test('pause, unpause, restart and rename', () => {
+    ok(['run', '-d', '--name', 'p1', 'busybox', 'sleep', '60']);
+    ok(['pause', 'p1']);
+    assert.equal(ok(['inspect', '-f', '{{.State.Status}} {{.State.Paused}}', 'p1']).trim(), 'paused true');
+    assert.match(ok(['ps', '--filter', 'name=p1', '--format', '{{.Status}}']), /\(Paused\)/);
+    ok(['unpause', 'p1']);
+    const pid1 = ok(['inspect', '-f', '{{.State.Pid}}', 'p1']).trim();
+    ok(['restart', '-t', '0', 'p1']);
+    const pid2 = ok(['inspect', '-f', '{{.State.Pid}} {{.State.Running}}', 'p1']).trim();
+    assert.notEqual(pid2.split(' ')[0], pid1);
+    assert.equal(pid2.split(' ')[1], 'true');
+    ok(['rename', 'p1', 'p2']);
+    assert.equal(ok(['inspect', '-f', '{{.Name}}', 'p2']).trim(), '/p2');
+    ok(['rm', '-f', 'p2']);
+  });
+
+  test('containers survive kill -9 of berthd and are re-adopted', async () => {
+    const live = ok(['run', '-d', '--name', 'survivor', 'busybox', 'sh', '-c', 'trap "exit 7" TERM; echo up; while true; do sleep 0.1; done']).trim();
+    ok(['run', '-d', '--name', 'quitter', 'busybox', 'sh', '-c', 'sleep 1; exit 4']);
+    await d.kill9();
+    spawnSync('sleep', ['2']);
+    // Still running without its daemon.
+    const pid = Number(readFileSync(`/proc/${JSON.parse(spawnSync('runc', ['--root', `${d.dir}/exec/runtime/runc`, 'state', live]).stdout.toString()).pid as number}/stat`, 'utf8').split(' ')[0]);
+    assert.ok(pid > 0);
+    await d.restart();
+    assert.match(ok(['ps', '--filter', 'name=survivor', '--format', '{{.Status}}']), /^Up /);
+    assert.equal(ok(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'quitter']).trim(), 'exited 4');
+    assert.equal(ok(['logs', 'survivor']), 'up\n');
+    ok(['stop', 'survivor']);
+    assert.equal(ok(['inspect', '-f', '{{.State.ExitCode}}', 'survivor']).trim(), '7');
+    ok(['rm', 'survivor', 'quitter']);
+    const mounts = readFileSync('/proc/self/mounts', 'utf8');
+    assert.ok(!mounts.includes(d.dataRoot), 'no rootfs left mounted');
+  });
+});
