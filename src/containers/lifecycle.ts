@@ -134,7 +134,8 @@ export class Lifecycle {
         id: rec.id,
         rootfs: merged,
         readonlyRootfs: rec.hostConfig.readonlyRootfs,
-        hostname: hostNetwork ? (readFileSync('/etc/hostname', 'utf8').trim() || hostname) : hostname,
+        // Docker: host networking keeps a private UTS namespace named like the host; --uts host has none.
+        hostname: rec.hostConfig.utsMode === 'host' ? '' : hostNetwork && !rec.config.hostname ? hostName() : hostname,
         domainname: rec.config.domainname,
         args: [rec.path, ...rec.args],
         env: processEnv(rec, image.env, hostname, user.home),
@@ -150,7 +151,7 @@ export class Lifecycle {
         network: hostNetwork ? { mode: 'host' } : { mode: 'new' },
         ipc: rec.hostConfig.ipcMode === 'host' ? { mode: 'host' } : { mode: 'new' },
         pid: rec.hostConfig.pidMode === 'host' ? { mode: 'host' } : { mode: 'new' },
-        uts: rec.hostConfig.utsMode === 'host' || hostNetwork ? { mode: 'host' } : { mode: 'new' },
+        uts: rec.hostConfig.utsMode === 'host' ? { mode: 'host' } : { mode: 'new' },
         shmSize: rec.hostConfig.shmSize || 64 * 1024 * 1024,
         mounts: etcMounts(etc, rec.hostConfig.readonlyRootfs),
         resources: resources(rec),
@@ -300,6 +301,14 @@ export class Lifecycle {
     if (rec.state.status !== 'running' && rec.state.status !== 'paused') throw conflict(`Container ${rec.id} is not running`);
     if (!rec.config.tty) return;
     await resizeTerminal(this.bundle(rec.id), height, width);
+  }
+}
+
+function hostName(): string {
+  try {
+    return readFileSync('/proc/sys/kernel/hostname', 'utf8').trim();
+  } catch {
+    return 'localhost';
   }
 }
 

@@ -46,7 +46,7 @@ export interface OciSpec {
     oomScoreAdj?: number;
   };
   root: { path: string; readonly: boolean };
-  hostname: string;
+  hostname?: string;
   domainname?: string;
   mounts: OciMount[];
   linux: {
@@ -169,8 +169,8 @@ export function buildOciSpec(i: SpecInput): OciSpec {
       noNewPrivileges: i.noNewPrivileges,
     },
     root: { path: i.rootfs, readonly: i.readonlyRootfs },
-    hostname: i.hostname,
-    ...(i.domainname ? { domainname: i.domainname } : {}),
+    ...(i.hostname ? { hostname: i.hostname } : {}),
+    ...(i.domainname && i.hostname ? { domainname: i.domainname } : {}),
     mounts,
     linux: {
       namespaces,

@@ -41,13 +41,6 @@ describe('containers through the real docker CLI', { skip: !isRoot || !hasDocker
   test('stdin with -i, and a real TTY with -it', () => {
     assert.equal(ok(['run', '--rm', '-i', 'busybox', 'sh', '-c', 'tr a-z A-Z'], 'hello\n'), 'HELLO\n');
     // `script` gives the docker CLI a pty, as a terminal would.
-    const r = spawnSync('script', ['-qfec', 'docker run -it --rm busybox sh', '/dev/null'], {
-      env: { ...process.env, DOCKER_HOST: d.host },
-      input: '',
-      timeout: 30_000,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    void r;
     const tty = spawnSync('bash', ['-c', `(sleep 1.5; printf 'tty; echo $((6*7)); exit 5\\r'; sleep 2) | script -qfec "docker run -it --rm busybox sh" /dev/null`], {
       env: { ...process.env, DOCKER_HOST: d.host },
       timeout: 30_000,
@@ -96,13 +89,6 @@ describe('containers through the real docker CLI', { skip: !isRoot || !hasDocker
   });
 
   test('isolation: own pid, uts and network namespaces, /etc files, users', () => {
-    const id = ok(['run', '-d', 'busybox', 'sleep', '30']).trim();
-    try {
-      assert.equal(ok(['exec', id, 'true']).length >= 0, true);
-    } catch {
-      // exec arrives with its own test
-    }
-    ok(['rm', '-f', id]);
     const out = ok(['run', '--rm', '-h', 'box', 'busybox', 'sh', '-c', 'echo $$; hostname; cat /etc/hostname; grep -c . /proc/net/dev; id -u; id -g']);
     assert.deepEqual(out.trim().split('\n'), ['1', 'box', 'box', '3', '0', '0']);
     const nobody = ok(['run', '--rm', '-u', 'nobody', 'busybox', 'sh', '-c', 'id -u; id -g; echo $HOME']);
@@ -125,7 +111,7 @@ describe('containers through the real docker CLI', { skip: !isRoot || !hasDocker
   test('bad input gets Docker errors and leaves no container', () => {
     ok(['create', '--name', 'taken', 'busybox', 'true']);
     const dup = dk(['create', '--name', 'taken', 'busybox', 'true']);
-    assert.equal(dup.code, 125);
+    assert.equal(dup.code, 1);
     assert.match(dup.stderr, /Conflict\. The container name "\/taken" is already in use by container/);
     const img = dk(['run', '--rm', 'nosuchimage:1.0', 'true']);
     assert.equal(img.code, 125);
@@ -141,7 +127,7 @@ describe('containers through the real docker CLI', { skip: !isRoot || !hasDocker
     assert.equal(dk(['start', running]).code, 0);
     ok(['rm', '-f', running]);
     ok(['rm', 'taken']);
-    assert.equal(ok(['ps', '-aq']), '');
+    assert.equal(ok(['ps', '-a', '--format', '{{.Names}} {{.Command}} {{.Status}}']), '');
   });
 
   test('pause, unpause, restart and rename', () => {
@@ -175,7 +161,7 @@ describe('containers through the real docker CLI', { skip: !isRoot || !hasDocker
     ok(['stop', 'survivor']);
     assert.equal(ok(['inspect', '-f', '{{.State.ExitCode}}', 'survivor']).trim(), '7');
     ok(['rm', 'survivor', 'quitter']);
-    const mounts = readFileSync('/proc/self/mounts', 'utf8');
-    assert.ok(!mounts.includes(d.dataRoot), 'no rootfs left mounted');
+    const mounts = readFileSync('/proc/self/mounts', 'utf8').split('\n').filter((l) => l.includes(d.dataRoot));
+    assert.deepEqual(mounts, [], 'no rootfs left mounted');
   });
 });
