@@ -9,6 +9,7 @@ import { API_MAX_MINOR, API_MIN_MINOR, type EngineServices } from './services.js
 import { systemRoutes } from './routes/system.js';
 import { imageRoutes } from './routes/images.js';
 import { attach, containerRoutes } from './routes/containers.js';
+import { execRoutes, startExec } from './routes/exec.js';
 
 export interface ApiHandlers {
   request: RequestListener;
@@ -21,7 +22,7 @@ const VERSION_PREFIX = /^\/v(\d+)\.(\d+)(\/.*)$/;
 /** Builds the Docker Engine API on top of the engine's services. */
 export function createApi(services: EngineServices, log: Logger): ApiHandlers {
   const router = FindMyWay({ ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 2048 });
-  const routes: Route[] = [...systemRoutes(services), ...imageRoutes(services), ...containerRoutes(services)];
+  const routes: Route[] = [...systemRoutes(services), ...imageRoutes(services), ...containerRoutes(services), ...execRoutes(services)];
   for (const [method, path, handler] of routes) router.on(method, path, () => {}, handler);
 
   const dispatch = async (req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> => {
@@ -70,6 +71,15 @@ export function createApi(services: EngineServices, log: Logger): ApiHandlers {
       if (req.method === 'POST' && m) {
         log.debug(`Calling ${req.method} ${req.url ?? ''} (upgrade)`);
         attach(services, req, socket, head, decodeURIComponent(m[1]!), url.searchParams, true);
+        return;
+      }
+      const x = /^\/exec\/([^/]+)\/start\/?$/.exec(path);
+      if (req.method === 'POST' && x) {
+        log.debug(`Calling ${req.method} ${req.url ?? ''} (upgrade)`);
+        startExec(services, req, socket, head, decodeURIComponent(x[1]!), true).catch((err: unknown) => {
+          log.warn('exec start failed', { err });
+          socket.destroy();
+        });
         return;
       }
       socket.end('HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"message":"page not found"}\n');

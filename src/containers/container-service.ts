@@ -14,7 +14,8 @@ import { Lifecycle, type ImageLookup, type WaitCondition } from './lifecycle.js'
 import { generateName, VALID_NAME } from './names.js';
 import { signalNumber } from './run-spec.js';
 import { initialState, type ContainerConfig, type ContainerRecord, type HostConfig } from './types.js';
-import type { OutputListener } from './container-io.js';
+import type { ContainerIO, OutputListener } from './container-io.js';
+import { ExecService } from './exec-service.js';
 
 export interface ResolvedImage {
   id: Digest;
@@ -55,6 +56,7 @@ interface Waiter {
 
 export class ContainerService {
   private readonly lifecycle: Lifecycle;
+  readonly execs: ExecService;
   private readonly waiters = new Map<string, Set<Waiter>>();
   private readonly restartTimers = new Map<string, NodeJS.Timeout>();
   private readonly pendingAttach = new Map<string, Set<PendingAttach>>();
@@ -70,7 +72,7 @@ export class ContainerService {
       log: d.log,
       emit: (rec, action, attrs) => this.emit(rec, action, attrs),
       onExit: (rec) => void this.afterExit(rec),
-      ioReady: (id, io) => {
+      ioReady: (id: string, io: ContainerIO) => {
         const pending = this.pendingAttach.get(id);
         this.pendingAttach.delete(id);
         for (const p of pending ?? []) p.detach = io.subscribe(p.out, p.onClose);
@@ -81,6 +83,7 @@ export class ContainerService {
         if (input?.closed) io.closeStdin();
       },
     });
+    this.execs = new ExecService(d.store, this.lifecycle, (rec, action, attrs) => this.emit(rec, action, attrs));
   }
 
   private emit(rec: ContainerRecord, action: string, attrs: Record<string, string> = {}): void {
@@ -321,6 +324,7 @@ export class ContainerService {
       await this.d.store.delete(rec.id);
     });
     this.emit(rec, 'destroy');
+    this.execs.forget(rec.id);
     this.closePendingAttach(rec.id);
     this.notify(rec.id, 'removed', { statusCode: rec.state.exitCode });
   }

@@ -4,3 +4,4 @@ export type { WaitCondition } from './lifecycle.js';
 export type { ContainerConfig, ContainerRecord, ContainerState, ContainerStatus, HostConfig, RestartPolicy } from './types.js';
 export { ZERO_TIME } from './types.js';
 export type { OutputListener } from './container-io.js';
+export type { ExecConfig, ExecRecord, ExecService } from './exec-service.js';

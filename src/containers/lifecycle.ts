@@ -52,6 +52,10 @@ export class Lifecycle {
     this.exitDir = join(d.execRoot, 'exits');
   }
 
+  get execRoot(): string {
+    return this.d.execRoot;
+  }
+
   bundle(id: string): string {
     return join(this.d.execRoot, 'containers', id);
   }

@@ -54,31 +54,55 @@ export interface Started {
   conmonPid: number;
 }
 
-function readLine(stream: Readable, what: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    const onData = (d: Buffer): void => {
-      buf += d.toString();
-      const nl = buf.indexOf('\n');
-      if (nl >= 0) {
-        cleanup();
-        resolve(buf.slice(0, nl));
+/**
+ * Lines from one of conmon's pipes. Reading starts at once and never pauses: a paused pipe whose
+ * child has exited holds no active handle, and the garbage collector then closes it under
+ * conmon (which reads EOF on its start pipe, or EPIPE on its sync pipe).
+ */
+class LineReader {
+  private buf = '';
+  private readonly lines: string[] = [];
+  private ended = false;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    stream: Readable,
+    private readonly what: string,
+  ) {
+    stream.on('data', (d: Buffer) => {
+      this.buf += d.toString();
+      let nl;
+      while ((nl = this.buf.indexOf('\n')) >= 0) {
+        this.lines.push(this.buf.slice(0, nl));
+        this.buf = this.buf.slice(nl + 1);
       }
+      this.wake?.();
+    });
+    const end = (): void => {
+      this.ended = true;
+      this.wake?.();
     };
-    const onEnd = (): void => {
-      cleanup();
-      if (buf) resolve(buf);
-      else reject(new BerthError('Internal', `conmon closed its ${what} pipe without a message`));
-    };
-    const cleanup = (): void => {
-      stream.off('data', onData);
-      stream.off('end', onEnd);
-      stream.off('close', onEnd);
-    };
-    stream.on('data', onData);
-    stream.on('end', onEnd);
-    stream.on('close', onEnd);
-  });
+    stream.on('end', end);
+    stream.on('close', end);
+    stream.on('error', end);
+  }
+
+  async next(): Promise<string> {
+    for (;;) {
+      const line = this.lines.shift();
+      if (line !== undefined) return line;
+      if (this.ended) {
+        if (this.buf) {
+          const rest = this.buf;
+          this.buf = '';
+          return rest;
+        }
+        throw new BerthError('Internal', `conmon closed its ${this.what} pipe without a message`);
+      }
+      await new Promise<void>((r) => (this.wake = r));
+      this.wake = undefined;
+    }
+  }
 }
 
 function syncMessage(line: string): { data: number; message?: string } {
@@ -100,9 +124,10 @@ export function cleanRuntimeMessage(message: string): string {
 }
 
 interface Spawned {
-  sync: Readable;
+  sync: LineReader;
   start: Writable;
-  attachPipe?: Readable;
+  attachPipe?: LineReader;
+  streams: (Readable | Writable)[];
   exited: Promise<void>;
   pidfile: string;
 }
@@ -128,17 +153,27 @@ function spawnConmon(path: string, args: string[], cwd: string, tmpDir: string, 
   });
   child.unref();
   const fds = child.stdio as unknown as (Readable | Writable | null)[];
-  return {
-    sync: fds[3] as Readable,
-    start: fds[4] as Writable,
-    ...(withAttachPipe ? { attachPipe: fds[5] as Readable } : {}),
+  const start = fds[4] as Writable & Readable;
+  // The start pipe is only written to; reading it keeps its handle active (see LineReader).
+  start.resume();
+  const spawned: Spawned = {
+    sync: new LineReader(fds[3] as Readable, 'sync'),
+    start,
+    ...(withAttachPipe ? { attachPipe: new LineReader(fds[5] as Readable, 'attach') } : {}),
+    streams: fds.slice(2).filter((x): x is Readable | Writable => x !== null),
     exited,
     pidfile,
   };
+  live.add(spawned);
+  return spawned;
 }
 
+/** Pipes in use, held here so nothing collects them while conmon still talks on them. */
+const live = new Set<Spawned>();
+
 function closeAll(s: Spawned): void {
-  for (const st of [s.sync, s.start, s.attachPipe]) (st as Readable | Writable | undefined)?.destroy();
+  live.delete(s);
+  for (const st of s.streams) st.destroy();
 }
 
 async function readPid(path: string): Promise<number> {
@@ -180,7 +215,7 @@ export async function conmonCreate(o: ConmonCreate): Promise<Started> {
   try {
     s.start.write(Buffer.from([0]));
     await s.exited;
-    const msg = syncMessage(await readLine(s.sync, 'sync'));
+    const msg = syncMessage(await s.sync.next());
     if (msg.data < 0) throw new BerthError('Internal', cleanRuntimeMessage(msg.message ?? 'the runtime failed to create the container'));
     return { pid: msg.data, conmonPid: await readPid(conmonPidFile) };
   } finally {
@@ -211,14 +246,15 @@ export async function conmonExec(o: ConmonExec, processSpecPath: string, attach:
   try {
     s.start.write(Buffer.from([0]));
     await s.exited;
-    const ready = syncMessage(await readLine(s.attachPipe!, 'attach'));
+    const ready = syncMessage(await s.attachPipe!.next());
     if (ready.data < 0) throw new BerthError('Internal', cleanRuntimeMessage(ready.message ?? 'exec failed'));
     await attach();
     s.start.write(Buffer.from([0]));
-    const started = syncMessage(await readLine(s.sync, 'sync'));
+    const started = syncMessage(await s.sync.next());
     if (started.data < 0) throw new BerthError('Internal', cleanRuntimeMessage(started.message ?? 'exec failed'));
     keepSync = true;
-    const exitCode = readLine(s.sync, 'sync')
+    const exitCode = s.sync
+      .next()
       .then((l) => syncMessage(l).data)
       .catch(async () => Number((await readFile(join(exitDir, o.containerId), 'utf8')).trim()))
       .finally(() => closeAll(s));

@@ -130,6 +130,27 @@ describe('containers through the real docker CLI', { skip: !isRoot || !hasDocker
     assert.equal(ok(['ps', '-a', '--format', '{{.Names}} {{.Command}} {{.Status}}']), '');
   });
 
+  test('exec: output, exit codes, env/workdir/user, stdin, -it, -d, inspect', () => {
+    ok(['run', '-d', '--name', 'ex', 'busybox', 'sleep', '300']);
+    assert.equal(ok(['exec', 'ex', 'echo', 'hello']), 'hello\n');
+    assert.equal(dk(['exec', 'ex', 'sh', '-c', 'exit 9']).code, 9);
+    assert.equal(ok(['exec', '-e', 'X=1', '-w', '/tmp', '-u', 'nobody', 'ex', 'sh', '-c', 'echo $X $PWD $(id -u)']), '1 /tmp 65534\n');
+    assert.equal(ok(['exec', '-i', 'ex', 'tr', 'a-z', 'A-Z'], 'data\n'), 'DATA\n');
+    const missing = dk(['exec', 'ex', 'nosuch']);
+    assert.equal(missing.code, 127);
+    assert.match(missing.stdout, /OCI runtime exec failed: .*executable file not found in \$PATH/);
+    const tty = spawnSync('bash', ['-c', `(sleep 1; printf 'tty; exit 4\\r'; sleep 1.5) | script -qfec "docker exec -it ex sh" /dev/null`], { env: { ...process.env, DOCKER_HOST: d.host }, timeout: 30_000 });
+    assert.match(tty.stdout.toString(), /\/dev\/pts\/\d+/);
+    assert.equal(tty.status, 4);
+    ok(['exec', '-d', 'ex', 'sh', '-c', 'echo bg > /tmp/bg']);
+    for (let i = 0; i < 50 && dk(['exec', 'ex', 'cat', '/tmp/bg']).stdout !== 'bg\n'; i++) spawnSync('sleep', ['0.1']);
+    assert.equal(ok(['exec', 'ex', 'cat', '/tmp/bg']), 'bg\n');
+    // The exec shares the container's namespaces: it sees the init as PID 1.
+    assert.match(ok(['exec', 'ex', 'cat', '/proc/1/cmdline']), /^sleep/);
+    ok(['rm', '-f', 'ex']);
+    assert.match(dk(['exec', 'ex', 'true']).stderr, /No such container: ex/);
+  });
+
   test('pause, unpause, restart and rename', () => {
     ok(['run', '-d', '--name', 'p1', 'busybox', 'sleep', '60']);
     ok(['pause', 'p1']);

@@ -1,0 +1,198 @@
+/** `docker exec` endpoints: create, start (hijacked or detached), resize, inspect. */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { invalidArgument } from '../../base/errors.js';
+import type { ExecConfig } from '../../containers/index.js';
+import { queryInt, readJson, sendEmpty, sendJson, type RequestContext, type Route } from '../context.js';
+import { DetachScanner, frame, hijackHead, parseDetachKeys, safeWrite } from '../hijack.js';
+import { statusOf } from '../http-errors.js';
+import type { EngineServices } from '../services.js';
+
+type Json = Record<string, unknown>;
+
+function strList(v: unknown, what: string): string[] {
+  if (v === undefined || v === null) return [];
+  if (typeof v === 'string') return [v];
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
+  throw invalidArgument(`json: cannot unmarshal into Go struct field ${what} of type []string`);
+}
+
+function execConfig(b: Json): ExecConfig {
+  const cs = b.ConsoleSize;
+  return {
+    cmd: strList(b.Cmd, 'ExecConfig.Cmd'),
+    env: strList(b.Env, 'ExecConfig.Env'),
+    user: typeof b.User === 'string' ? b.User : '',
+    workingDir: typeof b.WorkingDir === 'string' ? b.WorkingDir : '',
+    tty: b.Tty === true,
+    privileged: b.Privileged === true,
+    attachStdin: b.AttachStdin === true,
+    attachStdout: b.AttachStdout === true,
+    attachStderr: b.AttachStderr === true,
+    detachKeys: typeof b.DetachKeys === 'string' ? b.DetachKeys : '',
+    consoleSize: Array.isArray(cs) && cs.length === 2 ? [Number(cs[0]), Number(cs[1])] : undefined,
+  };
+}
+
+function inspect(s: EngineServices, id: string): Json {
+  const e = s.containers.execs.get(id);
+  return {
+    ID: e.id,
+    Running: e.running,
+    ExitCode: e.exitCode,
+    ProcessConfig: { tty: e.config.tty, entrypoint: e.config.cmd[0] ?? '', arguments: e.config.cmd.slice(1), privileged: e.config.privileged, user: e.config.user },
+    OpenStdin: e.config.attachStdin,
+    OpenStderr: e.config.attachStderr,
+    OpenStdout: e.config.attachStdout,
+    CanRemove: false,
+    ContainerID: e.containerId,
+    DetachKeys: e.config.detachKeys,
+    Pid: e.pid,
+  };
+}
+
+function replyError(socket: Duplex, err: unknown): void {
+  const status = statusOf(err);
+  const body = JSON.stringify({ message: (err as Error).message }) + '\n';
+  socket.end(`HTTP/1.1 ${status} Error\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
+/** Reads the request body that follows an upgraded request's head; returns it and any stdin after it. */
+function readUpgradeBody(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<{ body: Buffer; rest: Buffer }> {
+  const length = Number(req.headers['content-length'] ?? 0);
+  if (!length) return Promise.resolve({ body: Buffer.alloc(0), rest: head });
+  return new Promise((resolve, reject) => {
+    let buf = head;
+    const check = (): boolean => {
+      if (buf.length < length) return false;
+      socket.off('data', onData);
+      socket.pause();
+      resolve({ body: buf.subarray(0, length), rest: buf.subarray(length) });
+      return true;
+    };
+    const onData = (d: Buffer): void => {
+      buf = Buffer.concat([buf, d]);
+      check();
+    };
+    if (check()) return;
+    socket.on('data', onData);
+    socket.once('error', reject);
+  });
+}
+
+/** `POST /exec/{id}/start`, upgraded (the docker CLI) or plain (detached, or old clients). */
+export async function startExec(s: EngineServices, req: IncomingMessage, socket: Duplex, head: Buffer, id: string, upgrade: boolean, parsedBody?: Json): Promise<void> {
+  let body: Json = parsedBody ?? {};
+  let rest: Buffer = Buffer.alloc(0);
+  if (!parsedBody) {
+    const r = await readUpgradeBody(req, socket, head);
+    rest = r.rest;
+    try {
+      body = r.body.length ? (JSON.parse(r.body.toString()) as Json) : {};
+    } catch (err) {
+      replyError(socket, invalidArgument(`invalid JSON: ${(err as Error).message}`));
+      return;
+    }
+  }
+  let e;
+  try {
+    e = s.containers.execs.get(id);
+  } catch (err) {
+    replyError(socket, err);
+    return;
+  }
+  const tty = body.Tty === true || e.config.tty;
+  const cs = body.ConsoleSize;
+  const consoleSize: [number, number] | undefined = Array.isArray(cs) && cs.length === 2 ? [Number(cs[0]), Number(cs[1])] : undefined;
+  let keys: Buffer;
+  try {
+    keys = parseDetachKeys(e.config.detachKeys || 'ctrl-p,ctrl-q');
+  } catch (err) {
+    replyError(socket, err);
+    return;
+  }
+  let headSent = false;
+  try {
+    const started = s.containers.execs.start(id, {
+      tty,
+      consoleSize,
+      attach: (proc) => {
+        socket.write(hijackHead(upgrade, tty));
+        headSent = true;
+        let detached = false;
+        proc.onOutput((stream, data) => {
+          if ((stream === 'stdout' && !e.config.attachStdout) || (stream === 'stderr' && !e.config.attachStderr)) return;
+          safeWrite(socket, tty ? data : frame(stream, data));
+        });
+        proc.onClose(() => {
+          // The CLI reads ExitCode as soon as the stream ends: have it first.
+          const done = (): void => {
+            if (!socket.destroyed) socket.end();
+          };
+          // A start that failed is reported (and the stream ended) by the catch below.
+          void started.then((r) => Promise.race([r.exitCode, new Promise((res) => setTimeout(res, 5000))])).then(done, () => {});
+        });
+        if (e.config.attachStdin) {
+          const scanner = new DetachScanner(tty ? keys : Buffer.alloc(0));
+          const onStdin = (data: Buffer): void => {
+            if (detached) return;
+            const { pass, detach } = scanner.push(data);
+            if (pass.length) void proc.writeStdin(pass);
+            if (detach) {
+              detached = true;
+              socket.end();
+            }
+          };
+          if (rest.length) onStdin(rest);
+          socket.on('data', onStdin);
+          socket.on('end', () => proc.closeStdin());
+          socket.resume();
+        } else socket.resume();
+        socket.on('close', () => {
+          if (!detached) proc.close();
+        });
+      },
+    });
+    await started;
+  } catch (err) {
+    if (!headSent) replyError(socket, err);
+    else {
+      // Docker writes a failed exec's error into the stream, as stdout.
+      const text = Buffer.from(`${(err as Error).message}\r\n`);
+      safeWrite(socket, tty ? text : frame('stdout', text));
+      socket.end();
+    }
+    return;
+  }
+  socket.on('error', () => {});
+}
+
+export function execRoutes(s: EngineServices): Route[] {
+  return [
+    ['POST', '/containers/:id/exec', async (ctx: RequestContext) => {
+      const body = (await readJson<Json>(ctx.req)) ?? {};
+      const id = s.containers.execs.create(ctx.params.id!, execConfig(body));
+      sendJson(ctx.res, 201, { Id: id });
+    }],
+    ['POST', '/exec/:id/start', async (ctx: RequestContext) => {
+      const body = (await readJson<Json>(ctx.req)) ?? {};
+      if (body.Detach === true) {
+        s.containers.execs.get(ctx.params.id!);
+        const { exitCode } = await s.containers.execs.start(ctx.params.id!, {});
+        exitCode.catch(() => {});
+        sendEmpty(ctx.res, 200);
+        return;
+      }
+      // An old client without Upgrade still gets the stream, on the plain connection.
+      const socket = ctx.req.socket;
+      ctx.res.detachSocket(socket);
+      await startExec(s, ctx.req, socket, Buffer.alloc(0), ctx.params.id!, false, body);
+    }],
+    ['POST', '/exec/:id/resize', async (ctx) => {
+      await s.containers.execs.resize(ctx.params.id!, queryInt(ctx.query, 'h') ?? 0, queryInt(ctx.query, 'w') ?? 0);
+      sendEmpty(ctx.res, 200);
+    }],
+    ['GET', '/exec/:id/json', async (ctx) => sendJson(ctx.res, 200, inspect(s, ctx.params.id!))],
+  ];
+}
+

@@ -1,0 +1,158 @@
+/**
+ * `docker exec`: extra processes in a running container, each under its own conmon (`--exec`),
+ * kept in memory as Docker keeps exec configs. The process spec derives from the container's
+ * own config.json, so capabilities, rlimits and security settings match its init.
+ */
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { BerthError, conflict, notFound } from '../base/errors.js';
+import { atomicWriteFile } from '../base/fs.js';
+import { randomId } from '../base/ids.js';
+import { AttachSocket, cleanRuntimeMessage, conmonExec, resizeTerminal, resolveUser, type OciSpec } from '../runtime/index.js';
+import type { ContainerStore } from './container-store.js';
+import type { Lifecycle } from './lifecycle.js';
+import { CAP_NAMES, hostCapabilities } from './run-spec.js';
+import { rootfsPaths } from './rootfs.js';
+import type { ContainerRecord } from './types.js';
+
+export interface ExecConfig {
+  cmd: string[];
+  env: string[];
+  user: string;
+  workingDir: string;
+  tty: boolean;
+  privileged: boolean;
+  attachStdin: boolean;
+  attachStdout: boolean;
+  attachStderr: boolean;
+  detachKeys: string;
+  consoleSize: [number, number] | undefined;
+}
+
+export interface ExecRecord {
+  id: string;
+  containerId: string;
+  config: ExecConfig;
+  running: boolean;
+  exitCode: number | null;
+  pid: number;
+  dir: string;
+  /** Set once started: the process's stdio. */
+  socket?: AttachSocket;
+}
+
+export class ExecService {
+  private readonly execs = new Map<string, ExecRecord>();
+
+  constructor(
+    private readonly store: ContainerStore,
+    private readonly lifecycle: Lifecycle,
+    private readonly emit: (rec: ContainerRecord, action: string, attrs?: Record<string, string>) => void,
+  ) {}
+
+  create(ref: string, config: ExecConfig): string {
+    const rec = this.store.find(ref);
+    if (rec.state.status === 'paused') throw conflict(`Container ${rec.id} is paused, unpause the container before exec`);
+    if (rec.state.status !== 'running') throw conflict(`container ${rec.id} is not running`);
+    if (config.cmd.length === 0) throw new BerthError('InvalidArgument', 'No exec command specified');
+    const id = randomId();
+    this.execs.set(id, { id, containerId: rec.id, config, running: false, exitCode: null, pid: 0, dir: join(this.lifecycle.bundle(rec.id), 'exec', id.slice(0, 12)) });
+    this.emit(rec, `exec_create: ${config.cmd.join(' ')}`, { execID: id });
+    return id;
+  }
+
+  get(id: string): ExecRecord {
+    const e = this.execs.get(id);
+    if (!e) throw notFound(`No such exec instance: ${id}`);
+    return e;
+  }
+
+  /** IDs of a container's exec sessions (inspect's ExecIDs). */
+  ofContainer(containerId: string): string[] {
+    return [...this.execs.values()].filter((e) => e.containerId === containerId).map((e) => e.id);
+  }
+
+  /**
+   * Starts the process. `attach` receives the stdio socket before the process runs (so no output
+   * is lost); the returned promise resolves with the exit code when it ends.
+   */
+  async start(id: string, opts: { tty?: boolean; consoleSize?: [number, number] | undefined; attach?: (socket: AttachSocket) => void }): Promise<{ exitCode: Promise<number> }> {
+    const e = this.get(id);
+    if (e.running || e.exitCode !== null) throw conflict(`Error: Exec command ${id} has already run`);
+    const rec = this.store.find(e.containerId);
+    if (rec.state.status !== 'running') throw conflict(`container ${rec.id} is not running`);
+    e.running = true;
+    try {
+      const spec = JSON.parse(readFileSync(join(this.lifecycle.bundle(rec.id), 'config.json'), 'utf8')) as OciSpec;
+      const merged = rootfsPaths(this.store.dir(rec.id)).merged;
+      const user = resolveUser(merged, e.config.user || rec.config.user, []);
+      const tty = opts.tty ?? e.config.tty;
+      const env = new Map<string, string>();
+      for (const v of [...spec.process.env, ...e.config.env]) env.set(v.split('=', 1)[0]!, v);
+      const caps = e.config.privileged ? CAP_NAMES.filter((c) => hostCapabilities().includes(c)) : spec.process.capabilities.bounding;
+      const proc: OciSpec['process'] = {
+        ...spec.process,
+        terminal: tty,
+        args: e.config.cmd,
+        env: [...env.values()],
+        cwd: e.config.workingDir || spec.process.cwd,
+        user: { uid: user.uid, gid: user.gid, ...(user.additionalGids.length ? { additionalGids: user.additionalGids } : {}) },
+        capabilities: { bounding: caps, effective: caps, permitted: caps },
+      };
+      const size = opts.consoleSize ?? e.config.consoleSize;
+      if (tty && size && size[0] > 0) proc.consoleSize = { height: size[0], width: size[1] };
+      else delete proc.consoleSize;
+      mkdirSync(e.dir, { recursive: true, mode: 0o700 });
+      const specPath = join(e.dir, 'process.json');
+      await atomicWriteFile(specPath, JSON.stringify(proc));
+      const session = await conmonExec(
+        {
+          containerId: rec.id,
+          execId: id,
+          dir: e.dir,
+          runtime: this.lifecycle.runtimeFor(rec).bin,
+          logPath: join(e.dir, 'exec.log'),
+          terminal: tty,
+          stdin: e.config.attachStdin,
+          tmpDir: join(this.lifecycle.execRoot, 'tmp'),
+        },
+        specPath,
+        async () => {
+          if (!opts.attach) return;
+          e.socket = await AttachSocket.connect(e.dir);
+          opts.attach(e.socket);
+        },
+      );
+      e.pid = session.pid;
+      this.emit(rec, `exec_start: ${e.config.cmd.join(' ')}`, { execID: id });
+      const exitCode = session.exitCode.then((code) => {
+        e.running = false;
+        e.exitCode = code;
+        e.pid = 0;
+        this.emit(rec, 'exec_die', { execID: id, exitCode: String(code) });
+        rmSync(e.dir, { recursive: true, force: true });
+        return code;
+      });
+      return { exitCode };
+    } catch (err) {
+      e.running = false;
+      const message = cleanRuntimeMessage((err as Error).message);
+      // Docker's codes for a command that cannot run.
+      e.exitCode = /executable file not found|no such file or directory/.test(message) ? 127 : /permission denied/.test(message) ? 126 : 126;
+      e.socket?.close();
+      rmSync(e.dir, { recursive: true, force: true });
+      throw new BerthError('Internal', `OCI runtime exec failed: exec failed: ${message}: unknown`, { cause: err });
+    }
+  }
+
+  async resize(id: string, height: number, width: number): Promise<void> {
+    const e = this.get(id);
+    if (!e.running) throw conflict(`Exec ${id} is not running`);
+    if (e.config.tty || e.socket) await resizeTerminal(e.dir, height, width).catch(() => {});
+  }
+
+  /** Forgets finished sessions of a container (on removal). */
+  forget(containerId: string): void {
+    for (const [id, e] of this.execs) if (e.containerId === containerId) this.execs.delete(id);
+  }
+}
