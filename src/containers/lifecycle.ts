@@ -10,7 +10,7 @@ import { atomicWriteFile } from '../base/fs.js';
 import { KeyedMutex } from '../base/lock.js';
 import type { Logger } from '../base/log.js';
 import { resolveInRoot } from '../base/root-path.js';
-import { buildOciSpec, conmonCreate, OciRuntime, resizeTerminal, resolveUser, type RuntimeBinary } from '../runtime/index.js';
+import { buildOciSpec, conmonCreate, runtimeUnsupported, OciRuntime, resizeTerminal, resolveUser, type RuntimeBinary } from '../runtime/index.js';
 import { ContainerIO } from './container-io.js';
 import type { ContainerStore } from './container-store.js';
 import { etcPaths, writeEtcFiles } from './etc-files.js';
@@ -72,6 +72,7 @@ export class Lifecycle {
     const name = rec.hostConfig.runtime || this.d.defaultRuntime();
     const bin = this.d.runtimes()[name];
     if (!bin) throw new BerthError('InvalidArgument', `unknown or invalid runtime name: ${name}`);
+
     return new OciRuntime(bin);
   }
 
@@ -105,6 +106,9 @@ export class Lifecycle {
     if (rec.state.status === 'removing') throw conflict(`cannot start container ${rec.id}: container is marked for removal`);
     checkSecurityOpts(rec);
     const runtime = this.runtimeFor(rec);
+    // Fail at once with the reason, rather than after crun's own error (or a hang).
+    const why = runtimeUnsupported(runtime.bin.name);
+    if (why) throw new BerthError('InvalidArgument', why);
     const bundle = this.bundle(rec.id);
     const dir = this.d.store.dir(rec.id);
     const root = rootfsPaths(dir);

@@ -1,3 +1,4 @@
+import { detectCgroups } from '../runtime/index.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus, hostname, release, totalmem } from 'node:os';
 import type { EngineInfo, SystemService, VersionInfo } from '../api/index.js';
@@ -94,11 +95,6 @@ function readOsRelease(): { pretty: string; version: string } {
   }
 }
 
-/** cgroup v2 has cgroup.controllers at the root; v1 with /sys/fs/cgroup/unified is "hybrid". */
-export function detectCgroups(): { version: '1' | '2'; hybrid: boolean } {
-  if (existsSync('/sys/fs/cgroup/cgroup.controllers')) return { version: '2', hybrid: false };
-  return { version: '1', hybrid: existsSync('/sys/fs/cgroup/unified/cgroup.controllers') };
-}
 
 function backingFs(path: string): string {
   try {

@@ -5,3 +5,4 @@ export { OciRuntime, runtimeMessage, type RuntimeBinary, type RuntimeState } fro
 export { conmonCreate, conmonExec, resizeTerminal, cleanRuntimeMessage, CONMON_PATH, type ConmonCreate, type ConmonExec, type ExecSession, type Started } from './conmon.js';
 export { AttachSocket, type OutputStream } from './attach.js';
 export { readLogs, readFrom, splitRecords, parseLogLine, formatTimeNs, parseTimeNs, type LogRecord, type LogReadOptions } from './log-file.js';
+export { detectCgroups, runtimeUnsupported } from './cgroups.js';
