@@ -1,0 +1,95 @@
+/**
+ * Container start-up against its floor, in one run: `runc run` of a prepared busybox bundle
+ * versus `docker run --rm busybox true` against berthd (20 runs each, medians and ratio); 20
+ * sequential `run -d`; 10 concurrent `run --rm`; berthd's RSS idle and with 50 running
+ * containers, and the memory each container's conmon costs.
+ * Run as root after `npm run up`: `npm run bench:containers`.
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { busyboxRootfs, startDaemon } from '../test/helpers/daemon.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 20);
+const work = mkdtempSync(join(tmpdir(), 'berth-bench-run-'));
+const ms = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e6;
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const must = (cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): void => {
+  const r = spawnSync(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr?.toString()}`);
+};
+const rssKb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+
+// The floor: a bundle runc can run as is, on the same busybox files.
+const bundle = join(work, 'bundle');
+mkdirSync(join(bundle, 'rootfs'), { recursive: true });
+execFileSync('tar', ['-C', join(bundle, 'rootfs'), '-xf', '-'], { input: busyboxRootfs() });
+execFileSync('runc', ['spec'], { cwd: bundle });
+const spec = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8')) as { process: { args: string[]; terminal: boolean } };
+spec.process.args = ['true'];
+spec.process.terminal = false;
+writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
+const runcRoot = join(work, 'runc');
+const floor: number[] = [];
+const ours: number[] = [];
+
+const d = await startDaemon();
+const env = { ...process.env, DOCKER_HOST: d.host, DOCKER_CONFIG: join(work, 'docker-config') };
+try {
+  execFileSync('docker', ['import', '-c', 'CMD ["sh"]', '-', 'busybox:latest'], { env, input: busyboxRootfs(), stdio: ['pipe', 'ignore', 'inherit'] });
+  // Warm both paths once (page cache, the daemon's lazily loaded code).
+  must('runc', ['--root', runcRoot, 'run', '--bundle', bundle, 'warm']);
+  must('docker', ['run', '--rm', 'busybox', 'true'], env);
+  for (let i = 0; i < RUNS; i++) {
+    let t0 = process.hrtime.bigint();
+    must('runc', ['--root', runcRoot, 'run', '--bundle', bundle, `b${i}`]);
+    floor.push(ms(t0));
+    t0 = process.hrtime.bigint();
+    must('docker', ['run', '--rm', 'busybox', 'true'], env);
+    ours.push(ms(t0));
+  }
+  const idle = rssKb(d.proc.pid!);
+
+  let t0 = process.hrtime.bigint();
+  for (let i = 0; i < 20; i++) must('docker', ['run', '-d', '--name', `seq${i}`, 'busybox', 'sleep', '1000'], env);
+  const sequential = ms(t0);
+
+  t0 = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: 10 }, () => new Promise<void>((resolve, reject) => {
+      const p = spawn('docker', ['run', '--rm', 'busybox', 'true'], { env, stdio: 'ignore' });
+      p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`concurrent run exited ${code}`))));
+    })),
+  );
+  const concurrent = ms(t0);
+
+  for (let i = 20; i < 50; i++) must('docker', ['run', '-d', '--name', `seq${i}`, 'busybox', 'sleep', '1000'], env);
+  const busy = rssKb(d.proc.pid!);
+  const conmons = readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('/usr/bin/conmon') && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(d.dir);
+      } catch {
+        return false;
+      }
+    })
+    .map((p) => rssKb(Number(p)));
+  const perConmon = conmons.reduce((a, b) => a + b, 0) / Math.max(conmons.length, 1);
+  must('docker', ['rm', '-f', ...Array.from({ length: 50 }, (_, i) => `seq${i}`)], env);
+
+  const row = (name: string, value: string): string => `${name.padEnd(40)} ${value}`;
+  console.log(`container start-up, ${RUNS} runs each`);
+  console.log(row('runc run (floor), median', `${median(floor).toFixed(0)} ms`));
+  console.log(row('docker run --rm busybox true, median', `${median(ours).toFixed(0)} ms   ratio ${(median(ours) / median(floor)).toFixed(2)}x   (target < 120 ms)`));
+  console.log(row('20 sequential run -d', `${sequential.toFixed(0)} ms   (target < 1500 ms)`));
+  console.log(row('10 concurrent run --rm', `${concurrent.toFixed(0)} ms`));
+  console.log(row('berthd RSS idle', `${(idle / 1024).toFixed(1)} MB   (target < 60 MB)`));
+  console.log(row('berthd RSS with 50 running containers', `${(busy / 1024).toFixed(1)} MB`));
+  console.log(row('RSS per container (its conmon)', `${(perConmon / 1024).toFixed(2)} MB over ${conmons.length} conmons`));
+} finally {
+  await d.cleanup();
+  spawnSync('runc', ['--root', runcRoot, 'delete', '-f', 'warm']);
+  rmSync(work, { recursive: true, force: true });
+}
