@@ -317,8 +317,10 @@ export class ContainerService {
     }
     await this.lifecycle.locks.run(rec.id, async () => {
       if (rec.state.status === 'running' || rec.state.status === 'paused') throw conflict(`cannot remove container "${rec.name}": could not kill it`);
+      // An exited container was already deleted from the runtime when its exit was recorded.
+      const wasCreated = rec.state.status === 'created';
       rec.state.status = 'removing';
-      await this.lifecycle.runtimeFor(rec).delete(rec.id).catch(() => {});
+      if (wasCreated) await this.lifecycle.runtimeFor(rec).delete(rec.id).catch(() => {});
       unmountRootfs(rootfsPaths(this.d.store.dir(rec.id)));
       await removeAll(this.lifecycle.bundle(rec.id));
       await this.d.store.delete(rec.id);

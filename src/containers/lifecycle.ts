@@ -113,6 +113,8 @@ export class Lifecycle {
     const dir = this.d.store.dir(rec.id);
     const root = rootfsPaths(dir);
     let created = false;
+    const t0 = performance.now();
+    const lap = (what: string): void => this.d.log.debug(`start ${rec.id.slice(0, 12)}: ${what}`, { ms: Math.round(performance.now() - t0) });
     try {
       rmSync(bundle, { recursive: true, force: true });
       mkdirSync(bundle, { recursive: true, mode: 0o700 });
@@ -169,6 +171,7 @@ export class Lifecycle {
         sysctl: rec.hostConfig.sysctls,
         annotations: {},
       });
+      lap('spec built');
       await atomicWriteFile(join(bundle, 'config.json'), JSON.stringify(spec));
       rmSync(join(this.exitDir, rec.id), { force: true });
       rmSync(join(this.persistDir(rec.id), 'oom'), { force: true });
@@ -186,6 +189,7 @@ export class Lifecycle {
         tmpDir: join(this.d.execRoot, 'tmp'),
       });
       created = true;
+      lap('created by conmon');
       // Attach before the process runs, so its first bytes reach clients attached before start.
       this.io.get(rec.id)?.close();
       const io = await ContainerIO.connect(bundle);
@@ -195,7 +199,9 @@ export class Lifecycle {
       rec.generation++;
       rec.state = { ...rec.state, status: 'running', pid: started.pid, shimPid: started.conmonPid, exitCode: 0, error: '', oomKilled: false, startedAt: new Date().toISOString(), finishedAt: rec.state.finishedAt, stoppedByUser: false };
       await this.d.store.put(rec);
+      lap('attached and recorded');
       await runtime.start(rec.id);
+      lap('started');
       this.d.emit(rec, 'start');
     } catch (err) {
       const message = (err as Error).message;
@@ -263,6 +269,7 @@ export class Lifecycle {
         code = 255;
         error = 'container supervisor (conmon) exited without an exit code';
       }
+      const t0 = performance.now();
       const oom = existsSync(join(this.persistDir(id), 'oom'));
       const runtime = this.runtimeFor(rec);
       if (rec.state.status === 'paused') await runtime.resume(id).catch(() => {});
@@ -274,6 +281,7 @@ export class Lifecycle {
       rmSync(this.bundle(id), { recursive: true, force: true });
       rec.state = { ...rec.state, status: 'exited', pid: 0, shimPid: 0, exitCode: code, error, oomKilled: oom, finishedAt: new Date().toISOString() };
       await this.d.store.put(rec);
+      this.d.log.debug(`exit ${id.slice(0, 12)} recorded`, { ms: Math.round(performance.now() - t0) });
       if (oom) this.d.emit(rec, 'oom');
       this.d.emit(rec, 'die', { exitCode: String(code) });
     });

@@ -147,8 +147,16 @@ export function seccompFor(rec: ContainerRecord, caps: string[]): SpecInput['sec
     }
     return loadSeccompProfile(text, { capabilities: caps });
   }
-  return defaultSeccompProfile({ capabilities: caps });
+  // The profile depends only on the capability set; building it parses ~60 KB of JSON.
+  const key = [...caps].sort().join(',');
+  let profile = seccompCache.get(key);
+  if (!profile) {
+    profile = defaultSeccompProfile({ capabilities: caps });
+    seccompCache.set(key, profile);
+  }
+  return profile;
 }
+const seccompCache = new Map<string, SpecInput['seccomp']>();
 
 export function noNewPrivileges(rec: ContainerRecord): boolean {
   return rec.hostConfig.securityOpt.some((o) => /^no-new-privileges(?:[:=]true)?$/.test(o));

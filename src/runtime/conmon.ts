@@ -195,6 +195,9 @@ function commonArgs(c: { id: string; cuuid: string; runtime: RuntimeBinary; bund
     '--runtime-arg', '--root', '--runtime-arg', c.runtime.root,
     '-l', `k8s-file:${c.logPath}`,
     '--log-level', 'warning',
+    // No fsync of the log at exit: it delays the exit code by a disk flush, and Docker's
+    // json-file logger does not sync either.
+    '--no-sync-log',
     '--conmon-pidfile', c.conmonPidFile,
   ];
 }
