@@ -7,9 +7,13 @@ import { BerthError, conflict, invalidArgument, notFound } from '../base/errors.
 import type { Digest } from '../base/digest.js';
 import type { Logger } from '../base/log.js';
 import { removeAll } from '../base/fs.js';
-import { readFrom, readLogs, splitRecords, type LogRecord, type RuntimeBinary } from '../runtime/index.js';
+import { readCgroupStats, readFrom, readLogs, splitRecords, type CgroupStats, type LogRecord, type RuntimeBinary } from '../runtime/index.js';
 import type { ContainerStore } from './container-store.js';
-import { createRootfsDirs, rootfsPaths, unmountRootfs } from './rootfs.js';
+import { createRootfsDirs, isMounted, mountRootfs, rootfsPaths, unmountRootfs } from './rootfs.js';
+import { diffUpper, exportRootfs, type Change } from './container-fs.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { Writable } from 'node:stream';
 import { Lifecycle, type ImageLookup, type WaitCondition } from './lifecycle.js';
 import { generateName, VALID_NAME } from './names.js';
 import { signalNumber } from './run-spec.js';
@@ -35,6 +39,8 @@ export interface ContainerServiceDeps {
   defaultRuntime: () => string;
   publish: (action: string, id: string, attrs: Record<string, string>) => void;
   log: Logger;
+  /** A layer's unpacked directory (for `diff`). */
+  layerDir: (diffId: string) => string;
 }
 
 export interface CreateRequest {
@@ -487,11 +493,67 @@ export class ContainerService {
     }
   }
 
+  /** `docker top`: the host's `ps` output for the container's processes. */
+  async top(ref: string, psArgs: string): Promise<{ titles: string[]; processes: string[][] }> {
+    const rec = this.find(ref);
+    if (rec.state.status !== 'running' && rec.state.status !== 'paused') throw conflict(`Container ${rec.id} is not running`);
+    const pids = new Set(await this.lifecycle.runtimeFor(rec).pids(rec.id));
+    const args = psArgs.trim() ? psArgs.trim().split(/\s+/) : ['-ef'];
+    const { stdout } = await execFileP('ps', args).catch((err: unknown) => {
+      throw invalidArgument(`ps: ${(err as { stderr?: string }).stderr?.trim() || (err as Error).message}`);
+    });
+    const lines = stdout.split('\n').filter(Boolean);
+    const titles = (lines[0] ?? '').trim().split(/\s+/);
+    const pidCol = titles.indexOf('PID');
+    if (pidCol < 0) throw invalidArgument(`Couldn't find PID field in ps output`);
+    const processes = lines.slice(1).map((l) => {
+      const f = l.trim().split(/\s+/);
+      // The last column (the command) keeps its spaces.
+      return [...f.slice(0, titles.length - 1), f.slice(titles.length - 1).join(' ')];
+    });
+    return { titles, processes: processes.filter((p) => pids.has(Number(p[pidCol]))) };
+  }
+
+  /** One sample of the container's resource usage, Docker's stats shape (without the pre-sample). */
+  stats(ref: string): { rec: ContainerRecord; sample: CgroupStats | undefined } {
+    const rec = this.find(ref);
+    const running = rec.state.status === 'running' || rec.state.status === 'paused';
+    return { rec, sample: running ? readCgroupStats(`/berth/${rec.id}`) : undefined };
+  }
+
+  diff(ref: string): Change[] {
+    const rec = this.find(ref);
+    const paths = rootfsPaths(this.d.store.dir(rec.id));
+    return diffUpper(paths.upper, this.lowerDirsSync(rec));
+  }
+
+  private lowerDirsSync(rec: ContainerRecord): string[] {
+    return rec.layers.map((l) => this.d.layerDir(l));
+  }
+
+  /** `docker export`: the container's filesystem as a tar (mounted for the export when stopped). */
+  async export(ref: string, out: Writable, signal?: AbortSignal): Promise<void> {
+    const rec = this.find(ref);
+    const paths = rootfsPaths(this.d.store.dir(rec.id));
+    await this.lifecycle.locks.run(rec.id, async () => {
+      const wasMounted = isMounted(paths.merged);
+      if (!wasMounted) mountRootfs(paths, await this.d.images.layerDirs(rec.layers));
+      try {
+        await exportRootfs(paths.merged, out, signal);
+      } finally {
+        if (!wasMounted && !this.isRunning(rec.id)) unmountRootfs(paths);
+      }
+    });
+    this.emit(rec, 'export');
+  }
+
   isRunning(id: string): boolean {
     const s = this.d.store.get(id)?.state.status;
     return s === 'running' || s === 'paused';
   }
 }
+
+const execFileP = promisify(execFile);
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

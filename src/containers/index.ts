@@ -5,3 +5,4 @@ export type { ContainerConfig, ContainerRecord, ContainerState, ContainerStatus,
 export { ZERO_TIME } from './types.js';
 export type { OutputListener } from './container-io.js';
 export type { ExecConfig, ExecRecord, ExecService } from './exec-service.js';
+export type { Change } from './container-fs.js';

@@ -59,6 +59,7 @@ export async function composeEngine(getConfig: () => DaemonConfig, log: Logger):
     defaultRuntime: () => getConfig().defaultRuntime,
     publish: (action, id, attrs) => events.publish('container', action, id, attrs),
     log,
+    layerDir: (diffId) => snapshots.layerDir(diffId as Digest),
   });
   images.setUsage({ containersUsing: (id) => containers.usingImage(id), layersInUse: () => containers.layersInUse() });
   await containers.init();

@@ -6,3 +6,4 @@ export { conmonCreate, conmonExec, resizeTerminal, cleanRuntimeMessage, CONMON_P
 export { AttachSocket, type OutputStream } from './attach.js';
 export { readLogs, readFrom, splitRecords, parseLogLine, formatTimeNs, parseTimeNs, type LogRecord, type LogReadOptions } from './log-file.js';
 export { detectCgroups, runtimeUnsupported } from './cgroups.js';
+export { readCgroupStats, systemCpuNs, type CgroupStats } from './cgroup-stats.js';

@@ -119,6 +119,11 @@ export class OverlaySnapshotter implements Snapshotter {
     return n;
   }
 
+  /** Where a layer's files are (whether or not it is present). */
+  layerDir(diffId: Digest): string {
+    return join(this.dirOf(diffId), 'diff');
+  }
+
   private dirOf(diffId: Digest): string {
     return join(this.root, hexOf(diffId));
   }

@@ -151,6 +151,20 @@ describe('containers through the real docker CLI', { skip: !isRoot || !hasDocker
     assert.match(dk(['exec', 'ex', 'true']).stderr, /No such container: ex/);
   });
 
+  test('top, stats, diff and export', () => {
+    ok(['run', '-d', '--name', 'fs', '-m', '64m', 'busybox', 'sh', '-c', 'mkdir /newdir; echo x > /newdir/f; rm /etc/group; echo y >> /etc/passwd; exec sleep 300']);
+    for (let i = 0; i < 50 && !ok(['diff', 'fs']).includes('/newdir/f'); i++) spawnSync('sleep', ['0.1']);
+    assert.match(ok(['top', 'fs']), /^UID\s+PID\s+PPID.*\n.*sleep 300\n$/);
+    assert.match(ok(['top', 'fs', '-o', 'pid,comm']), /^PID\s+COMMAND\n\d+\s+sleep\n$/);
+    const st = ok(['stats', '--no-stream', '--format', '{{.Name}} {{.MemUsage}} {{.PIDs}}', 'fs']).trim();
+    assert.match(st, /^fs [\d.]+[KMG]?i?B \/ 64MiB 1$/);
+    assert.deepEqual(ok(['diff', 'fs']).trim().split('\n'), ['C /etc', 'D /etc/group', 'C /etc/passwd', 'A /newdir', 'A /newdir/f']);
+    const tar = spawnSync('sh', ['-c', 'docker export fs | tar -xO newdir/f'], { env: { ...process.env, DOCKER_HOST: d.host } });
+    assert.equal(tar.stdout.toString(), 'x\n');
+    ok(['rm', '-f', 'fs']);
+    assert.match(dk(['top', 'nosuch']).stderr, /No such container: nosuch/);
+  });
+
   test('pause, unpause, restart and rename', () => {
     ok(['run', '-d', '--name', 'p1', 'busybox', 'sleep', '60']);
     ok(['pause', 'p1']);

@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { BerthError, invalidArgument } from '../../base/errors.js';
 import { FilterArgs, parseTimestamp } from '../../base/filters.js';
 import type { ContainerRecord } from '../../containers/index.js';
+import type { CgroupStats } from '../../runtime/index.js';
 import { configFromWire, configToWire, hostConfigFromWire, hostConfigToWire, humanStatus } from '../container-wire.js';
 import { queryBool, queryInt, readJson, sendEmpty, sendJson, type RequestContext, type Route } from '../context.js';
 import { DetachScanner, frame, hijackHead, parseDetachKeys, safeWrite } from '../hijack.js';
@@ -271,6 +272,63 @@ export function attach(s: EngineServices, req: IncomingMessage, socket: Duplex, 
   socket.on('error', () => {});
 }
 
+/** Docker's stats object: one sample, with the previous one as `precpu_stats`. */
+function statsJson(rec: ContainerRecord, sample: CgroupStats | undefined, previous: CgroupStats | undefined, read: Date, preread: Date): Json {
+  const zeroCpu = { cpu_usage: { total_usage: 0, usage_in_kernelmode: 0, usage_in_usermode: 0 }, throttling_data: { periods: 0, throttled_periods: 0, throttled_time: 0 } };
+  return {
+    read: read.toISOString(),
+    preread: previous ? preread.toISOString() : '0001-01-01T00:00:00Z',
+    pids_stats: sample?.pids_stats ?? {},
+    blkio_stats: sample?.blkio_stats ?? { io_service_bytes_recursive: null },
+    num_procs: 0,
+    storage_stats: {},
+    cpu_stats: sample?.cpu_stats ?? zeroCpu,
+    precpu_stats: previous?.cpu_stats ?? zeroCpu,
+    memory_stats: sample?.memory_stats ?? {},
+    name: rec.name,
+    id: rec.id,
+  };
+}
+
+async function stats(s: EngineServices, ctx: RequestContext): Promise<void> {
+  const stream = queryBool(ctx.query, 'stream', true);
+  const oneShot = queryBool(ctx.query, 'one-shot');
+  let { rec, sample } = s.containers.stats(ctx.params.id!);
+  let prevAt = new Date();
+  let previous: CgroupStats | undefined;
+  if (!stream) {
+    // Docker's non-streamed stats carry a pre-sample a moment earlier, for the CPU percentage.
+    if (!oneShot && sample) {
+      previous = sample;
+      prevAt = new Date();
+      await new Promise((r) => setTimeout(r, 1000));
+      ({ sample } = s.containers.stats(rec.id));
+    }
+    sendJson(ctx.res, 200, statsJson(rec, sample, previous, new Date(), prevAt));
+    return;
+  }
+  ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
+  while (!ctx.signal.aborted) {
+    const now = new Date();
+    ctx.res.write(JSON.stringify(statsJson(rec, sample, previous, now, prevAt)) + '\n');
+    previous = sample;
+    prevAt = now;
+    await new Promise<void>((r) => {
+      const t = setTimeout(r, 1000);
+      ctx.signal.addEventListener('abort', () => {
+        clearTimeout(t);
+        r();
+      }, { once: true });
+    });
+    try {
+      ({ rec, sample } = s.containers.stats(rec.id));
+    } catch {
+      break;
+    }
+  }
+  ctx.res.end();
+}
+
 export function containerRoutes(s: EngineServices): Route[] {
   const id = (ctx: RequestContext): string => ctx.params.id!;
   return [
@@ -312,6 +370,17 @@ export function containerRoutes(s: EngineServices): Route[] {
       sendEmpty(ctx.res, 200);
     }],
     ['POST', '/containers/:id/wait', (ctx) => wait(s, ctx)],
+    ['GET', '/containers/:id/top', async (ctx) => {
+      const r = await s.containers.top(id(ctx), ctx.query.get('ps_args') ?? '');
+      sendJson(ctx.res, 200, { Titles: r.titles, Processes: r.processes });
+    }],
+    ['GET', '/containers/:id/stats', (ctx) => stats(s, ctx)],
+    ['GET', '/containers/:id/changes', async (ctx) => sendJson(ctx.res, 200, s.containers.diff(id(ctx)).map((c) => ({ Path: c.path, Kind: c.kind })))],
+    ['GET', '/containers/:id/export', async (ctx) => {
+      s.containers.find(id(ctx));
+      ctx.res.writeHead(200, { 'Content-Type': 'application/x-tar' });
+      await s.containers.export(id(ctx), ctx.res, ctx.signal);
+    }],
     ['GET', '/containers/:id/logs', (ctx) => logs(s, ctx)],
     ['DELETE', '/containers/:id', async (ctx) => {
       await s.containers.remove(id(ctx), { force: queryBool(ctx.query, 'force') });
