@@ -13,7 +13,9 @@ import { createRootfsDirs, isMounted, mountRootfs, rootfsPaths, unmountRootfs } 
 import { diffUpper, exportRootfs, type Change } from './container-fs.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { Writable } from 'node:stream';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
+import { writeLayerTar } from '../base/tar/index.js';
+import { applyChanges, type CommitOptions, type ContainerConfigJson } from '../images/index.js';
 import { Lifecycle, type ImageLookup, type WaitCondition } from './lifecycle.js';
 import { generateName, VALID_NAME } from './names.js';
 import { signalNumber } from './run-spec.js';
@@ -29,6 +31,18 @@ export interface ResolvedImage {
 
 export interface ContainerImages extends ImageLookup {
   resolve(ref: string): Promise<ResolvedImage>;
+  /** Makes an image of the parent's layers plus `layer` (a tar), with this config. */
+  commit(layer: Readable, opts: CommitOptions): Promise<Digest>;
+  /** The image's own container config (for the committed image's defaults). */
+  imageContainerConfig(id: Digest): Promise<ContainerConfigJson>;
+}
+
+export interface CommitRequest {
+  tag?: string | undefined;
+  comment: string;
+  author: string;
+  pause: boolean;
+  changes: string[];
 }
 
 export interface ContainerServiceDeps {
@@ -545,6 +559,53 @@ export class ContainerService {
       }
     });
     this.emit(rec, 'export');
+  }
+
+  /** `docker commit`: the container's writable layer as a new image on top of its image. */
+  async commit(ref: string, req: CommitRequest): Promise<Digest> {
+    const rec = this.find(ref);
+    const paths = rootfsPaths(this.d.store.dir(rec.id));
+    const pause = req.pause && rec.state.status === 'running';
+    if (pause) await this.pause(rec.id);
+    try {
+      const base = await this.d.images.imageContainerConfig(rec.imageId);
+      const env = new Map<string, string>();
+      for (const e of [...(base.Env ?? []), ...rec.config.env.filter((x) => x.includes('='))]) env.set(e.split('=', 1)[0]!, e);
+      const config = applyChanges(
+        {
+          ...base,
+          Hostname: rec.config.hostname || rec.id.slice(0, 12),
+          Domainname: rec.config.domainname,
+          User: rec.config.user || base.User || '',
+          Env: [...env.values()],
+          Cmd: rec.config.cmd ?? base.Cmd ?? null,
+          Entrypoint: rec.config.entrypoint ?? base.Entrypoint ?? null,
+          WorkingDir: rec.config.workingDir || base.WorkingDir || '',
+          Labels: rec.config.labels,
+          ExposedPorts: Object.keys(rec.config.exposedPorts).length ? rec.config.exposedPorts : base.ExposedPorts,
+          Volumes: Object.keys(rec.config.volumes).length ? rec.config.volumes : (base.Volumes ?? null),
+          ...(rec.config.stopSignal ? { StopSignal: rec.config.stopSignal } : {}),
+        },
+        req.changes,
+      );
+      const tar = new PassThrough();
+      const writing = writeLayerTar(paths.upper, tar, { whiteouts: 'overlay', exclude: new Set(['etc/hosts', 'etc/hostname', 'etc/resolv.conf']) });
+      writing.catch((err: unknown) => tar.destroy(err as Error));
+      const id = await this.d.images.commit(tar, {
+        parent: rec.imageId,
+        config,
+        tag: req.tag,
+        comment: req.comment,
+        author: req.author,
+        containerId: rec.id,
+        createdBy: [rec.path, ...rec.args].join(' '),
+      });
+      await writing;
+      this.emit(rec, 'commit', { comment: req.comment, imageID: id, ...(req.tag ? { imageRef: req.tag } : {}) });
+      return id;
+    } finally {
+      if (pause) await this.unpause(rec.id).catch(() => {});
+    }
   }
 
   isRunning(id: string): boolean {

@@ -2,7 +2,7 @@
  * A container's root filesystem: its image's layers as overlay lower dirs under its own upper
  * (writable) layer, mounted at `<dir>/merged` while it runs. The only file here that mounts.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BerthError, isErrno } from '../base/errors.js';
 import { MNT_DETACH, mount, umount2 } from '../base/libc.js';
@@ -16,14 +16,24 @@ export interface RootfsPaths {
   merged: string;
   /** Lower dir for an image without layers (overlay needs one). */
   empty: string;
+  /**
+   * Docker's init layer: mount points the runtime needs (/etc/hosts…) as empty files between the
+   * image and the writable layer, so they never show up in `diff` or `commit`.
+   */
+  init: string;
 }
 
 export function rootfsPaths(containerDir: string): RootfsPaths {
-  return { upper: join(containerDir, 'diff'), work: join(containerDir, 'work'), merged: join(containerDir, 'merged'), empty: join(containerDir, 'empty') };
+  return { upper: join(containerDir, 'diff'), work: join(containerDir, 'work'), merged: join(containerDir, 'merged'), empty: join(containerDir, 'empty'), init: join(containerDir, 'init') };
 }
+
+const INIT_DIRS = ['etc', 'dev', 'proc', 'sys', 'dev/pts', 'dev/shm', 'dev/mqueue'];
+const INIT_FILES = ['etc/hosts', 'etc/hostname', 'etc/resolv.conf', '.dockerenv'];
 
 export function createRootfsDirs(p: RootfsPaths): void {
   for (const d of [p.upper, p.work, p.merged, p.empty]) mkdirSync(d, { recursive: true, mode: 0o755 });
+  for (const d of INIT_DIRS) mkdirSync(join(p.init, d), { recursive: true, mode: 0o755 });
+  for (const f of INIT_FILES) closeSync(openSync(join(p.init, f), 'a', 0o644));
 }
 
 export function isMounted(path: string): boolean {
@@ -36,7 +46,7 @@ export function isMounted(path: string): boolean {
 /** Mounts the overlay; `lowerDirs` bottom layer first (the image's order). Idempotent. */
 export function mountRootfs(p: RootfsPaths, lowerDirs: string[]): string {
   if (isMounted(p.merged)) return p.merged;
-  const lower = lowerDirs.length === 0 ? [p.empty] : [...lowerDirs].reverse();
+  const lower = [p.init, ...(lowerDirs.length === 0 ? [p.empty] : [...lowerDirs].reverse())];
   const data = `lowerdir=${lower.join(':')},upperdir=${p.upper},workdir=${p.work}`;
   if (data.length > MAX_MOUNT_DATA) throw new BerthError('InvalidArgument', `the image has too many layers (${lowerDirs.length}) to mount`);
   mount('overlay', p.merged, 'overlay', 0, data);

@@ -53,7 +53,7 @@ export async function composeEngine(getConfig: () => DaemonConfig, log: Logger):
   await containerStore.init();
   const containers = new ContainerService({
     store: containerStore,
-    images: containerImages(images, snapshots),
+    images: containerImages(images, archives, snapshots),
     execRoot: cfg.execRoot,
     runtimes: () => runtimeBinaries(getConfig().execRoot),
     defaultRuntime: () => getConfig().defaultRuntime,
@@ -90,12 +90,14 @@ function runtimeBinaries(execRoot: string): Record<string, RuntimeBinary> {
 }
 
 /** What containers need of images: resolution, configs and the layers' directories. */
-function containerImages(images: ImageService, snapshots: OverlaySnapshotter): ContainerImages {
+function containerImages(images: ImageService, archives: ImageArchives, snapshots: OverlaySnapshotter): ContainerImages {
   return {
     resolve: async (ref) => {
       const img = await images.resolve(ref);
       return { id: img.id, layers: img.record.layers.map((l) => l.diffId), config: img.config.config ?? {} };
     },
+    commit: (layer, opts) => archives.commit(layer, opts),
+    imageContainerConfig: async (id) => (await images.image(id)).config.config ?? {},
     imageConfig: async (id) => {
       const img = await images.image(id as Digest);
       const c = img.config.config ?? {};

@@ -9,7 +9,7 @@ import { applyChanges } from './changes.js';
 import type { ImageService, ImageServiceDeps } from './image-service.js';
 import { unpackLayer, type LayerExtractor } from './layer-unpack.js';
 import { familiarString, fullString, normalize, parseReference } from './reference.js';
-import { MEDIA, type ImageConfigJson, type ImageRecord, type LayerRef } from './types.js';
+import { MEDIA, type ContainerConfigJson, type ImageConfigJson, type ImageRecord, type LayerRef } from './types.js';
 import { planSaveArchive, writeSaveArchive } from './archive-save.js';
 
 export interface ImportOptions {
@@ -23,6 +23,23 @@ export interface ImportOptions {
   signal?: AbortSignal;
   progress: ProgressSink;
 }
+
+export interface CommitOptions {
+  /** The image the container runs, whose layers the new image extends. */
+  parent: Digest;
+  /** The container's config, with `--change` already applied. */
+  config: ContainerConfigJson;
+  tag?: string | undefined;
+  comment: string;
+  author: string;
+  containerId: string;
+  /** Docker's history `created_by`: the container's command. */
+  createdBy: string;
+  signal?: AbortSignal | undefined;
+}
+
+/** The diff ID of an empty layer (a tar of nothing: two zero blocks). */
+const EMPTY_LAYER = 'sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef';
 
 /** `docker load`, `save` and `import`: images in and out of tar archives. */
 export class ImageArchives {
@@ -184,6 +201,39 @@ export class ImageArchives {
       return cfg.digest;
     });
     this.deps.emit({ action: 'import', id, ...(ref ? { name: familiarString(ref) } : {}) });
+    return id;
+  }
+
+  /** `docker commit`: a container's writable layer (as a tar) on top of its image's layers. */
+  async commit(layerTar: Readable, opts: CommitOptions): Promise<Digest> {
+    const ref = opts.tag ? normalize(parseReference(opts.tag)) : undefined;
+    if (ref?.digest) throw invalidArgument('cannot commit with a digest reference');
+    const id = await this.images.gcLock.shared(async () => {
+      const parent = await this.images.image(opts.parent);
+      const layer = await unpackLayer(this.deps.snapshots, this.deps.extractor, layerTar, { split: true, ...(opts.signal ? { signal: opts.signal } : {}) }).catch((err: unknown) => {
+        throw withContext(err, 'commit');
+      });
+      const empty = layer.diffId === EMPTY_LAYER;
+      const now = new Date().toISOString();
+      const config: ImageConfigJson = {
+        ...parent.config,
+        config: opts.config,
+        container: opts.containerId,
+        created: now,
+        ...(opts.author ? { author: opts.author } : {}),
+        history: [
+          ...(parent.config.history ?? []),
+          { created: now, created_by: opts.createdBy, ...(opts.author ? { author: opts.author } : {}), ...(opts.comment ? { comment: opts.comment } : {}), ...(empty ? { empty_layer: true } : {}) },
+        ],
+        rootfs: { type: 'layers', diff_ids: [...parent.config.rootfs.diff_ids, ...(empty ? [] : [layer.diffId])] },
+      };
+      const cfg = await this.deps.content.put(Buffer.from(JSON.stringify(config)));
+      const layers = [...parent.record.layers];
+      if (!empty) layers.push({ diffId: layer.diffId, blob: layer.diffId, mediaType: MEDIA.ociLayer, blobSize: layer.diffSize, diffSize: layer.diffSize, unpackedSize: layer.snapshot.size, storage: 'split' });
+      await this.deps.records.put({ schemaVersion: 1, id: cfg.digest, configMediaType: MEDIA.ociConfig, configSize: cfg.size, layers, manifests: [], addedAt: now });
+      if (ref) await this.deps.records.setRefs(cfg.digest, [fullString(ref)]);
+      return cfg.digest;
+    });
     return id;
   }
 }

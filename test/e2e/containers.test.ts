@@ -165,6 +165,23 @@ describe('containers through the real docker CLI', { skip: !isRoot || !hasDocker
     assert.match(dk(['top', 'nosuch']).stderr, /No such container: nosuch/);
   });
 
+  test('commit: the writable layer (whiteouts too) becomes an image, with --change, -m and -a', () => {
+    ok(['run', '--name', 'c1', 'busybox', 'sh', '-c', 'echo hello > /greeting; rm /etc/group']);
+    const id = ok(['commit', '-c', 'CMD ["cat", "/greeting"]', '-m', 'added greeting', '-a', 'me', 'c1', 'greet:1']).trim();
+    assert.match(id, /^sha256:[0-9a-f]{64}$/);
+    assert.equal(ok(['run', '--rm', 'greet:1']), 'hello\n');
+    assert.notEqual(dk(['run', '--rm', 'greet:1', 'ls', '/etc/group']).code, 0);
+    assert.equal(ok(['inspect', '-f', '{{.Author}} {{len .RootFS.Layers}}', 'greet:1']).trim(), 'me 2');
+    assert.match(ok(['history', '--format', '{{.CreatedBy}}|{{.Comment}}', 'greet:1']).split('\n')[0]!, /^sh -c echo hello > \/greeting; rm \/etc\/group\|added greeting$/);
+    // Nothing changed: the new image adds no layer.
+    ok(['run', '--name', 'c2', 'busybox', 'true']);
+    assert.equal(ok(['inspect', '-f', '{{len .RootFS.Layers}}', ok(['commit', 'c2']).trim()]).trim(), '1');
+    // An image a container uses cannot be removed without -f.
+    assert.match(dk(['rmi', 'busybox']).stderr, /conflict: unable to remove repository reference "busybox" \(must force\) - container [0-9a-f]{12} is using its referenced image/);
+    ok(['rm', 'c1', 'c2']);
+    ok(['rmi', 'greet:1']);
+  });
+
   test('pause, unpause, restart and rename', () => {
     ok(['run', '-d', '--name', 'p1', 'busybox', 'sleep', '60']);
     ok(['pause', 'p1']);

@@ -393,6 +393,24 @@ export function containerRoutes(s: EngineServices): Route[] {
       attach(s, ctx.req, socket, Buffer.alloc(0), id(ctx), ctx.query, false);
       await new Promise<void>((resolve) => socket.once('close', () => resolve()));
     }],
+    ['POST', '/commit', async (ctx) => {
+      const q = ctx.query;
+      const container = q.get('container');
+      if (!container) throw invalidArgument('container is required');
+      const repo = q.get('repo') ?? '';
+      const tag = q.get('tag') ?? '';
+      if (!repo && tag) throw invalidArgument('tag without a repository');
+      // The request body (a Config to merge) is read and, for now, only validated as JSON.
+      await readJson(ctx.req);
+      const id = await s.containers.commit(container, {
+        tag: repo ? `${repo}${tag ? `:${tag}` : ''}` : undefined,
+        comment: q.get('comment') ?? '',
+        author: q.get('author') ?? '',
+        pause: queryBool(q, 'pause', true),
+        changes: q.getAll('changes').flatMap((c) => c.split('\n')).filter(Boolean),
+      });
+      sendJson(ctx.res, 201, { Id: id });
+    }],
     ['POST', '/containers/prune', async (ctx) => {
       const f = FilterArgs.parse(ctx.query.get('filters'));
       f.validate(['label', 'label!', 'until']);
