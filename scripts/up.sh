@@ -35,3 +35,6 @@ fi
 "$berth" version
 echo
 "$berth" images
+echo
+say "a first container: berth run --rm busybox echo ..."
+"$berth" run --rm busybox echo "hello from a berth container"

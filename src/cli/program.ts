@@ -1,10 +1,11 @@
 import { Command, CommanderError } from 'commander';
-import { readAll } from '../client/index.js';
 import { ApiError } from '../client/index.js';
+import { normalizeBooleanFlags } from './argv.js';
 import { CliContext, type GlobalFlags } from './context.js';
+import { registerContainerCommands } from './commands/containers.js';
 import { registerImageCommands } from './commands/images.js';
 import { registerSystemCommands } from './commands/system.js';
-import { inspectOutput } from './commands/shared.js';
+import { StatusError, UsageError } from './errors.js';
 import { BERTH_CLI_VERSION } from './version.js';
 
 const program = new Command('berth');
@@ -20,40 +21,51 @@ program
   .option('--tlscert <file>', 'Path to TLS certificate file')
   .option('--tlskey <file>', 'Path to TLS key file')
   .showSuggestionAfterError(true)
+  // Global flags go before the command, as in docker: `run -v`, `rm -v` and `-H` after the
+  // command belong to it.
+  .enablePositionalOptions()
   .exitOverride()
   .configureOutput({ outputError: () => {} });
 
 registerSystemCommands(program, ctx);
 registerImageCommands(program, ctx);
-program
-  .command('inspect')
-  .description('Return low-level information on berth objects')
-  .argument('<NAME|ID...>')
-  .option('-f, --format <string>', 'Format output using a custom template')
-  .option('--type <string>', 'Only inspect objects of the given type')
-  .action(async (names: string[], o: { format?: string; type?: string }) => {
-    if (o.type && o.type !== 'image') throw new Error(`"${o.type}" is not a valid value for --type`);
-    await inspectOutput(ctx, names, o.format, async (n) => {
-      const res = await ctx.client.call('GET', `/images/${n}/json`).catch((err: unknown) => {
-        if (err instanceof ApiError && err.status === 404) throw new Error(`Error: No such object: ${n}`);
-        throw err;
-      });
-      return JSON.parse((await readAll(res)).toString('utf8')) as unknown;
-    });
-  });
+registerContainerCommands(program, ctx);
 
-for (const cmd of program.commands) {
-  cmd.exitOverride().configureOutput({ outputError: () => {} });
-  for (const sub of cmd.commands) sub.exitOverride().configureOutput({ outputError: () => {} });
-}
+/** The command whose arguments commander refused, for the `See 'berth CMD --help'.` line. */
+let failedCommand = '';
+const commandPath = (cmd: Command): string => {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c && c !== program; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+};
+const quiet = (cmd: Command): void => {
+  cmd
+    .exitOverride((err) => {
+      failedCommand = commandPath(cmd);
+      throw err;
+    })
+    .configureOutput({ outputError: () => {} });
+  for (const sub of cmd.commands) quiet(sub);
+};
+for (const cmd of program.commands) quiet(cmd);
+
+/** Commander's flag errors; docker exits 125 for those, 1 for a wrong number of arguments. */
+const FLAG_ERRORS = new Set(['commander.unknownOption', 'commander.optionMissingArgument', 'commander.invalidArgument', 'commander.conflictingOption', 'commander.missingMandatoryOptionValue']);
 
 /** Errors as the docker CLI prints them: one line, "Error response from daemon:" for API errors. */
 function report(err: unknown): number {
   if (err instanceof CommanderError) {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
-    const name = process.argv.slice(2).find((a) => !a.startsWith('-')) ?? '';
-    process.stderr.write(`berth: ${err.message.replace(/^error: /, '')}\nSee 'berth ${name ? name + ' ' : ''}--help'.\n`);
-    return 1;
+    process.stderr.write(`berth: ${err.message.replace(/^error: /, '')}\nSee 'berth ${failedCommand ? failedCommand + ' ' : ''}--help'.\n`);
+    return FLAG_ERRORS.has(err.code) ? 125 : 1;
+  }
+  if (err instanceof UsageError) {
+    process.stderr.write(`berth: ${err.message}\nSee 'berth ${err.command} --help'.\n`);
+    return err.status;
+  }
+  if (err instanceof StatusError) {
+    if (err.message) process.stderr.write(`${err.message}\n`);
+    return err.status;
   }
   if (err instanceof ApiError) {
     process.stderr.write(`Error response from daemon: ${err.message}\n`);
@@ -65,8 +77,17 @@ function report(err: unknown): number {
   return 1;
 }
 
+// A reader that went away (`berth logs -f x | head`): stop quietly, as docker does, instead of
+// dying on an unhandled EPIPE.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(1);
+  });
+}
+
 program
-  .parseAsync(process.argv)
+  .parseAsync(normalizeBooleanFlags(program, process.argv))
   .then(() => {
     process.exitCode = ctx.exitCode;
   })

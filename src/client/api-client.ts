@@ -1,9 +1,9 @@
-import type { IncomingMessage, RequestOptions } from 'node:http';
+import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import { accessSync, constants, readFileSync, writeSync } from 'node:fs';
 import { downloadToFd, DownloadStatusError, uploadFile } from './bulk-download.js';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, type Duplex } from 'node:stream';
 import { BerthError, type ErrorKind } from '../base/errors.js';
 
 export const DEFAULT_HOST = 'unix:///run/berth/berthd.sock';
@@ -71,6 +71,49 @@ export class ApiClient {
 
   /** Sends a request and returns the raw response (any status). */
   async raw(method: string, path: string, spec: RequestSpec = {}): Promise<IncomingMessage> {
+    const { options, body } = this.prepare(method, path, spec);
+    return new Promise((resolve, reject) => {
+      const req = this.request(options, resolve);
+      req.on('error', (err: NodeJS.ErrnoException) => reject(this.connectError(err)));
+      if (body instanceof Readable) {
+        body.on('error', (e) => req.destroy(e));
+        body.pipe(req);
+      } else req.end(body);
+    });
+  }
+
+  /**
+   * Sends a request asking to upgrade the connection (`Connection: Upgrade`, `Upgrade: tcp`), as
+   * attach and exec start do, and returns the raw duplex connection once the daemon answers
+   * `101`. Bytes written are the container's stdin (`end()` half-closes: stdin EOF); bytes read
+   * are its output. An error reply becomes an ApiError; any other reply is refused, as the docker
+   * CLI refuses it ("unable to upgrade to tcp, received 200").
+   */
+  async hijack(method: string, path: string, spec: RequestSpec = {}): Promise<Duplex> {
+    const { options, body } = this.prepare(method, path, { ...spec, headers: { Connection: 'Upgrade', Upgrade: 'tcp', ...spec.headers } });
+    if (body instanceof Readable) throw new BerthError('InvalidArgument', 'hijack: a streamed request body is not supported');
+    return new Promise((resolve, reject) => {
+      const req = this.request(options);
+      req.on('error', (err: NodeJS.ErrnoException) => reject(this.connectError(err)));
+      req.on('upgrade', (_res: IncomingMessage, socket: Duplex, head: Buffer) => {
+        // Output that arrived with the 101 belongs to the stream.
+        if (head.length) socket.unshift(head);
+        resolve(socket);
+      });
+      req.on('response', (res: IncomingMessage) => {
+        if ((res.statusCode ?? 500) >= 400) {
+          errorFrom(res).then(reject, reject);
+          return;
+        }
+        res.resume();
+        reject(new BerthError('Internal', `unable to upgrade to tcp, received ${res.statusCode}`));
+      });
+      req.end(body);
+    });
+  }
+
+  /** Request options and body for node:http; shared by `raw` and `hijack`. */
+  private prepare(method: string, path: string, spec: RequestSpec): { options: RequestOptions; body: Buffer | Readable | undefined } {
     const url = this.url(path, spec.query);
     // On a unix socket the Host header is free (docker sends api.moby.localhost); over TCP it must
     // name the server, since TLS takes the server name from it.
@@ -97,17 +140,14 @@ export class ApiClient {
       const t = this.opts.tls;
       Object.assign(options, { ...(t.ca ? { ca: t.ca } : {}), ...(t.cert ? { cert: t.cert } : {}), ...(t.key ? { key: t.key } : {}), rejectUnauthorized: t.verify });
     }
+    return { options, body };
+  }
+
+  private request(options: RequestOptions, onResponse?: (res: IncomingMessage) => void): ClientRequest {
     // Loaded on first use, and as CommonJS: `import('node:http')` builds the ESM facade, whose
     // export of the lazy WebSocket/fetch getters loads undici, http2 and tls (~40 ms of start-up).
     const request = this.target.https ? process.getBuiltinModule('node:https').request : process.getBuiltinModule('node:http').request;
-    return new Promise((resolve, reject) => {
-      const req = request(options, resolve);
-      req.on('error', (err: NodeJS.ErrnoException) => reject(this.connectError(err)));
-      if (body instanceof Readable) {
-        body.on('error', (e) => req.destroy(e));
-        body.pipe(req);
-      } else req.end(body);
-    });
+    return request(options, onResponse);
   }
 
   /** Sends a request; a status ≥ 400 becomes an ApiError carrying the daemon's message. */

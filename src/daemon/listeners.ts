@@ -53,7 +53,7 @@ export async function startListeners(cfg: DaemonConfig, api: ApiHandlers): Promi
               `Use --tlsverify with --tlscacert, --tlscert and --tlskey, or a loopback address such as tcp://127.0.0.1:2375`,
           );
         }
-        const server = tlsOptions ? createHttpsServer(tlsOptions) : createHttpServer();
+        const server = tlsOptions ? createHttpsServer({ ...tlsOptions, allowHalfOpen: true }) : createHttpServer();
         wire(server, api);
         await listen(server, { host: h.addr, port: h.port! });
         listeners.push({ address: spec, server });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createApi } from '../../src/api/index.js';
 import { silentLogger } from '../../src/base/log.js';
 import { ApiClient, readAll } from '../../src/client/index.js';
-import { composeEngine } from '../../src/daemon/compose.js';
+import { composeEngine, type Engine } from '../../src/daemon/compose.js';
 import { DEFAULTS } from '../../src/daemon/config.js';
 
 /** The API layer on a private socket over a real engine in a temp dir; no root needed. */
@@ -15,18 +15,20 @@ describe('Engine API shapes and errors', () => {
   let dir: string;
   let server: Server;
   let client: ApiClient;
+  let engine: Engine;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'berth-api-'));
-    const engine = await composeEngine(() => ({ ...DEFAULTS, dataRoot: join(dir, 'data'), execRoot: join(dir, 'exec') }), silentLogger);
+    engine = await composeEngine(() => ({ ...DEFAULTS, dataRoot: join(dir, 'data'), execRoot: join(dir, 'exec') }), silentLogger);
     const api = createApi(engine.services, silentLogger);
     server = createServer(api.request);
     server.on('upgrade', api.upgrade);
     await new Promise<void>((r) => server.listen(join(dir, 'api.sock'), () => r()));
     client = new ApiClient({ host: `unix://${join(dir, 'api.sock')}` });
   });
-  after(() => {
+  after(async () => {
     server.close();
     server.closeAllConnections();
+    await engine.shutdown();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -151,6 +151,11 @@ describe('the real docker CLI against berthd', { skip: !isRoot || !hasDocker }, 
       assert.equal(ok.stdout.trim(), '1.50');
       const imgs = docker(`tcp://127.0.0.1:${port}`, ['images'], undefined, { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs.clientDir });
       assert.equal(imgs.code, 0, imgs.stderr);
+      // A hijacked attach over TLS: the client half-closes its side, the output still arrives.
+      const tls = { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs.clientDir };
+      assert.equal(docker(`tcp://127.0.0.1:${port}`, ['import', '-c', 'CMD ["sh"]', '-', 'busybox:latest'], busyboxRootfs(), tls).code, 0);
+      const run = docker(`tcp://127.0.0.1:${port}`, ['run', '--rm', 'busybox', 'echo', 'over tls'], undefined, tls);
+      assert.equal(run.stdout, 'over tls\n', run.stderr);
       const plain = docker(`tcp://127.0.0.1:${port}`, ['version']);
       assert.notEqual(plain.code, 0, 'plain HTTP to a TLS port fails');
       const noCert = mkdtempSync(join(tmpdir(), 'berth-tls-nocert-'));

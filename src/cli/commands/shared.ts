@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline/promises';
+import { ApiError } from '../../client/index.js';
 import type { CliContext } from '../context.js';
 import { compileTemplate } from '../format/template.js';
 
@@ -90,7 +91,7 @@ export async function inspectOutput(ctx: CliContext, names: string[], format: st
     try {
       found.push(await fetchOne(n));
     } catch (err) {
-      errors.push((err as Error).message);
+      errors.push(err instanceof ApiError ? `Error response from daemon: ${err.message}` : (err as Error).message);
     }
   }
   if (format) {

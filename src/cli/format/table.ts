@@ -129,7 +129,7 @@ export function formatOutput(
   format: string | undefined,
   defaultTableFormat: string,
   items: object[],
-  headers: Record<string, string>,
+  headers: Record<string, unknown>,
 ): string {
   const f = format === undefined || format === '' || format === 'table' ? defaultTableFormat : format;
   const isTable = f.startsWith('table');

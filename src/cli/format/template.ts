@@ -740,8 +740,8 @@ function sprint(args: unknown[]): string {
   return args.map((a, i) => (i > 0 && typeof a !== 'string' && typeof args[i - 1] !== 'string' ? ' ' : '') + fmtValue(a)).join('');
 }
 
-/** strconv.Quote. */
-function goQuote(s: string): string {
+/** strconv.Quote (also the quoting of `ps`'s Command column). */
+export function goQuote(s: string): string {
   const named: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '\\': '\\\\', '"': '\\"' };
   return `"${[...s].map((c) => {
     if (named[c]) return named[c];
