@@ -417,10 +417,12 @@ export class ContainerService {
       const cur = this.d.store.get(rec.id);
       if (!cur || cur.state.status !== 'restarting') return;
       cur.restartCount++;
-      cur.state.status = 'exited';
-      this.start(cur.id).catch((err: unknown) => {
-        this.d.log.warn('restart failed', { id: cur.id, err });
-      });
+      // Straight to the lifecycle: the container stays "restarting" until it runs again.
+      this.lifecycle.locks
+        .run(cur.id, () => this.lifecycle.start(cur))
+        .catch((err: unknown) => {
+          this.d.log.warn('restart failed', { id: cur.id, err });
+        });
     }, delay);
     timer.unref();
     this.restartTimers.set(rec.id, timer);
