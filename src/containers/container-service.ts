@@ -18,7 +18,7 @@ import { writeLayerTar } from '../base/tar/index.js';
 import { applyChanges, type CommitOptions, type ContainerConfigJson } from '../images/index.js';
 import { Lifecycle, type ImageLookup, type WaitCondition } from './lifecycle.js';
 import { generateName, VALID_NAME } from './names.js';
-import { signalNumber } from './run-spec.js';
+import { resources, signalNumber } from './run-spec.js';
 import { initialState, type ContainerConfig, type ContainerRecord, type HostConfig } from './types.js';
 import type { ContainerIO, OutputListener } from './container-io.js';
 import { ExecService } from './exec-service.js';
@@ -507,6 +507,31 @@ export class ContainerService {
       if (!running && chunk.data.length === 0) return;
       await sleep(100, opts.signal);
     }
+  }
+
+  /**
+   * `docker update`: new resource limits (applied to a running container through the runtime)
+   * and restart policy, kept for the next starts.
+   */
+  async update(ref: string, changes: Partial<Pick<HostConfig, 'memory' | 'memorySwap' | 'memoryReservation' | 'nanoCpus' | 'cpuShares' | 'cpuPeriod' | 'cpuQuota' | 'cpusetCpus' | 'cpusetMems' | 'pidsLimit' | 'blkioWeight' | 'restartPolicy'>>): Promise<void> {
+    const rec = this.find(ref);
+    await this.lifecycle.locks.run(rec.id, async () => {
+      if (changes.restartPolicy && rec.hostConfig.autoRemove && changes.restartPolicy.name && changes.restartPolicy.name !== 'no') {
+        throw invalidArgument('Restart policy cannot be updated because AutoRemove is enabled for the container');
+      }
+      const next: ContainerRecord = { ...rec, hostConfig: { ...rec.hostConfig, ...changes } };
+      // Docker: a new memory limit above the old swap limit raises nothing by itself.
+      if (changes.memory && !changes.memorySwap && rec.hostConfig.memorySwap > 0 && changes.memory > rec.hostConfig.memorySwap) {
+        throw invalidArgument('Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time');
+      }
+      const limits = resources(next);
+      if (rec.state.status === 'running' || rec.state.status === 'paused') {
+        await this.lifecycle.updateResources(rec, limits);
+      }
+      rec.hostConfig = next.hostConfig;
+      await this.d.store.put(rec);
+    });
+    this.emit(rec, 'update');
   }
 
   /** `docker top`: the host's `ps` output for the container's processes. */

@@ -10,7 +10,7 @@ import { atomicWriteFile } from '../base/fs.js';
 import { KeyedMutex } from '../base/lock.js';
 import type { Logger } from '../base/log.js';
 import { resolveInRoot } from '../base/root-path.js';
-import { buildOciSpec, conmonCreate, runtimeUnsupported, OciRuntime, resizeTerminal, resolveUser, type RuntimeBinary } from '../runtime/index.js';
+import { buildOciSpec, conmonCreate, runtimeUnsupported, type OciResources, OciRuntime, resizeTerminal, resolveUser, type RuntimeBinary } from '../runtime/index.js';
 import { ContainerIO } from './container-io.js';
 import type { ContainerStore } from './container-store.js';
 import { etcPaths, writeEtcFiles } from './etc-files.js';
@@ -311,6 +311,13 @@ export class Lifecycle {
         unmountRootfs(rootfsPaths(this.d.store.dir(rec.id)));
       }
     }
+  }
+
+  /** New limits for a running container, through `<runtime> update --resources`. */
+  async updateResources(rec: ContainerRecord, limits: OciResources): Promise<void> {
+    const file = join(this.bundle(rec.id), 'resources.json');
+    await atomicWriteFile(file, JSON.stringify(limits));
+    await this.runtimeFor(rec).update(rec.id, file);
   }
 
   async resize(rec: ContainerRecord, height: number, width: number): Promise<void> {

@@ -77,6 +77,20 @@ describe('container limits, security and restart policies (docker CLI)', { skip:
     assert.equal(ok(['run', '--rm', '--device', '/dev/null:/dev/mynull', 'busybox', 'sh', '-c', 'echo x > /dev/mynull && echo ok']).trim(), 'ok');
   });
 
+  test('update: new limits reach a running container, and the restart policy is kept', () => {
+    const v1 = cgroups.version === '1';
+    ok(['run', '-d', '--name', 'upd', '-m', '32m', 'busybox', 'sleep', '300']);
+    ok(['update', '--memory', '48m', '--memory-swap', '96m', '--pids-limit', '12', '--cpus', '0.5', '--restart', 'on-failure:3', 'upd']);
+    assert.equal(ok(['exec', 'upd', 'cat', v1 ? '/sys/fs/cgroup/memory/memory.limit_in_bytes' : '/sys/fs/cgroup/memory.max']).trim(), String(48 * 1024 * 1024));
+    assert.equal(ok(['exec', 'upd', 'cat', v1 ? '/sys/fs/cgroup/pids/pids.max' : '/sys/fs/cgroup/pids.max']).trim(), '12');
+    assert.equal(ok(['exec', 'upd', 'cat', v1 ? '/sys/fs/cgroup/cpu/cpu.cfs_quota_us' : '/sys/fs/cgroup/cpu.max']).trim(), v1 ? '50000' : '50000 100000');
+    assert.equal(ok(['inspect', '-f', '{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}} {{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}', 'upd']).trim(), `${48 * 1024 * 1024} 12 on-failure:3`);
+    ok(['rm', '-f', 'upd']);
+    ok(['run', '-d', '--rm', '--name', 'auto', 'busybox', 'sleep', '300']);
+    assert.match(dk(['update', '--restart', 'always', 'auto']).stderr, /Restart policy cannot be updated because AutoRemove is enabled/);
+    ok(['rm', '-f', 'auto']);
+  });
+
   test('crun: used where the host allows it, refused with the reason where it does not', () => {
     const r = dk(['run', '--rm', '--runtime', 'crun', 'busybox', 'echo', 'hi']);
     if (cgroups.hybrid) {

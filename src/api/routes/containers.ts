@@ -370,6 +370,26 @@ export function containerRoutes(s: EngineServices): Route[] {
       sendEmpty(ctx.res, 200);
     }],
     ['POST', '/containers/:id/wait', (ctx) => wait(s, ctx)],
+    ['POST', '/containers/:id/update', async (ctx) => {
+      const body = (await readJson<Json>(ctx.req)) ?? {};
+      const h = hostConfigFromWire(body);
+      const given = (k: string): boolean => body[k] !== undefined && body[k] !== null && body[k] !== 0 && body[k] !== '';
+      await s.containers.update(id(ctx), {
+        ...(given('Memory') ? { memory: h.memory } : {}),
+        ...(given('MemorySwap') ? { memorySwap: h.memorySwap } : {}),
+        ...(given('MemoryReservation') ? { memoryReservation: h.memoryReservation } : {}),
+        ...(given('NanoCpus') ? { nanoCpus: h.nanoCpus } : {}),
+        ...(given('CpuShares') ? { cpuShares: h.cpuShares } : {}),
+        ...(given('CpuPeriod') ? { cpuPeriod: h.cpuPeriod } : {}),
+        ...(given('CpuQuota') ? { cpuQuota: h.cpuQuota } : {}),
+        ...(given('CpusetCpus') ? { cpusetCpus: h.cpusetCpus } : {}),
+        ...(given('CpusetMems') ? { cpusetMems: h.cpusetMems } : {}),
+        ...(given('PidsLimit') ? { pidsLimit: h.pidsLimit } : {}),
+        ...(given('BlkioWeight') ? { blkioWeight: h.blkioWeight } : {}),
+        ...(body.RestartPolicy && typeof body.RestartPolicy === 'object' && (body.RestartPolicy as Json).Name ? { restartPolicy: h.restartPolicy } : {}),
+      });
+      sendJson(ctx.res, 200, { Warnings: [] });
+    }],
     ['GET', '/containers/:id/top', async (ctx) => {
       const r = await s.containers.top(id(ctx), ctx.query.get('ps_args') ?? '');
       sendJson(ctx.res, 200, { Titles: r.titles, Processes: r.processes });
