@@ -11,6 +11,7 @@ import { readCgroupStats, readFrom, readLogs, splitRecords, type CgroupStats, ty
 import type { ContainerStore } from './container-store.js';
 import { createRootfsDirs, isMounted, mountRootfs, rootfsPaths, unmountRootfs } from './rootfs.js';
 import { diffUpper, exportRootfs, type Change } from './container-fs.js';
+import { logFiles, logLimits } from './log-rotation.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
@@ -215,6 +216,7 @@ export class ContainerService {
         restartCount: 0,
         generation: 0,
       };
+      logLimits(rec);
       createRootfsDirs(rootfsPaths(this.d.store.dir(id)));
       await this.d.store.put(rec);
       this.emit(rec, 'create');
@@ -485,7 +487,7 @@ export class ContainerService {
   async *logs(ref: string, opts: { tail?: number | undefined; sinceNs?: bigint | undefined; untilNs?: bigint | undefined; follow: boolean; signal: AbortSignal }): AsyncGenerator<LogRecord> {
     const rec = this.find(ref);
     const path = this.lifecycle.logPath(rec.id);
-    const { records, offset } = await readLogs([path], { tail: opts.tail, sinceNs: opts.sinceNs, untilNs: opts.untilNs });
+    const { records, offset } = await readLogs(logFiles(path), { tail: opts.tail, sinceNs: opts.sinceNs, untilNs: opts.untilNs });
     yield* records;
     if (!opts.follow || opts.untilNs !== undefined) return;
     let pos = offset;

@@ -12,6 +12,7 @@ import type { Logger } from '../base/log.js';
 import { resolveInRoot } from '../base/root-path.js';
 import { buildOciSpec, conmonCreate, runtimeUnsupported, type OciResources, OciRuntime, resizeTerminal, resolveUser, type RuntimeBinary } from '../runtime/index.js';
 import { ContainerIO } from './container-io.js';
+import { logLimits, rotateIfNeeded } from './log-rotation.js';
 import type { ContainerStore } from './container-store.js';
 import { etcPaths, writeEtcFiles } from './etc-files.js';
 import { createRootfsDirs, mountRootfs, rootfsPaths, unmountRootfs } from './rootfs.js';
@@ -46,6 +47,7 @@ export class Lifecycle {
   private readonly exitDir: string;
   private watcher: FSWatcher | undefined;
   private poller: NodeJS.Timeout | undefined;
+  private rotator: NodeJS.Timeout | undefined;
   private readonly hostCaps = hostCapabilities();
 
   constructor(private readonly d: LifecycleDeps) {
@@ -92,10 +94,28 @@ export class Lifecycle {
       for (const rec of this.d.store.all()) if (rec.state.status === 'running' || rec.state.status === 'paused') void this.exited(rec.id);
     }, 2000);
     this.poller.unref();
+    this.rotator = setInterval(() => void this.rotateLogs(), 500);
+    this.rotator.unref();
+  }
+
+  /** Rotates the logs of running containers that have max-size (see log-rotation.ts). */
+  private async rotateLogs(): Promise<void> {
+    for (const rec of this.d.store.all()) {
+      if (rec.state.status !== 'running' && rec.state.status !== 'paused') continue;
+      let limits;
+      try {
+        limits = logLimits(rec);
+      } catch {
+        continue;
+      }
+      if (!limits) continue;
+      await rotateIfNeeded(this.logPath(rec.id), this.bundle(rec.id), limits).catch((err: unknown) => this.d.log.warn('log rotation failed', { id: rec.id, err }));
+    }
   }
 
   close(): void {
     this.watcher?.close();
+    if (this.rotator) clearInterval(this.rotator);
     if (this.poller) clearInterval(this.poller);
     for (const io of this.io.values()) io.close();
     this.io.clear();

@@ -151,6 +151,21 @@ describe('containers through the real docker CLI', { skip: !isRoot || !hasDocker
     assert.match(dk(['exec', 'ex', 'true']).stderr, /No such container: ex/);
   });
 
+  test('logs rotate with max-size and max-file, and bad log options are refused', () => {
+    ok(['run', '-d', '--name', 'chatty', '--log-opt', 'max-size=2k', '--log-opt', 'max-file=2', 'busybox', 'sh', '-c', 'i=0; while [ $i -lt 400 ]; do echo line $i; i=$((i+1)); sleep 0.005; done; echo done; sleep 300']);
+    for (let i = 0; i < 100 && !ok(['logs', 'chatty']).includes('done'); i++) spawnSync('sleep', ['0.1']);
+    const lines = ok(['logs', 'chatty']).trim().split('\n');
+    assert.equal(lines.at(-1), 'done');
+    assert.ok(!lines.includes('line 0'), 'the oldest lines were rotated away');
+    // At most max-file files of about max-size each (a rotation happens within half a second).
+    assert.ok(lines.length < 400, `${lines.length} lines kept`);
+    ok(['rm', '-f', 'chatty']);
+    const bad = dk(['run', '--rm', '--log-opt', 'max-size=lots', 'busybox', 'true']);
+    assert.equal(bad.code, 125);
+    assert.match(bad.stderr, /invalid size: 'lots'/);
+    assert.match(dk(['run', '--rm', '--log-driver', 'syslog', 'busybox', 'true']).stderr, /logging driver "syslog" is not supported/);
+  });
+
   test('top, stats, diff and export', () => {
     ok(['run', '-d', '--name', 'fs', '-m', '64m', 'busybox', 'sh', '-c', 'mkdir /newdir; echo x > /newdir/f; rm /etc/group; echo y >> /etc/passwd; exec sleep 300']);
     for (let i = 0; i < 50 && !ok(['diff', 'fs']).includes('/newdir/f'); i++) spawnSync('sleep', ['0.1']);
