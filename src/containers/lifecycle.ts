@@ -167,7 +167,8 @@ export class Lifecycle {
         // Docker: host networking keeps a private UTS namespace named like the host; --uts host has none.
         hostname: rec.hostConfig.utsMode === 'host' ? '' : hostNetwork && !rec.config.hostname ? hostName() : hostname,
         domainname: rec.config.domainname,
-        args: [rec.path, ...rec.args],
+        // --init: Docker's docker-init (tini) as PID 1, bind-mounted from the host's static build.
+        args: rec.hostConfig.init ? [INIT_PATH, '--', rec.path, ...rec.args] : [rec.path, ...rec.args],
         env: processEnv(rec, image.env, hostname, user.home),
         cwd,
         user,
@@ -183,7 +184,7 @@ export class Lifecycle {
         pid: rec.hostConfig.pidMode === 'host' ? { mode: 'host' } : { mode: 'new' },
         uts: rec.hostConfig.utsMode === 'host' ? { mode: 'host' } : { mode: 'new' },
         shmSize: rec.hostConfig.shmSize || 64 * 1024 * 1024,
-        mounts: etcMounts(etc, rec.hostConfig.readonlyRootfs),
+        mounts: [...etcMounts(etc, rec.hostConfig.readonlyRootfs), ...(rec.hostConfig.init ? [initMount()] : [])],
         resources: resources(rec),
         cgroupsPath: `/berth/${rec.id}`,
         devices: dev.devices,
@@ -345,6 +346,16 @@ export class Lifecycle {
     if (!rec.config.tty) return;
     await resizeTerminal(this.bundle(rec.id), height, width);
   }
+}
+
+/** Where Docker puts its init in a container. */
+const INIT_PATH = '/sbin/docker-init';
+
+/** The host's static tini (Debian's tini package), mounted read-only as the container's init. */
+function initMount(): { destination: string; type: string; source: string; options: string[] } {
+  const source = ['/usr/bin/tini-static', '/usr/bin/catatonit', '/usr/libexec/podman/catatonit'].find((p) => existsSync(p));
+  if (!source) throw new BerthError('InvalidArgument', '--init needs a static init on the host (Debian package tini, /usr/bin/tini-static)');
+  return { destination: INIT_PATH, type: 'bind', source, options: ['rbind', 'ro', 'rprivate'] };
 }
 
 function hostName(): string {

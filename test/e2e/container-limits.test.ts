@@ -91,6 +91,16 @@ describe('container limits, security and restart policies (docker CLI)', { skip:
     ok(['rm', '-f', 'auto']);
   });
 
+  test('--init runs tini as PID 1, which forwards stop signals', () => {
+    assert.match(ok(['run', '--rm', '--init', 'busybox', 'cat', '/proc/1/cmdline']), /^\/sbin\/docker-init\0--\0cat\0/);
+    ok(['run', '-d', '--init', '--name', 'inited', 'busybox', 'sleep', '300']);
+    const t0 = Date.now();
+    ok(['stop', '-t', '8', 'inited']);
+    assert.ok(Date.now() - t0 < 5000, 'sleep got the SIGTERM through tini');
+    assert.equal(ok(['inspect', '-f', '{{.State.ExitCode}} {{.HostConfig.Init}}', 'inited']).trim(), '143 true');
+    ok(['rm', 'inited']);
+  });
+
   test('crun: used where the host allows it, refused with the reason where it does not', () => {
     const r = dk(['run', '--rm', '--runtime', 'crun', 'busybox', 'echo', 'hi']);
     if (cgroups.hybrid) {
