@@ -11,6 +11,7 @@ import { readCgroupStats, readFrom, readLogs, splitRecords, type CgroupStats, ty
 import type { ContainerStore } from './container-store.js';
 import { createRootfsDirs, isMounted, mountRootfs, rootfsPaths, unmountRootfs } from './rootfs.js';
 import { diffUpper, exportRootfs, type Change } from './container-fs.js';
+import { archivePath, extractInto, statPath, type PathStat } from './archive.js';
 import { logFiles, logLimits } from './log-rotation.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -635,6 +636,44 @@ export class ContainerService {
     } finally {
       if (pause) await this.unpause(rec.id).catch(() => {});
     }
+  }
+
+  /**
+   * Runs `fn` on the container's root filesystem, mounting it for the call when the container
+   * is not running (so `cp` works on stopped containers too).
+   */
+  async withRootfs<T>(ref: string, fn: (rootfs: string, rec: ContainerRecord) => Promise<T>): Promise<T> {
+    const rec = this.find(ref);
+    const paths = rootfsPaths(this.d.store.dir(rec.id));
+    if (this.isRunning(rec.id) && isMounted(paths.merged)) return fn(paths.merged, rec);
+    return this.lifecycle.locks.run(rec.id, async () => {
+      const wasMounted = isMounted(paths.merged);
+      if (!wasMounted) {
+        createRootfsDirs(paths);
+        mountRootfs(paths, await this.d.images.layerDirs(rec.layers));
+      }
+      try {
+        return await fn(paths.merged, rec);
+      } finally {
+        if (!wasMounted && !this.isRunning(rec.id)) unmountRootfs(paths);
+      }
+    });
+  }
+
+  statPath(ref: string, path: string): Promise<PathStat> {
+    return this.withRootfs(ref, async (root, rec) => statPath(root, path, rec.name.slice(1)));
+  }
+
+  /** The stat of `path` is known (and a missing path a 404) before the first byte of the tar. */
+  getArchive(ref: string, path: string, begin: (stat: PathStat) => Writable, signal?: AbortSignal): Promise<void> {
+    return this.withRootfs(ref, async (root, rec) => {
+      const stat = statPath(root, path, rec.name.slice(1));
+      await archivePath(root, path, rec.name.slice(1), begin(stat), signal);
+    });
+  }
+
+  putArchive(ref: string, path: string, input: Readable, signal?: AbortSignal): Promise<void> {
+    return this.withRootfs(ref, async (root, rec) => extractInto(root, path, rec.name.slice(1), input, signal));
   }
 
   isRunning(id: string): boolean {

@@ -1,7 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { busyboxRootfs, docker, isRoot, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 
 const hasDocker = docker('unix:///nonexistent', ['--version']).code === 0;
@@ -164,6 +166,41 @@ describe('containers through the real docker CLI', { skip: !isRoot || !hasDocker
     assert.equal(bad.code, 125);
     assert.match(bad.stderr, /invalid size: 'lots'/);
     assert.match(dk(['run', '--rm', '--log-driver', 'syslog', 'busybox', 'true']).stderr, /logging driver "syslog" is not supported/);
+  });
+
+  test('cp both ways, on running and stopped containers, never outside the container', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-cp-'));
+    try {
+      writeFileSync(join(dir, 'f.txt'), 'hello\n');
+      mkdirSync(join(dir, 'd'));
+      writeFileSync(join(dir, 'd', 'g'), 'inner\n');
+      ok(['run', '-d', '--name', 'cpc', 'busybox', 'sh', '-c', 'ln -s / /tmp/escape; ln -s /etc /tmp/lnk; exec sleep 300']);
+      ok(['cp', join(dir, 'f.txt'), 'cpc:/tmp/']);
+      ok(['cp', join(dir, 'd'), 'cpc:/tmp/']);
+      assert.equal(ok(['exec', 'cpc', 'cat', '/tmp/f.txt', '/tmp/d/g']), 'hello\ninner\n');
+      ok(['cp', 'cpc:/etc/passwd', join(dir, 'passwd')]);
+      assert.match(readFileSync(join(dir, 'passwd'), 'utf8'), /^root:x:0:0:/);
+      ok(['cp', 'cpc:/tmp/d', join(dir, 'out')]);
+      assert.equal(readFileSync(join(dir, 'out', 'g'), 'utf8'), 'inner\n');
+      ok(['cp', 'cpc:/tmp/lnk', join(dir, 'lnk')]);
+      assert.equal(readlinkSync(join(dir, 'lnk')), '/etc');
+      const missing = dk(['cp', 'cpc:/nonexist', dir]);
+      assert.notEqual(missing.code, 0);
+      assert.match(missing.stderr, /Could not find the file \/nonexist in container cpc/);
+      // A symlink to / inside the container is the container's root, not the host's.
+      const canary = `berth-cp-canary-${process.pid}`;
+      writeFileSync(join(dir, canary), 'x');
+      ok(['cp', join(dir, canary), 'cpc:/tmp/escape/']);
+      assert.ok(!existsSync(join('/', canary)), 'nothing written to the host root');
+      assert.equal(ok(['exec', 'cpc', 'cat', `/${canary}`]), 'x');
+      ok(['stop', '-t', '0', 'cpc']);
+      ok(['cp', 'cpc:/tmp/f.txt', join(dir, 'stopped.txt')]);
+      assert.equal(readFileSync(join(dir, 'stopped.txt'), 'utf8'), 'hello\n');
+      ok(['rm', 'cpc']);
+      assert.ok(!readFileSync('/proc/self/mounts', 'utf8').includes(d.dataRoot), 'no rootfs left mounted');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('top, stats, diff and export', () => {

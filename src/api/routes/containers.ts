@@ -370,6 +370,22 @@ export function containerRoutes(s: EngineServices): Route[] {
       sendEmpty(ctx.res, 200);
     }],
     ['POST', '/containers/:id/wait', (ctx) => wait(s, ctx)],
+    ['HEAD', '/containers/:id/archive', async (ctx) => {
+      const st = await s.containers.statPath(id(ctx), ctx.query.get('path') ?? '');
+      ctx.res.writeHead(200, { 'X-Docker-Container-Path-Stat': Buffer.from(JSON.stringify(st)).toString('base64'), 'Content-Type': 'application/json' });
+      ctx.res.end();
+    }],
+    ['GET', '/containers/:id/archive', async (ctx) => {
+      await s.containers.getArchive(id(ctx), ctx.query.get('path') ?? '', (st) => {
+        ctx.res.writeHead(200, { 'X-Docker-Container-Path-Stat': Buffer.from(JSON.stringify(st)).toString('base64'), 'Content-Type': 'application/x-tar' });
+        return ctx.res;
+      }, ctx.signal);
+      ctx.res.end();
+    }],
+    ['PUT', '/containers/:id/archive', async (ctx) => {
+      await s.containers.putArchive(id(ctx), ctx.query.get('path') ?? '', ctx.req, ctx.signal);
+      sendEmpty(ctx.res, 200);
+    }],
     ['POST', '/containers/:id/update', async (ctx) => {
       const body = (await readJson<Json>(ctx.req)) ?? {};
       const h = hostConfigFromWire(body);
