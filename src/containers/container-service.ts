@@ -2,6 +2,8 @@
  * Containers as Docker users see them: create, list, inspect, start/stop/kill/restart, wait,
  * remove, rename, logs and attach streams. Runs on {@link Lifecycle}; one lock per container.
  */
+import { lstatSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { randomId } from '../base/ids.js';
 import { BerthError, conflict, invalidArgument, notFound } from '../base/errors.js';
 import type { Digest } from '../base/digest.js';
@@ -674,6 +676,26 @@ export class ContainerService {
 
   putArchive(ref: string, path: string, input: Readable, signal?: AbortSignal): Promise<void> {
     return this.withRootfs(ref, async (root, rec) => extractInto(root, path, rec.name.slice(1), input, signal));
+  }
+
+  /** Bytes in the container's writable layer (`SizeRw`, `ps -s`). */
+  sizeRw(id: string): number {
+    let total = 0;
+    const walk = (dir: string): void => {
+      let names: string[];
+      try {
+        names = readdirSync(dir);
+      } catch {
+        return;
+      }
+      for (const n of names) {
+        const st = lstatSync(join(dir, n));
+        if (st.isDirectory()) walk(join(dir, n));
+        else if (st.isFile()) total += st.size;
+      }
+    };
+    walk(rootfsPaths(this.d.store.dir(id)).upper);
+    return total;
   }
 
   isRunning(id: string): boolean {

@@ -211,6 +211,10 @@ describe('containers through the real docker CLI', { skip: !isRoot || !hasDocker
     const st = ok(['stats', '--no-stream', '--format', '{{.Name}} {{.MemUsage}} {{.PIDs}}', 'fs']).trim();
     assert.match(st, /^fs [\d.]+[KMG]?i?B \/ 64MiB 1$/);
     assert.deepEqual(ok(['diff', 'fs']).trim().split('\n'), ['C /etc', 'D /etc/group', 'C /etc/passwd', 'A /newdir', 'A /newdir/f']);
+    // Sizes: the writable layer alone, and with the image.
+    const [rw, rootfs] = ok(['inspect', '-s', '-f', '{{.SizeRw}} {{.SizeRootFs}}', 'fs']).trim().split(' ').map(Number);
+    assert.ok(rw! > 0 && rootfs! > rw!, `${rw} ${rootfs}`);
+    assert.match(ok(['ps', '-s', '--filter', 'name=fs', '--format', '{{.Size}}']), /^\d+(\.\d+)?[kM]?B \(virtual [\d.]+MB\)$/m);
     const tar = spawnSync('sh', ['-c', 'docker export fs | tar -xO newdir/f'], { env: { ...process.env, DOCKER_HOST: d.host } });
     assert.equal(tar.stdout.toString(), 'x\n');
     ok(['rm', '-f', 'fs']);

@@ -133,6 +133,13 @@ function listFilter(f: FilterArgs, all: ContainerRecord[], find: (ref: string) =
   };
 }
 
+/** Docker's SizeRw (the writable layer) and SizeRootFs (that plus the image). */
+async function sizes(s: EngineServices, rec: ContainerRecord): Promise<{ SizeRw: number; SizeRootFs: number }> {
+  const rw = s.containers.sizeRw(rec.id);
+  const image = await s.images.image(rec.imageId).then((i) => i.size).catch(() => 0);
+  return { SizeRw: rw, SizeRootFs: rw + image };
+}
+
 async function list(s: EngineServices, ctx: RequestContext): Promise<void> {
   const all = queryBool(ctx.query, 'all');
   const limit = queryInt(ctx.query, 'limit') ?? -1;
@@ -144,7 +151,8 @@ async function list(s: EngineServices, ctx: RequestContext): Promise<void> {
     .filter(match)
     .sort((a, b) => (a.created < b.created ? 1 : -1));
   if (limit > 0) items = items.slice(0, limit);
-  sendJson(ctx.res, 200, items.map((c) => toWireSummary(c, s)));
+  const withSize = queryBool(ctx.query, 'size');
+  sendJson(ctx.res, 200, await Promise.all(items.map(async (c) => ({ ...toWireSummary(c, s), ...(withSize ? await sizes(s, c) : {}) }))));
 }
 
 async function create(s: EngineServices, ctx: RequestContext): Promise<void> {
@@ -334,7 +342,12 @@ export function containerRoutes(s: EngineServices): Route[] {
   return [
     ['GET', '/containers/json', (ctx) => list(s, ctx)],
     ['POST', '/containers/create', (ctx) => create(s, ctx)],
-    ['GET', '/containers/:id/json', async (ctx) => sendJson(ctx.res, 200, toWireInspect(s.containers.find(id(ctx)), s))],
+    ['GET', '/containers/:id/json', async (ctx) => {
+      const rec = s.containers.find(id(ctx));
+      const body = toWireInspect(rec, s);
+      if (queryBool(ctx.query, 'size')) Object.assign(body, await sizes(s, rec));
+      sendJson(ctx.res, 200, body);
+    }],
     ['POST', '/containers/:id/start', async (ctx) => {
       await s.containers.start(id(ctx));
       sendEmpty(ctx.res, 204);
