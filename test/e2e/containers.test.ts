@@ -51,6 +51,13 @@ describe('containers through the real docker CLI', { skip: !isRoot || !hasDocker
     assert.match(out, /\/dev\/pts\/\d+/, out);
     assert.match(out, /\r?\n42\r?\n/, out);
     assert.equal(tty.status, 5, out);
+    // ctrl-p ctrl-q detaches and leaves the shell running; a later attach can type into it.
+    const env = { ...process.env, DOCKER_HOST: d.host };
+    spawnSync('bash', ['-c', `(sleep 1; printf 'echo first\\r'; sleep 0.5; printf '\\020\\021'; sleep 1) | script -qfec "docker run -it --name dt busybox sh" /dev/null`], { env, timeout: 30_000 });
+    assert.match(ok(['ps', '--filter', 'name=dt', '--format', '{{.Status}}']), /^Up /);
+    spawnSync('bash', ['-c', `(sleep 1.5; printf 'echo second\\r'; sleep 1; printf '\\020\\021'; sleep 0.5) | script -qfec "docker attach dt" /dev/null`], { env, timeout: 30_000 });
+    assert.match(ok(['logs', 'dt']), /first\r?\n[\s\S]*second\r?\n/);
+    ok(['rm', '-f', 'dt']);
   });
 
   test('detached containers: ps, logs, inspect, wait, kill, stop, rm', () => {

@@ -267,8 +267,9 @@ export function attach(s: EngineServices, req: IncomingMessage, socket: Duplex, 
     if (head.length) onStdin(head);
     socket.on('data', onStdin);
     socket.on('end', () => {
-      // The client's stdin ended: a StdinOnce container's stdin closes with it.
-      if (!detached && rec.config.stdinOnce) s.containers.closeStdin(rec.id);
+      // The client's stdin ended: a StdinOnce container's stdin closes with it, unless it has a
+      // TTY (moby's rule: the docker CLI half-closes on a detach it handled itself).
+      if (!detached && rec.config.stdinOnce && !rec.config.tty) s.containers.closeStdin(rec.id);
     });
   } else {
     socket.resume();
