@@ -92,6 +92,13 @@ describe('containers through the real docker CLI', { skip: !isRoot || !hasDocker
     ok(['rm', 'ticker']);
     assert.match(dk(['inspect', 'ticker']).stderr, /No such object: ticker/);
 
+    // logs -f follows until the container stops, then ends.
+    const follower = ok(['run', '-d', 'busybox', 'sh', '-c', 'echo one; sleep 1; echo two; sleep 0.5']).trim();
+    const t1 = Date.now();
+    assert.equal(ok(['logs', '-f', follower]), 'one\ntwo\n');
+    assert.ok(Date.now() - t1 >= 500, 'logs -f waited for the later line');
+    ok(['rm', follower]);
+
     const waiter = ok(['run', '-d', 'busybox', 'sh', '-c', 'sleep 0.5; exit 6']).trim();
     assert.equal(ok(['wait', waiter]).trim(), '6');
     ok(['rm', waiter]);
