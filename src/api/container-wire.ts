@@ -2,6 +2,7 @@
  * Docker's container JSON (create bodies, inspect, list) to and from berth's domain types:
  * the one place that knows both casings.
  */
+import { humanDuration } from '../base/duration.js';
 import { invalidArgument } from '../base/errors.js';
 import type { ContainerConfig, ContainerRecord, HostConfig } from '../containers/index.js';
 
@@ -247,22 +248,4 @@ export function humanStatus(rec: ContainerRecord, now = Date.now()): string {
     default:
       return s.finishedAt.startsWith('0001') ? `Exited (${s.exitCode})` : `Exited (${s.exitCode}) ${ago(s.finishedAt)} ago`;
   }
-}
-
-/** go-units HumanDuration, as Docker prints container ages. */
-export function humanDuration(ms: number): string {
-  const seconds = Math.floor(ms / 1000);
-  if (seconds < 1) return 'Less than a second';
-  if (seconds === 1) return '1 second';
-  if (seconds < 60) return `${seconds} seconds`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes === 1) return 'About a minute';
-  if (minutes < 60) return `${minutes} minutes`;
-  const hours = Math.round(minutes / 60);
-  if (hours === 1) return 'About an hour';
-  if (hours < 48) return `${hours} hours`;
-  if (hours < 24 * 7 * 2) return `${Math.floor(hours / 24)} days`;
-  if (hours < 24 * 30 * 2) return `${Math.floor(hours / 24 / 7)} weeks`;
-  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24 / 30)} months`;
-  return `${Math.floor(hours / 24 / 365)} years`;
 }

@@ -2,7 +2,10 @@
  * Ports of github.com/docker/go-units (size.go, duration.go) and Go's time.ParseDuration, so
  * sizes, ages and flag values read and print exactly as the docker CLI's do.
  */
+import { humanDuration } from '../../base/duration.js';
 import { invalidArgument } from '../../base/errors.js';
+
+export { humanDuration };
 
 const DECIMAL_ABBRS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
 const BINARY_ABBRS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB'];
@@ -82,27 +85,6 @@ export function formatG(x: number, prec: number): string {
   let frac = '';
   for (let i = 0; i < decimals; i++) frac += dp + i < 0 ? '0' : (digits[dp + i] ?? '0');
   return sign + intPart + (frac === '' ? '' : `.${frac}`);
-}
-
-/**
- * go-units `HumanDuration` for a span in milliseconds: `Less than a second`, `About a minute`,
- * `3 hours`, `2 days`, `3 weeks`, `4 months`, `2 years`.
- */
-export function humanDuration(ms: number): string {
-  const seconds = Math.trunc(ms / 1000);
-  if (seconds < 1) return 'Less than a second';
-  if (seconds === 1) return '1 second';
-  if (seconds < 60) return `${seconds} seconds`;
-  const minutes = Math.trunc(ms / 60_000);
-  if (minutes === 1) return 'About a minute';
-  if (minutes < 60) return `${minutes} minutes`;
-  const hours = Math.trunc(ms / 3_600_000 + 0.5);
-  if (hours === 1) return 'About an hour';
-  if (hours < 48) return `${hours} hours`;
-  if (hours < 24 * 7 * 2) return `${Math.trunc(hours / 24)} days`;
-  if (hours < 24 * 30 * 2) return `${Math.trunc(hours / 24 / 7)} weeks`;
-  if (hours < 24 * 365 * 2) return `${Math.trunc(hours / 24 / 30)} months`;
-  return `${Math.trunc(Math.trunc(ms / 3_600_000) / 24 / 365)} years`;
 }
 
 /** Unix seconds of Go's zero `time.Time`, which the CLI shows as an unknown creation time. */
