@@ -230,7 +230,7 @@ export class Lifecycle {
       this.io.delete(rec.id);
       if (created) await runtime.delete(rec.id).catch(() => {});
       unmountRootfs(root);
-      rec.state = { ...rec.state, status: rec.state.status === 'running' ? 'exited' : rec.state.status === 'created' ? 'created' : 'exited', pid: 0, shimPid: 0, error: message, exitCode: startExitCode(message) };
+      rec.state = { ...rec.state, status: rec.state.status === 'created' ? 'created' : 'exited', pid: 0, shimPid: 0, error: message, exitCode: startExitCode(message) };
       if (rec.state.status === 'exited') rec.state.finishedAt = new Date().toISOString();
       await this.d.store.put(rec).catch(() => {});
       if (err instanceof BerthError && err.kind !== 'Internal') throw err;
