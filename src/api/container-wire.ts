@@ -4,7 +4,7 @@
  */
 import { humanDuration } from '../base/duration.js';
 import { invalidArgument } from '../base/errors.js';
-import type { ContainerConfig, ContainerRecord, HostConfig } from '../containers/index.js';
+import type { ContainerConfig, ContainerRecord, HostConfig, MountPoint, MountSpec } from '../containers/index.js';
 
 type Json = Record<string, unknown>;
 
@@ -126,11 +126,82 @@ export function hostConfigFromWire(h: Json): HostConfig {
     sysctls: strMap(h.Sysctls, 'HostConfig.Sysctls'),
     logConfig: { type: str(lc.Type, 'LogConfig.Type'), config: strMap(lc.Config, 'LogConfig.Config') },
     binds: strList(h.Binds, 'HostConfig.Binds'),
+    mounts: ((h.Mounts as unknown[] | null | undefined) ?? []).map((m, i) => mountFromWire(obj(m, `HostConfig.Mounts[${i}]`))),
+    tmpfs: strMap(h.Tmpfs, 'HostConfig.Tmpfs'),
+    volumesFrom: strList(h.VolumesFrom, 'HostConfig.VolumesFrom'),
+    volumeDriver: str(h.VolumeDriver, 'HostConfig.VolumeDriver'),
     portBindings: Object.fromEntries(
       Object.entries(pb).map(([port, list]) => [port, (list ?? []).map((b) => ({ hostIp: str(b.HostIp, 'PortBinding.HostIp'), hostPort: str(b.HostPort, 'PortBinding.HostPort') }))]),
     ),
     publishAllPorts: bool(h.PublishAllPorts, 'HostConfig.PublishAllPorts'),
   };
+}
+
+/** Docker's `mount.Mount` (`--mount`). */
+function mountFromWire(m: Json): MountSpec {
+  const b = m.BindOptions === undefined || m.BindOptions === null ? undefined : obj(m.BindOptions, 'Mount.BindOptions');
+  const v = m.VolumeOptions === undefined || m.VolumeOptions === null ? undefined : obj(m.VolumeOptions, 'Mount.VolumeOptions');
+  const t = m.TmpfsOptions === undefined || m.TmpfsOptions === null ? undefined : obj(m.TmpfsOptions, 'Mount.TmpfsOptions');
+  const dc = v?.DriverConfig === undefined || v.DriverConfig === null ? undefined : obj(v.DriverConfig, 'VolumeOptions.DriverConfig');
+  return {
+    type: str(m.Type, 'Mount.Type'),
+    source: str(m.Source, 'Mount.Source'),
+    target: str(m.Target, 'Mount.Target'),
+    readOnly: bool(m.ReadOnly, 'Mount.ReadOnly'),
+    consistency: str(m.Consistency, 'Mount.Consistency'),
+    ...(b ? { bindOptions: { propagation: str(b.Propagation, 'BindOptions.Propagation'), nonRecursive: bool(b.NonRecursive, 'BindOptions.NonRecursive'), createMountpoint: bool(b.CreateMountpoint, 'BindOptions.CreateMountpoint') } } : {}),
+    ...(v
+      ? {
+          volumeOptions: {
+            noCopy: bool(v.NoCopy, 'VolumeOptions.NoCopy'),
+            labels: strMap(v.Labels, 'VolumeOptions.Labels'),
+            ...(dc ? { driverConfig: { name: str(dc.Name, 'DriverConfig.Name'), options: strMap(dc.Options, 'DriverConfig.Options') } } : {}),
+            subpath: str(v.Subpath, 'VolumeOptions.Subpath'),
+          },
+        }
+      : {}),
+    ...(t ? { tmpfsOptions: { sizeBytes: num(t.SizeBytes, 'TmpfsOptions.SizeBytes'), mode: num(t.Mode, 'TmpfsOptions.Mode') } } : {}),
+  };
+}
+
+function mountToWire(m: MountSpec): Json {
+  return {
+    Type: m.type,
+    ...(m.source ? { Source: m.source } : {}),
+    Target: m.target,
+    ...(m.readOnly ? { ReadOnly: true } : {}),
+    ...(m.consistency ? { Consistency: m.consistency } : {}),
+    ...(m.bindOptions
+      ? { BindOptions: { ...(m.bindOptions.propagation ? { Propagation: m.bindOptions.propagation } : {}), ...(m.bindOptions.nonRecursive ? { NonRecursive: true } : {}), ...(m.bindOptions.createMountpoint ? { CreateMountpoint: true } : {}) } }
+      : {}),
+    ...(m.volumeOptions
+      ? {
+          VolumeOptions: {
+            ...(m.volumeOptions.noCopy ? { NoCopy: true } : {}),
+            ...(Object.keys(m.volumeOptions.labels).length ? { Labels: m.volumeOptions.labels } : {}),
+            ...(m.volumeOptions.driverConfig ? { DriverConfig: { ...(m.volumeOptions.driverConfig.name ? { Name: m.volumeOptions.driverConfig.name } : {}), ...(Object.keys(m.volumeOptions.driverConfig.options).length ? { Options: m.volumeOptions.driverConfig.options } : {}) } } : {}),
+            ...(m.volumeOptions.subpath ? { Subpath: m.volumeOptions.subpath } : {}),
+          },
+        }
+      : {}),
+    ...(m.tmpfsOptions ? { TmpfsOptions: { ...(m.tmpfsOptions.sizeBytes ? { SizeBytes: m.tmpfsOptions.sizeBytes } : {}), ...(m.tmpfsOptions.mode ? { Mode: m.tmpfsOptions.mode } : {}) } } : {}),
+  };
+}
+
+/** `inspect`'s `Mounts` (moby's addMountPoints), in a stable order. */
+export function mountPointsToWire(mounts: MountPoint[] | undefined): Json[] {
+  return [...(mounts ?? [])]
+    .sort((a, b) => (a.destination < b.destination ? -1 : 1))
+    .map((m) => ({
+      Type: m.type,
+      ...(m.type === 'volume' ? { Name: m.name } : {}),
+      Source: m.source,
+      Destination: m.destination,
+      ...(m.type === 'volume' ? { Driver: m.driver } : {}),
+      Mode: m.mode,
+      RW: m.rw,
+      Propagation: m.propagation,
+    }));
 }
 
 export function configToWire(c: ContainerConfig): Json {
@@ -167,8 +238,8 @@ export function hostConfigToWire(h: HostConfig): Json {
     PortBindings: Object.fromEntries(Object.entries(h.portBindings).map(([p, l]) => [p, l.map((b) => ({ HostIp: b.hostIp, HostPort: b.hostPort }))])),
     RestartPolicy: { Name: h.restartPolicy.name || 'no', MaximumRetryCount: h.restartPolicy.maximumRetryCount },
     AutoRemove: h.autoRemove,
-    VolumeDriver: '',
-    VolumesFrom: null,
+    VolumeDriver: h.volumeDriver,
+    VolumesFrom: h.volumesFrom.length ? h.volumesFrom : null,
     ConsoleSize: h.consoleSize,
     CapAdd: h.capAdd.length ? h.capAdd : null,
     CapDrop: h.capDrop.length ? h.capDrop : null,
@@ -223,6 +294,8 @@ export function hostConfigToWire(h: HostConfig): Json {
     IOMaximumIOps: 0,
     IOMaximumBandwidth: 0,
     Init: h.init ? true : null,
+    ...(h.mounts.length ? { Mounts: h.mounts.map(mountToWire) } : {}),
+    ...(Object.keys(h.tmpfs).length ? { Tmpfs: h.tmpfs } : {}),
     MaskedPaths: null,
     ReadonlyPaths: null,
   };

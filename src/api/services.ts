@@ -1,6 +1,7 @@
 import type { EventBus } from '../events/index.js';
 import type { ImageArchives, ImageService } from '../images/index.js';
 import type { ContainerService } from '../containers/index.js';
+import type { VolumeService } from '../volumes/index.js';
 
 /** Facts about the engine and its host, gathered by the daemon. */
 export interface EngineInfo {
@@ -60,6 +61,7 @@ export interface EngineServices {
   archives: ImageArchives;
   events: EventBus;
   containers: ContainerService;
+  volumes: VolumeService;
 }
 
 export const API_MAX_MINOR = 50;

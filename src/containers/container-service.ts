@@ -2,13 +2,13 @@
  * Containers as Docker users see them: create, list, inspect, start/stop/kill/restart, wait,
  * remove, rename, logs and attach streams. Runs on {@link Lifecycle}; one lock per container.
  */
-import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomId } from '../base/ids.js';
 import { BerthError, conflict, invalidArgument, notFound } from '../base/errors.js';
 import type { Digest } from '../base/digest.js';
 import type { Logger } from '../base/log.js';
 import { removeAll } from '../base/fs.js';
+import { directorySize } from '../base/dir-size.js';
 import { readCgroupStats, readFrom, readLogs, splitRecords, type CgroupStats, type LogRecord, type RuntimeBinary } from '../runtime/index.js';
 import type { ContainerStore } from './container-store.js';
 import { createRootfsDirs, isMounted, mountRootfs, rootfsPaths, unmountRootfs } from './rootfs.js';
@@ -26,6 +26,7 @@ import { resources, signalNumber } from './run-spec.js';
 import { initialState, type ContainerConfig, type ContainerRecord, type HostConfig } from './types.js';
 import type { ContainerIO, OutputListener } from './container-io.js';
 import { ExecService } from './exec-service.js';
+import { dropMountPoints, populateVolumes, registerMountPoints, type ContainerVolumes } from './container-mounts.js';
 
 export interface ResolvedImage {
   id: Digest;
@@ -59,6 +60,7 @@ export interface ContainerServiceDeps {
   log: Logger;
   /** A layer's unpacked directory (for `diff`). */
   layerDir: (diffId: string) => string;
+  volumes: ContainerVolumes;
 }
 
 export interface CreateRequest {
@@ -94,6 +96,7 @@ export class ContainerService {
       runtimes: d.runtimes,
       defaultRuntime: d.defaultRuntime,
       log: d.log,
+      volumes: d.volumes,
       emit: (rec, action, attrs) => this.emit(rec, action, attrs),
       onExit: (rec) => void this.afterExit(rec),
       ioReady: (id: string, io: ContainerIO) => {
@@ -116,6 +119,7 @@ export class ContainerService {
 
   /** Re-adopts containers after a restart and brings `always`/`unless-stopped` ones back. */
   async init(): Promise<void> {
+    for (const rec of this.d.store.all()) for (const m of rec.mounts ?? []) if (m.type === 'volume') this.d.volumes.reference(m.name, rec.id);
     this.lifecycle.watchExits();
     await this.lifecycle.recover();
     for (const rec of this.d.store.all()) {
@@ -220,8 +224,23 @@ export class ContainerService {
         generation: 0,
       };
       logLimits(rec);
-      createRootfsDirs(rootfsPaths(this.d.store.dir(id)));
-      await this.d.store.put(rec);
+      rec.mounts = await registerMountPoints(id, rec.hostConfig, config.volumes, this.d.volumes, (r) => this.find(r));
+      try {
+        const paths = rootfsPaths(this.d.store.dir(id));
+        createRootfsDirs(paths);
+        if (rec.mounts.some((m) => m.copyData)) {
+          const merged = mountRootfs(paths, await this.d.images.layerDirs(rec.layers));
+          try {
+            await populateVolumes(rec, merged, this.d.volumes);
+          } finally {
+            unmountRootfs(paths);
+          }
+        }
+        await this.d.store.put(rec);
+      } catch (err) {
+        await dropMountPoints(rec, this.d.volumes, true);
+        throw err;
+      }
       this.emit(rec, 'create');
       return { id, warnings: [] };
     } catch (err) {
@@ -241,7 +260,7 @@ export class ContainerService {
         // Clients attached for this start see their stream end, as Docker resets the streams.
         this.closePendingAttach(rec.id);
         // `run --rm` waits for the removal even when the start failed (moby removes it).
-        if (rec.hostConfig.autoRemove) await this.remove(rec.id, { force: true }).catch(() => {});
+        if (rec.hostConfig.autoRemove) await this.remove(rec.id, { force: true, volumes: true }).catch(() => {});
       }
       throw err;
     }
@@ -325,7 +344,8 @@ export class ContainerService {
     this.emit(rec, 'rename', { oldName: old });
   }
 
-  async remove(ref: string, opts: { force?: boolean } = {}): Promise<void> {
+  /** `rm` (`force` kills a running one first; `volumes` also removes its anonymous volumes). */
+  async remove(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     const rec = this.find(ref);
     this.cancelRestart(rec.id);
     if (rec.state.status === 'running' || rec.state.status === 'paused' || rec.state.status === 'restarting') {
@@ -349,6 +369,8 @@ export class ContainerService {
       unmountRootfs(rootfsPaths(this.d.store.dir(rec.id)));
       await removeAll(this.lifecycle.bundle(rec.id));
       await this.d.store.delete(rec.id);
+      const errors = await dropMountPoints(rec, this.d.volumes, opts.volumes ?? false);
+      if (errors.length) this.d.log.warn('removing a container\'s volumes failed', { id: rec.id, errors });
     });
     this.emit(rec, 'destroy');
     this.execs.forget(rec.id);
@@ -404,7 +426,7 @@ export class ContainerService {
           w.resolve(result);
         }
       }
-      await this.remove(rec.id, { force: true }).catch((err: unknown) => this.d.log.warn('auto-remove failed', { id: rec.id, err }));
+      await this.remove(rec.id, { force: true, volumes: true }).catch((err: unknown) => this.d.log.warn('auto-remove failed', { id: rec.id, err }));
       return;
     }
     this.notify(rec.id, 'exit', result);
@@ -680,22 +702,7 @@ export class ContainerService {
 
   /** Bytes in the container's writable layer (`SizeRw`, `ps -s`). */
   sizeRw(id: string): number {
-    let total = 0;
-    const walk = (dir: string): void => {
-      let names: string[];
-      try {
-        names = readdirSync(dir);
-      } catch {
-        return;
-      }
-      for (const n of names) {
-        const st = lstatSync(join(dir, n));
-        if (st.isDirectory()) walk(join(dir, n));
-        else if (st.isFile()) total += st.size;
-      }
-    };
-    walk(rootfsPaths(this.d.store.dir(id)).upper);
-    return total;
+    return directorySize(rootfsPaths(this.d.store.dir(id)).upper);
   }
 
   isRunning(id: string): boolean {

@@ -16,6 +16,7 @@ import { logLimits, rotateIfNeeded } from './log-rotation.js';
 import type { ContainerStore } from './container-store.js';
 import { etcPaths, writeEtcFiles } from './etc-files.js';
 import { createRootfsDirs, mountRootfs, rootfsPaths, unmountRootfs } from './rootfs.js';
+import { prepareMounts, releaseMounts, type ContainerVolumes } from './container-mounts.js';
 import { capabilities, checkSecurityOpts, devices, etcMounts, hostCapabilities, noNewPrivileges, processEnv, resources, rlimits, seccompFor, signalNumber } from './run-spec.js';
 import type { ContainerRecord } from './types.js';
 
@@ -37,6 +38,7 @@ export interface LifecycleDeps {
   onExit: (rec: ContainerRecord) => void;
   /** The attach connection is up and the process not yet running: clients attached before start join here. */
   ioReady: (id: string, io: ContainerIO) => void;
+  volumes: ContainerVolumes;
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -133,6 +135,7 @@ export class Lifecycle {
     const dir = this.d.store.dir(rec.id);
     const root = rootfsPaths(dir);
     let created = false;
+    const mountedVolumes: string[] = [];
     const t0 = performance.now();
     const lap = (what: string): void => this.d.log.debug(`start ${rec.id.slice(0, 12)}: ${what}`, { ms: Math.round(performance.now() - t0) });
     try {
@@ -158,6 +161,7 @@ export class Lifecycle {
       const cwd = rec.config.workingDir || image.workingDir || '/';
       // Docker creates a missing working directory (owned by root) inside the container.
       mkdirSync(resolveInRoot(merged, cwd), { recursive: true, mode: 0o755 });
+      const storage = await prepareMounts(rec, this.d.volumes, mountedVolumes);
       const caps = capabilities(rec, this.hostCaps);
       const dev = devices(rec);
       const spec = buildOciSpec({
@@ -184,7 +188,9 @@ export class Lifecycle {
         pid: rec.hostConfig.pidMode === 'host' ? { mode: 'host' } : { mode: 'new' },
         uts: rec.hostConfig.utsMode === 'host' ? { mode: 'host' } : { mode: 'new' },
         shmSize: rec.hostConfig.shmSize || 64 * 1024 * 1024,
-        mounts: [...etcMounts(etc, rec.hostConfig.readonlyRootfs), ...(rec.hostConfig.init ? [initMount()] : [])],
+        // The user's mounts come last: one on /etc/hosts (say) replaces berth's.
+        mounts: [...etcMounts(etc, rec.hostConfig.readonlyRootfs), ...(rec.hostConfig.init ? [initMount()] : []), ...storage.mounts],
+        rootfsPropagation: storage.rootfsPropagation,
         resources: resources(rec),
         cgroupsPath: `/berth/${rec.id}`,
         devices: dev.devices,
@@ -230,6 +236,7 @@ export class Lifecycle {
       this.io.delete(rec.id);
       if (created) await runtime.delete(rec.id).catch(() => {});
       unmountRootfs(root);
+      await releaseMounts(rec, this.d.volumes, mountedVolumes);
       rec.state = { ...rec.state, status: rec.state.status === 'created' ? 'created' : 'exited', pid: 0, shimPid: 0, error: message, exitCode: startExitCode(message) };
       if (rec.state.status === 'exited') rec.state.finishedAt = new Date().toISOString();
       await this.d.store.put(rec).catch(() => {});
@@ -300,6 +307,7 @@ export class Lifecycle {
       this.io.delete(id);
       unmountRootfs(rootfsPaths(this.d.store.dir(id)));
       rmSync(this.bundle(id), { recursive: true, force: true });
+      await releaseMounts(rec, this.d.volumes);
       rec.state = { ...rec.state, status: 'exited', pid: 0, shimPid: 0, exitCode: code, error, oomKilled: oom, finishedAt: new Date().toISOString() };
       await this.d.store.put(rec);
       this.d.log.debug(`exit ${id.slice(0, 12)} recorded`, { ms: Math.round(performance.now() - t0) });

@@ -2,10 +2,11 @@
  * A container's root filesystem: its image's layers as overlay lower dirs under its own upper
  * (writable) layer, mounted at `<dir>/merged` while it runs. The only file here that mounts.
  */
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { BerthError, isErrno } from '../base/errors.js';
 import { MNT_DETACH, mount, umount2 } from '../base/libc.js';
+import { isMounted } from '../base/mountinfo.js';
 
 /** The kernel copies at most one page of mount options. */
 const MAX_MOUNT_DATA = 4000;
@@ -30,17 +31,12 @@ export function rootfsPaths(containerDir: string): RootfsPaths {
 const INIT_DIRS = ['etc', 'dev', 'proc', 'sys', 'dev/pts', 'dev/shm', 'dev/mqueue'];
 const INIT_FILES = ['etc/hosts', 'etc/hostname', 'etc/resolv.conf', '.dockerenv'];
 
+export { isMounted };
+
 export function createRootfsDirs(p: RootfsPaths): void {
   for (const d of [p.upper, p.work, p.merged, p.empty]) mkdirSync(d, { recursive: true, mode: 0o755 });
   for (const d of INIT_DIRS) mkdirSync(join(p.init, d), { recursive: true, mode: 0o755 });
   for (const f of INIT_FILES) closeSync(openSync(join(p.init, f), 'a', 0o644));
-}
-
-export function isMounted(path: string): boolean {
-  const escaped = path.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
-  return readFileSync('/proc/self/mounts', 'utf8')
-    .split('\n')
-    .some((l) => l.split(' ')[1] === escaped);
 }
 
 /** Mounts the overlay; `lowerDirs` bottom layer first (the image's order). Idempotent. */

@@ -42,6 +42,46 @@ export interface DeviceMapping {
   cgroupPermissions: string;
 }
 
+/** Docker's `mount.Mount` (`--mount`), in our casing. */
+export interface MountSpec {
+  type: string;
+  source: string;
+  target: string;
+  readOnly: boolean;
+  consistency: string;
+  bindOptions?: { propagation: string; nonRecursive: boolean; createMountpoint: boolean } | undefined;
+  volumeOptions?: { noCopy: boolean; labels: Record<string, string>; driverConfig?: { name: string; options: Record<string, string> } | undefined; subpath: string } | undefined;
+  tmpfsOptions?: { sizeBytes: number; mode: number } | undefined;
+}
+
+/**
+ * One of a container's mounts as moby's MountPoint records it: what `inspect` shows in `Mounts`
+ * and what each start turns into an OCI mount. Fixed at create.
+ */
+export interface MountPoint {
+  type: 'bind' | 'volume' | 'tmpfs';
+  /** The volume's name (volumes only). */
+  name: string;
+  /** Host path: a bind's source, a volume's mountpoint; empty for tmpfs. */
+  source: string;
+  destination: string;
+  driver: string;
+  mode: string;
+  rw: boolean;
+  propagation: string;
+  /** Fill an empty volume with the image's files at the destination (once, at the first start). */
+  copyData: boolean;
+  /** The user named no source: an anonymous volume, which `rm -v` and `--rm` remove. */
+  anonymous: boolean;
+  /** `-v /host:/dst` creates a missing host directory at start. */
+  createSource: boolean;
+  nonRecursive: boolean;
+  /** `volume-subpath`: a directory inside the volume. */
+  subpath: string;
+  /** A `--mount type=tmpfs`'s options (size=, mode=, ro). */
+  tmpfsData: string;
+}
+
 /** How a container is run on the host: Docker's `HostConfig`, the parts berth honours. */
 export interface HostConfig {
   autoRemove: boolean;
@@ -81,8 +121,16 @@ export interface HostConfig {
   extraHosts: string[];
   sysctls: Record<string, string>;
   logConfig: { type: string; config: Record<string, string> };
-  /** Kept as given for inspect; volumes and networking read them in later issues. */
+  /** `-v` specs as given: `name:/dst[:mode]`, `/host:/dst[:mode]`, `/dst`. */
   binds: string[];
+  /** `--mount` specs. */
+  mounts: MountSpec[];
+  /** `--tmpfs`: destination → mount options. */
+  tmpfs: Record<string, string>;
+  /** `--volumes-from`: `container[:ro|rw]`. */
+  volumesFrom: string[];
+  volumeDriver: string;
+  /** Kept as given for inspect; networking reads them in a later issue. */
   portBindings: Record<string, { hostIp: string; hostPort: string }[]>;
   publishAllPorts: boolean;
 }
@@ -118,6 +166,8 @@ export interface ContainerRecord {
   hostConfig: HostConfig;
   state: ContainerState;
   restartCount: number;
+  /** Volumes, binds and `--mount` tmpfs, by destination (absent in records made before volumes). */
+  mounts?: MountPoint[];
   /** Monotonic count of starts, so exits of an older run are never taken for the current one. */
   generation: number;
 }

@@ -14,6 +14,7 @@ import { FsContentStore } from '../content/index.js';
 import { EventBus } from '../events/index.js';
 import { ImageArchives, ImageRecordStore, ImageService, type ImageEvent } from '../images/index.js';
 import { OverlaySnapshotter } from '../snapshots/index.js';
+import { VolumeService, VolumeStore } from '../volumes/index.js';
 import type { DaemonConfig } from './config.js';
 import { findBinary, HostSystemService } from './system-info.js';
 
@@ -49,6 +50,10 @@ export async function composeEngine(getConfig: () => DaemonConfig, log: Logger):
   const extractor = new TarExtractor();
   const archives = new ImageArchives({ ...imageDeps, extractor }, images);
 
+  const volumeStore = new VolumeStore(join(root, 'volumes'));
+  await volumeStore.init();
+  const volumes = new VolumeService({ store: volumeStore, publish: (action, name, attrs) => events.publish('volume', action, name, attrs), log });
+
   const containerStore = new ContainerStore(join(root, 'containers'));
   await containerStore.init();
   const containers = new ContainerService({
@@ -60,9 +65,16 @@ export async function composeEngine(getConfig: () => DaemonConfig, log: Logger):
     publish: (action, id, attrs) => events.publish('container', action, id, attrs),
     log,
     layerDir: (diffId) => snapshots.layerDir(diffId as Digest),
+    volumes,
   });
   images.setUsage({ containersUsing: (id) => containers.usingImage(id), layersInUse: () => containers.layersInUse() });
   await containers.init();
+  await volumes.init(
+    containers
+      .list()
+      .filter((c) => c.state.status === 'running' || c.state.status === 'paused')
+      .flatMap((c) => (c.mounts ?? []).filter((m) => m.type === 'volume').map((m) => ({ container: c.id, volume: m.name }))),
+  );
 
   const system = new HostSystemService({
     engineId: await engineId(root),
@@ -71,7 +83,7 @@ export async function composeEngine(getConfig: () => DaemonConfig, log: Logger):
     config: getConfig,
   });
   return {
-    services: { system, images, archives, events, containers },
+    services: { system, images, archives, events, containers, volumes },
     shutdown: async () => {
       containers.close();
       await extractor.close();

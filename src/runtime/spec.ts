@@ -88,6 +88,8 @@ export interface SpecInput {
   shmSize: number;
   /** Extra mounts (/etc files, volumes, binds, tmpfs), in any order. */
   mounts: OciMount[];
+  /** rshared/rslave when a bind needs its propagation to reach the container (default rprivate). */
+  rootfsPropagation?: string | undefined;
   resources: OciResources;
   cgroupsPath: string;
   devices: NonNullable<OciSpec['linux']['devices']>;
@@ -180,7 +182,7 @@ export function buildOciSpec(i: SpecInput): OciSpec {
       ...(i.seccomp ? { seccomp: i.seccomp } : {}),
       ...(i.devices.length ? { devices: i.devices } : {}),
       ...(Object.keys(i.sysctl).length ? { sysctl: i.sysctl } : {}),
-      rootfsPropagation: 'rprivate',
+      rootfsPropagation: i.rootfsPropagation || 'rprivate',
     },
     annotations: i.annotations,
   };

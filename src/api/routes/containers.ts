@@ -5,7 +5,7 @@ import { BerthError, invalidArgument } from '../../base/errors.js';
 import { FilterArgs, parseTimestamp } from '../../base/filters.js';
 import type { ContainerRecord } from '../../containers/index.js';
 import type { CgroupStats } from '../../runtime/index.js';
-import { configFromWire, configToWire, hostConfigFromWire, hostConfigToWire, humanStatus } from '../container-wire.js';
+import { configFromWire, configToWire, hostConfigFromWire, hostConfigToWire, humanStatus, mountPointsToWire } from '../container-wire.js';
 import { queryBool, queryInt, readJson, sendEmpty, sendJson, type RequestContext, type Route } from '../context.js';
 import { DetachScanner, frame, hijackHead, parseDetachKeys, safeWrite } from '../hijack.js';
 import type { EngineServices } from '../services.js';
@@ -66,8 +66,7 @@ export function toWireSummary(rec: ContainerRecord, s: EngineServices): Json {
     Status: humanStatus(rec),
     HostConfig: { NetworkMode: mode },
     NetworkSettings: { Networks: (networkSettings(rec).Networks as Json) ?? {} },
-    Mounts: [],
-    ...(s.containers.isRunning(rec.id) ? {} : {}),
+    Mounts: mountPointsToWire(rec.mounts),
   };
 }
 
@@ -106,7 +105,7 @@ export function toWireInspect(rec: ContainerRecord, s: EngineServices): Json {
     ExecIDs: null,
     HostConfig: hostConfigToWire(rec.hostConfig),
     GraphDriver: { Name: 'overlay2', Data: null },
-    Mounts: [],
+    Mounts: mountPointsToWire(rec.mounts),
     Config: configToWire(rec.config),
     NetworkSettings: networkSettings(rec),
   };
@@ -433,7 +432,7 @@ export function containerRoutes(s: EngineServices): Route[] {
     }],
     ['GET', '/containers/:id/logs', (ctx) => logs(s, ctx)],
     ['DELETE', '/containers/:id', async (ctx) => {
-      await s.containers.remove(id(ctx), { force: queryBool(ctx.query, 'force') });
+      await s.containers.remove(id(ctx), { force: queryBool(ctx.query, 'force'), volumes: queryBool(ctx.query, 'v') });
       sendEmpty(ctx.res, 204);
     }],
     ['POST', '/containers/:id/attach', async (ctx) => {

@@ -1,3 +1,4 @@
+import { toWireVolume } from './volumes.js';
 import { FilterArgs, parseTimestamp } from '../../base/filters.js';
 import { eventMatcher, type EngineEvent } from '../../events/index.js';
 import { sendJson, type RequestContext } from '../context.js';
@@ -113,7 +114,11 @@ export function systemRoutes(s: EngineServices): Route[] {
           LayersSize: layersSize,
           Images: images.map((img) => ({ ...toWireImageSummary(img, ctx.apiMinor), Containers: 0 })),
           Containers: [],
-          Volumes: [],
+          // moby counts local volumes without mount options only (their files are on this disk).
+          Volumes: s.volumes
+            .list()
+            .filter((v) => v.options === null || Object.keys(v.options).length === 0)
+            .map((v) => ({ ...toWireVolume(v), UsageData: { Size: s.volumes.size(v.name), RefCount: v.refs.length } })),
           BuildCache: [],
         });
       },

@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+
+/** /proc/self/mounts escapes blanks and backslashes in octal. */
+function escapeMountPath(path: string): string {
+  return path.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
+}
+
+export function isMounted(path: string): boolean {
+  const escaped = escapeMountPath(path);
+  return readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .some((l) => l.split(' ')[1] === escaped);
+}
+
+/** Mount points at or below `dir`, deepest first (the order to unmount them in). */
+export function mountsUnder(dir: string): string[] {
+  const prefix = escapeMountPath(dir);
+  return readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[1] ?? '')
+    .filter((p) => p === prefix || p.startsWith(prefix + '/'))
+    .sort((a, b) => b.length - a.length)
+    .map((p) => p.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8))));
+}
+
+/**
+ * The propagation of the mount that holds `path` ("shared", "slave" or "private"), from
+ * /proc/self/mountinfo's optional fields: what a `shared`/`slave` bind needs of its source.
+ */
+export function mountPropagation(path: string): { mountPoint: string; propagation: 'shared' | 'slave' | 'private' } {
+  let best = { mountPoint: '/', propagation: 'private' as 'shared' | 'slave' | 'private' };
+  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const f = line.split(' ');
+    if (f.length < 7) continue;
+    const mp = f[4]!.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
+    if (!(path === mp || path.startsWith(mp.endsWith('/') ? mp : mp + '/'))) continue;
+    if (mp.length < best.mountPoint.length && best.mountPoint !== '/') continue;
+    const opt = f.slice(6, f.indexOf('-'));
+    best = { mountPoint: mp, propagation: opt.some((o) => o.startsWith('shared:')) ? 'shared' : opt.some((o) => o.startsWith('master:')) ? 'slave' : 'private' };
+  }
+  return best;
+}
