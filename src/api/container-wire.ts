@@ -4,7 +4,7 @@
  */
 import { humanDuration } from '../base/duration.js';
 import { invalidArgument } from '../base/errors.js';
-import type { ContainerConfig, ContainerRecord, HostConfig, MountPoint, MountSpec } from '../containers/index.js';
+import type { ContainerConfig, ContainerRecord, EndpointsConfig, HostConfig, MountPoint, MountSpec } from '../containers/index.js';
 
 type Json = Record<string, unknown>;
 
@@ -135,6 +135,23 @@ export function hostConfigFromWire(h: Json): HostConfig {
     ),
     publishAllPorts: bool(h.PublishAllPorts, 'HostConfig.PublishAllPorts'),
   };
+}
+
+/** NetworkingConfig.EndpointsConfig, by network name. */
+export function endpointsFromWire(nc: unknown): EndpointsConfig {
+  const eps = obj(obj(nc, 'NetworkingConfig').EndpointsConfig, 'NetworkingConfig.EndpointsConfig');
+  const out: EndpointsConfig = {};
+  for (const [name, raw] of Object.entries(eps)) {
+    const e = obj(raw, `EndpointsConfig.${name}`);
+    const ipam = obj(e.IPAMConfig, 'EndpointSettings.IPAMConfig');
+    out[name] = {
+      aliases: strList(e.Aliases, 'EndpointSettings.Aliases'),
+      ipv4Address: str(ipam.IPv4Address, 'IPAMConfig.IPv4Address'),
+      macAddress: str(e.MacAddress, 'EndpointSettings.MacAddress'),
+      links: strList(e.Links, 'EndpointSettings.Links'),
+    };
+  }
+  return out;
 }
 
 /** Docker's `mount.Mount` (`--mount`). */

@@ -2,6 +2,7 @@ import type { EventBus } from '../events/index.js';
 import type { ImageArchives, ImageService } from '../images/index.js';
 import type { ContainerService } from '../containers/index.js';
 import type { VolumeService } from '../volumes/index.js';
+import type { NetworkService } from '../network/index.js';
 
 /** Facts about the engine and its host, gathered by the daemon. */
 export interface EngineInfo {
@@ -62,6 +63,7 @@ export interface EngineServices {
   events: EventBus;
   containers: ContainerService;
   volumes: VolumeService;
+  networks: NetworkService;
 }
 
 export const API_MAX_MINOR = 50;

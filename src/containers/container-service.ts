@@ -27,6 +27,8 @@ import { initialState, type ContainerConfig, type ContainerRecord, type HostConf
 import type { ContainerIO, OutputListener } from './container-io.js';
 import { ExecService } from './exec-service.js';
 import { dropMountPoints, populateVolumes, registerMountPoints, type ContainerVolumes } from './container-mounts.js';
+import { planNetworks, stopNetwork, type ContainerNetworks, type EndpointsConfig } from './container-network.js';
+import type { EndpointRequest } from '../network/index.js';
 
 export interface ResolvedImage {
   id: Digest;
@@ -61,12 +63,18 @@ export interface ContainerServiceDeps {
   /** A layer's unpacked directory (for `diff`). */
   layerDir: (diffId: string) => string;
   volumes: ContainerVolumes;
+  networks: ContainerNetworks;
+  hostGateway: () => string;
 }
 
 export interface CreateRequest {
   name?: string;
   config: ContainerConfig;
   hostConfig: HostConfig;
+  /** NetworkingConfig.EndpointsConfig, by network name (or "default"). */
+  endpoints?: EndpointsConfig;
+  /** Config.MacAddress (older API versions put the MAC there). */
+  macAddress?: string;
 }
 
 interface PendingAttach {
@@ -97,6 +105,8 @@ export class ContainerService {
       defaultRuntime: d.defaultRuntime,
       log: d.log,
       volumes: d.volumes,
+      networks: d.networks,
+      hostGateway: d.hostGateway,
       emit: (rec, action, attrs) => this.emit(rec, action, attrs),
       onExit: (rec) => void this.afterExit(rec),
       ioReady: (id: string, io: ContainerIO) => {
@@ -183,10 +193,8 @@ export class ContainerService {
     if (req.hostConfig.autoRemove && req.hostConfig.restartPolicy.name && req.hostConfig.restartPolicy.name !== 'no') {
       throw invalidArgument("can't create 'AutoRemove' container with restart policy");
     }
-    const mode = req.hostConfig.networkMode;
-    if (!['default', 'bridge', 'host', 'none', ''].includes(mode)) {
-      throw new BerthError('NotFound', `network ${mode} not found`);
-    }
+    const mode = req.hostConfig.networkMode || 'default';
+    const networks = planNetworks(mode, req.endpoints ?? {}, req.macAddress ?? '', this.d.networks, (r) => this.find(r));
     const id = randomId();
     if (!name) {
       for (let i = 0; ; i++) {
@@ -218,7 +226,8 @@ export class ContainerService {
         path: argv[0]!,
         args: argv.slice(1),
         config,
-        hostConfig: { ...req.hostConfig, networkMode: mode === '' ? 'default' : mode },
+        hostConfig: { ...req.hostConfig, networkMode: mode },
+        networks,
         state: initialState(),
         restartCount: 0,
         generation: 0,
@@ -366,6 +375,7 @@ export class ContainerService {
       const wasCreated = rec.state.status === 'created';
       rec.state.status = 'removing';
       if (wasCreated) await this.lifecycle.runtimeFor(rec).delete(rec.id).catch(() => {});
+      await stopNetwork(rec, this.d.networks).catch(() => {});
       unmountRootfs(rootfsPaths(this.d.store.dir(rec.id)));
       await removeAll(this.lifecycle.bundle(rec.id));
       await this.d.store.delete(rec.id);
@@ -376,6 +386,49 @@ export class ContainerService {
     this.execs.forget(rec.id);
     this.closePendingAttach(rec.id);
     this.notify(rec.id, 'removed', { statusCode: rec.state.exitCode });
+  }
+
+  /** `network connect`: at once on a running container, at its next start otherwise. */
+  async connect(ref: string, network: string, req: EndpointRequest): Promise<void> {
+    const rec = this.find(ref);
+    const net = this.d.networks.find(network);
+    await this.lifecycle.locks.run(rec.id, async () => {
+      const mode = rec.hostConfig.networkMode;
+      if (mode === 'host' || mode === 'none' || mode.startsWith('container:')) {
+        throw invalidArgument('container sharing network namespace with another container or host cannot be connected to any other network');
+      }
+      if (net.driver !== 'bridge') throw invalidArgument('container cannot be disconnected from host network or connected to host network');
+      if (rec.networks?.[net.name]) throw new BerthError('Forbidden', `endpoint with name ${rec.name.slice(1)} already exists in network ${net.name}`);
+      if (req.ipv4Address && !this.d.networks.userDefined(net)) throw invalidArgument('user specified IP address is supported on user defined networks only');
+      if (req.aliases.length && !this.d.networks.userDefined(net)) throw invalidArgument('network-scoped alias is supported only for containers in user defined networks');
+      if ((rec.state.status === 'running' || rec.state.status === 'paused') && rec.network) {
+        const n = Object.keys(rec.network.endpoints).length;
+        const r = await this.d.networks.attach({ id: rec.id, name: rec.name.slice(1), sandbox: rec.network.sandboxKey }, net.name, req, `eth${n}`);
+        rec.network.endpoints[net.name] = r.endpoint;
+      }
+      rec.networks = { ...(rec.networks ?? {}), [net.name]: req };
+      await this.d.store.put(rec);
+    });
+  }
+
+  /** `network disconnect`. */
+  async disconnect(ref: string, network: string): Promise<void> {
+    const rec = this.find(ref);
+    const net = this.d.networks.find(network);
+    await this.lifecycle.locks.run(rec.id, async () => {
+      if (!rec.networks?.[net.name]) throw invalidArgument(`container ${rec.id} is not connected to network ${net.name}`);
+      const live = rec.network?.endpoints[net.name];
+      if (live && rec.network) {
+        const primary = Object.keys(rec.network.endpoints)[0] === net.name;
+        await this.d.networks.detach({ id: rec.id, name: rec.name.slice(1), sandbox: rec.network.sandboxKey }, net.name, live, primary ? rec.network.ports : []);
+        if (primary) rec.network.ports = [];
+        delete rec.network.endpoints[net.name];
+      }
+      const rest = { ...rec.networks };
+      delete rest[net.name];
+      rec.networks = rest;
+      await this.d.store.put(rec);
+    });
   }
 
   /** Resolves when the condition holds: Docker's `/wait`. Registered at once (before start). */

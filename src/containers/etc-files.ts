@@ -17,6 +17,10 @@ export interface EtcInput {
   dnsOptions: string[];
   /** `--network host`: the host's files, as Docker uses them. */
   hostNetwork: boolean;
+  /** The embedded resolver of the container's user-defined network, if it has one. */
+  resolver?: string | undefined;
+  /** What `--add-host x:host-gateway` points at: the default bridge's gateway. */
+  hostGateway?: string | undefined;
 }
 
 export interface EtcPaths {
@@ -63,6 +67,11 @@ export function resolvConfContent(i: EtcInput, hostResolv = readHost('/etc/resol
   if (servers.length === 0) servers = ['8.8.8.8', '8.8.4.4'];
   if (i.dnsSearch.length) search = i.dnsSearch.filter((s) => s !== '.');
   if (i.dnsOptions.length) options = i.dnsOptions;
+  if (i.resolver) {
+    // User-defined networks: the embedded resolver answers (and forwards), with Docker's ndots:0.
+    servers = [i.resolver];
+    if (!options.some((o) => o.startsWith('ndots:'))) options = [...options, 'ndots:0'];
+  }
   const out: string[] = [];
   if (search.length) out.push(`search ${search.join(' ')}`);
   for (const s of servers) out.push(`nameserver ${s}`);
@@ -72,6 +81,6 @@ export function resolvConfContent(i: EtcInput, hostResolv = readHost('/etc/resol
 
 export async function writeEtcFiles(p: EtcPaths, i: EtcInput): Promise<void> {
   await atomicWriteFile(p.hostname, `${i.hostname}\n`);
-  await atomicWriteFile(p.hosts, hostsContent(i));
+  await atomicWriteFile(p.hosts, hostsContent(i, i.hostGateway));
   await atomicWriteFile(p.resolvConf, resolvConfContent(i));
 }

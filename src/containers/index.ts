@@ -6,3 +6,5 @@ export { ZERO_TIME } from './types.js';
 export type { OutputListener } from './container-io.js';
 export type { ExecConfig, ExecRecord, ExecService } from './exec-service.js';
 export type { Change } from './container-fs.js';
+export type { EndpointsConfig } from './container-network.js';
+export type { NetworkState } from './types.js';

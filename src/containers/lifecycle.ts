@@ -17,6 +17,8 @@ import type { ContainerStore } from './container-store.js';
 import { etcPaths, writeEtcFiles } from './etc-files.js';
 import { createRootfsDirs, mountRootfs, rootfsPaths, unmountRootfs } from './rootfs.js';
 import { prepareMounts, releaseMounts, type ContainerVolumes } from './container-mounts.js';
+import { restoreNetwork, startNetwork, stopNetwork, type ContainerNetworks } from './container-network.js';
+import { NETWORK_ERROR } from '../network/index.js';
 import { capabilities, checkSecurityOpts, devices, etcMounts, hostCapabilities, noNewPrivileges, processEnv, resources, rlimits, seccompFor, signalNumber } from './run-spec.js';
 import type { ContainerRecord } from './types.js';
 
@@ -39,6 +41,9 @@ export interface LifecycleDeps {
   /** The attach connection is up and the process not yet running: clients attached before start join here. */
   ioReady: (id: string, io: ContainerIO) => void;
   volumes: ContainerVolumes;
+  networks: ContainerNetworks;
+  /** The default bridge's gateway (`--add-host x:host-gateway`). */
+  hostGateway: () => string;
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -145,12 +150,16 @@ export class Lifecycle {
       const merged = mountRootfs(root, await this.d.images.layerDirs(rec.layers));
       const image = await this.d.images.imageConfig(rec.imageId);
       const hostname = rec.config.hostname || rec.id.slice(0, 12);
-      const hostNetwork = rec.hostConfig.networkMode === 'host';
+      const net = await startNetwork(rec, this.d.networks, (r) => this.d.store.find(r));
+      lap('network up');
+      const hostNetwork = net.spec.mode === 'host';
       const etc = etcPaths(dir);
       await writeEtcFiles(etc, {
         hostname,
         domainname: rec.config.domainname,
-        ip: '',
+        ip: net.ip,
+        resolver: net.resolver,
+        hostGateway: this.d.hostGateway(),
         extraHosts: rec.hostConfig.extraHosts,
         dns: rec.hostConfig.dns,
         dnsSearch: rec.hostConfig.dnsSearch,
@@ -183,7 +192,7 @@ export class Lifecycle {
         noNewPrivileges: noNewPrivileges(rec),
         seccomp: seccompFor(rec, caps),
         rlimits: rlimits(rec, this.hostCaps.includes('CAP_SYS_RESOURCE')),
-        network: hostNetwork ? { mode: 'host' } : { mode: 'new' },
+        network: net.spec,
         ipc: rec.hostConfig.ipcMode === 'host' ? { mode: 'host' } : { mode: 'new' },
         pid: rec.hostConfig.pidMode === 'host' ? { mode: 'host' } : { mode: 'new' },
         uts: rec.hostConfig.utsMode === 'host' ? { mode: 'host' } : { mode: 'new' },
@@ -237,10 +246,12 @@ export class Lifecycle {
       if (created) await runtime.delete(rec.id).catch(() => {});
       unmountRootfs(root);
       await releaseMounts(rec, this.d.volumes, mountedVolumes);
+      await stopNetwork(rec, this.d.networks).catch((e: unknown) => this.d.log.warn('network teardown failed', { id: rec.id, err: e }));
       rec.state = { ...rec.state, status: rec.state.status === 'created' ? 'created' : 'exited', pid: 0, shimPid: 0, error: message, exitCode: startExitCode(message) };
       if (rec.state.status === 'exited') rec.state.finishedAt = new Date().toISOString();
       await this.d.store.put(rec).catch(() => {});
-      if (err instanceof BerthError && err.kind !== 'Internal') throw err;
+      // Only the runtime's own failures get moby's "failed to create task" wrapping.
+      if (err instanceof BerthError && (err.kind !== 'Internal' || err.code === NETWORK_ERROR)) throw err;
       throw new BerthError('Internal', `failed to create task for container: OCI runtime create failed: ${message}: unknown`, { cause: err });
     }
   }
@@ -308,6 +319,7 @@ export class Lifecycle {
       unmountRootfs(rootfsPaths(this.d.store.dir(id)));
       rmSync(this.bundle(id), { recursive: true, force: true });
       await releaseMounts(rec, this.d.volumes);
+      await stopNetwork(rec, this.d.networks).catch((err: unknown) => this.d.log.warn('network teardown failed', { id, err }));
       rec.state = { ...rec.state, status: 'exited', pid: 0, shimPid: 0, exitCode: code, error, oomKilled: oom, finishedAt: new Date().toISOString() };
       await this.d.store.put(rec);
       this.d.log.debug(`exit ${id.slice(0, 12)} recorded`, { ms: Math.round(performance.now() - t0) });
@@ -332,12 +344,17 @@ export class Lifecycle {
           } catch (err) {
             this.d.log.warn('cannot reattach to a running container', { id: rec.id, err });
           }
+          await restoreNetwork(rec, this.d.networks).catch((err: unknown) => this.d.log.warn('cannot restore a container\'s network', { id: rec.id, err }));
           continue;
         }
         await this.exited(rec.id);
       } else {
-        // A crash between mount and record can leave a rootfs mounted.
+        // A crash between mount and record can leave a rootfs mounted, or a sandbox behind.
         unmountRootfs(rootfsPaths(this.d.store.dir(rec.id)));
+        if (rec.network) {
+          await stopNetwork(rec, this.d.networks).catch((err: unknown) => this.d.log.warn('network cleanup failed', { id: rec.id, err }));
+          await this.d.store.put(rec);
+        }
       }
     }
   }

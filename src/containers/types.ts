@@ -1,4 +1,5 @@
 import type { Digest } from '../base/digest.js';
+import type { Endpoint, EndpointRequest, PortMapping } from '../network/index.js';
 
 /** What a container runs: Docker's `Config`, in our casing. */
 export interface ContainerConfig {
@@ -80,6 +81,12 @@ export interface MountPoint {
   subpath: string;
   /** A `--mount type=tmpfs`'s options (size=, mode=, ro). */
   tmpfsData: string;
+}
+
+export interface NetworkState {
+  sandboxKey: string;
+  endpoints: Record<string, Endpoint>;
+  ports: PortMapping[];
 }
 
 /** How a container is run on the host: Docker's `HostConfig`, the parts berth honours. */
@@ -168,6 +175,10 @@ export interface ContainerRecord {
   restartCount: number;
   /** Volumes, binds and `--mount` tmpfs, by destination (absent in records made before volumes). */
   mounts?: MountPoint[];
+  /** The networks it joins at start, by network name, with what it asked of each. */
+  networks?: Record<string, EndpointRequest>;
+  /** Its sandbox while it runs: netns path, endpoints by network name, published ports. */
+  network?: NetworkState | undefined;
   /** Monotonic count of starts, so exits of an older run are never taken for the current one. */
   generation: number;
 }

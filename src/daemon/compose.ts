@@ -15,6 +15,7 @@ import { EventBus } from '../events/index.js';
 import { ImageArchives, ImageRecordStore, ImageService, type ImageEvent } from '../images/index.js';
 import { OverlaySnapshotter } from '../snapshots/index.js';
 import { VolumeService, VolumeStore } from '../volumes/index.js';
+import { NetnsDir, NetworkService, NetworkStore } from '../network/index.js';
 import type { DaemonConfig } from './config.js';
 import { findBinary, HostSystemService } from './system-info.js';
 
@@ -54,6 +55,19 @@ export async function composeEngine(getConfig: () => DaemonConfig, log: Logger):
   await volumeStore.init();
   const volumes = new VolumeService({ store: volumeStore, publish: (action, name, attrs) => events.publish('volume', action, name, attrs), log });
 
+  const networkStore = new NetworkStore(join(root, 'networks'));
+  await networkStore.init();
+  const networks = new NetworkService({
+    store: networkStore,
+    netns: new NetnsDir(join(cfg.execRoot, 'netns')),
+    ipamDir: join(cfg.execRoot, 'cni', 'ipam'),
+    publish: (action, id, attrs) => events.publish('network', action, id, attrs),
+    log,
+    defaultBridge: cfg.bridge,
+    bip: cfg.bip,
+  });
+  await networks.init();
+
   const containerStore = new ContainerStore(join(root, 'containers'));
   await containerStore.init();
   const containers = new ContainerService({
@@ -66,6 +80,8 @@ export async function composeEngine(getConfig: () => DaemonConfig, log: Logger):
     log,
     layerDir: (diffId) => snapshots.layerDir(diffId as Digest),
     volumes,
+    networks,
+    hostGateway: () => networks.find('bridge').ipam.config[0]?.gateway ?? '',
   });
   images.setUsage({ containersUsing: (id) => containers.usingImage(id), layersInUse: () => containers.layersInUse() });
   await containers.init();
@@ -83,9 +99,10 @@ export async function composeEngine(getConfig: () => DaemonConfig, log: Logger):
     config: getConfig,
   });
   return {
-    services: { system, images, archives, events, containers, volumes },
+    services: { system, images, archives, events, containers, volumes, networks },
     shutdown: async () => {
       containers.close();
+      await networks.close();
       await extractor.close();
     },
   };

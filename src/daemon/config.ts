@@ -18,6 +18,10 @@ export interface DaemonConfig {
   defaultRuntime: string;
   labels: string[];
   configFile: string;
+  /** The default bridge network's Linux bridge (dockerd's `bridge`). */
+  bridge: string;
+  /** The default bridge's gateway address and subnet, e.g. 10.200.0.1/24 (dockerd's `bip`); '' picks a free pool. */
+  bip: string;
 }
 
 export const DEFAULTS: DaemonConfig = {
@@ -35,6 +39,8 @@ export const DEFAULTS: DaemonConfig = {
   defaultRuntime: 'runc',
   labels: [],
   configFile: '/etc/berth/daemon.json',
+  bridge: 'berth0',
+  bip: '',
 };
 
 export const DEFAULT_SOCKET = '/run/berth/berthd.sock';
@@ -54,6 +60,8 @@ const FILE_KEYS: Record<string, keyof DaemonConfig> = {
   tlskey: 'tlsKey',
   'default-runtime': 'defaultRuntime',
   labels: 'labels',
+  bridge: 'bridge',
+  bip: 'bip',
 };
 
 /** Keys that SIGHUP can change without a restart. */

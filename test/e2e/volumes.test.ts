@@ -119,6 +119,9 @@ describe('volumes, bind mounts and tmpfs through the real docker CLI', { skip: !
     // In use, even by a stopped container.
     fails(['volume', 'rm', 'named1'], new RegExp(`remove named1: volume is in use - \\[${id}\\]`));
     assert.deepEqual(ok(['volume', 'ls', '-q', '--filter', 'dangling=true']), '');
+    assert.equal(ok(['ps', '-aq', '--no-trunc', '--filter', 'volume=named1']), `${id}\n`);
+    assert.equal(ok(['ps', '-aq', '--no-trunc', '--filter', 'volume=/h']), `${id}\n`);
+    assert.equal(ok(['ps', '-aq', '--filter', 'volume=other']), '');
     ok(['rm', '-v', id]);
     assert.deepEqual(volumeNames(), ['named1']);
     assert.equal(ok(['volume', 'ls', '-q', '--filter', 'dangling=true']), 'named1\n');

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -36,7 +37,9 @@ export async function startDaemon(extraArgs: string[] = [], opts: { dataRoot?: s
   const dataRoot = opts.dataRoot ?? join(dir, 'data');
   const args = [BERTHD, '-H', `unix://${socket}`, '--data-root', dataRoot, '--exec-root', join(dir, 'exec'), '--pidfile', join(dir, 'berthd.pid'), '--config-file', join(dir, 'daemon.json'), ...extraArgs];
   const logPath = join(dir, 'berthd.log');
-  writeFileSync(join(dir, 'daemon.json'), '{}\n');
+  // Its own default bridge, so test daemons never share one with each other or the host's berthd.
+  const bridge = `bt${randomBytes(4).toString('hex')}`;
+  writeFileSync(join(dir, 'daemon.json'), JSON.stringify({ bridge }) + '\n');
   const d: TestDaemon = {
     dir,
     socket,
@@ -69,6 +72,7 @@ export async function startDaemon(extraArgs: string[] = [], opts: { dataRoot?: s
     cleanup: async () => {
       await d.stop();
       reapContainers(dir);
+      removeNetworks(dataRoot, bridge);
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -107,6 +111,28 @@ function reapContainers(dir: string): void {
   spawnSync('pkill', ['-9', '-f', `conmon .*${dir}`]);
   const mounts = readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.startsWith(dir + '/'));
   for (const m of mounts.reverse()) spawnSync('umount', ['-l', m]);
+}
+
+/** The bridges and firewall chains a test daemon made (its containers' CNI rules went with them). */
+function removeNetworks(dataRoot: string, bridge: string): void {
+  const bridges = [bridge];
+  const netDir = join(dataRoot, 'networks');
+  if (existsSync(netDir)) {
+    for (const f of readdirSync(netDir)) {
+      try {
+        const n = JSON.parse(readFileSync(join(netDir, f), 'utf8')) as { bridge?: string };
+        if (n.bridge) bridges.push(n.bridge);
+      } catch {
+        // not a network record
+      }
+    }
+  }
+  for (const b of new Set(bridges)) spawnSync('ip', ['link', 'del', b]);
+  for (const [chain, from] of [[`BERTH-ISO-${bridge}`, 'FORWARD'], [`BERTH-DNS-${bridge}`, 'INPUT']]) {
+    spawnSync('iptables', ['-w', '-D', from!, '-j', chain!]);
+    spawnSync('iptables', ['-w', '-F', chain!]);
+    spawnSync('iptables', ['-w', '-X', chain!]);
+  }
 }
 
 /** The busybox rootfs tar the setup makes, built once per test process. */

@@ -5,51 +5,13 @@ import { BerthError, invalidArgument } from '../../base/errors.js';
 import { FilterArgs, parseTimestamp } from '../../base/filters.js';
 import type { ContainerRecord } from '../../containers/index.js';
 import type { CgroupStats } from '../../runtime/index.js';
-import { configFromWire, configToWire, hostConfigFromWire, hostConfigToWire, humanStatus, mountPointsToWire } from '../container-wire.js';
+import { networkSettingsToWire, portSummaryToWire } from '../network-wire.js';
+import { configFromWire, configToWire, endpointsFromWire, hostConfigFromWire, hostConfigToWire, humanStatus, mountPointsToWire } from '../container-wire.js';
 import { queryBool, queryInt, readJson, sendEmpty, sendJson, type RequestContext, type Route } from '../context.js';
 import { DetachScanner, frame, hijackHead, parseDetachKeys, safeWrite } from '../hijack.js';
 import type { EngineServices } from '../services.js';
 
 type Json = Record<string, unknown>;
-
-function ports(rec: ContainerRecord): Json[] {
-  return Object.keys(rec.config.exposedPorts).map((p) => {
-    const [port, proto = 'tcp'] = p.split('/');
-    return { PrivatePort: Number(port), Type: proto };
-  });
-}
-
-function networkSettings(rec: ContainerRecord): Json {
-  const mode = rec.hostConfig.networkMode === 'default' ? 'bridge' : rec.hostConfig.networkMode;
-  return {
-    Bridge: '',
-    SandboxID: '',
-    SandboxKey: '',
-    Ports: {},
-    HairpinMode: false,
-    LinkLocalIPv6Address: '',
-    LinkLocalIPv6PrefixLen: 0,
-    SecondaryIPAddresses: null,
-    SecondaryIPv6Addresses: null,
-    EndpointID: '',
-    Gateway: '',
-    GlobalIPv6Address: '',
-    GlobalIPv6PrefixLen: 0,
-    IPAddress: '',
-    IPPrefixLen: 0,
-    IPv6Gateway: '',
-    MacAddress: '',
-    Networks: mode === 'none' || mode === 'host' ? { [mode]: endpoint(rec) } : {},
-  };
-}
-
-function endpoint(rec: ContainerRecord): Json {
-  return {
-    IPAMConfig: null, Links: null, Aliases: null, MacAddress: '', DriverOpts: null, GwPriority: 0, NetworkID: '', EndpointID: '',
-    Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DNSNames: null,
-    ...(rec.hostConfig.networkMode === 'none' ? {} : {}),
-  };
-}
 
 export function toWireSummary(rec: ContainerRecord, s: EngineServices): Json {
   const mode = rec.hostConfig.networkMode === 'default' ? 'bridge' : rec.hostConfig.networkMode;
@@ -60,12 +22,12 @@ export function toWireSummary(rec: ContainerRecord, s: EngineServices): Json {
     ImageID: rec.imageId,
     Command: [rec.path, ...rec.args].join(' '),
     Created: Math.floor(Date.parse(rec.created) / 1000),
-    Ports: ports(rec),
+    Ports: portSummaryToWire(rec),
     Labels: rec.config.labels,
     State: rec.state.status,
     Status: humanStatus(rec),
     HostConfig: { NetworkMode: mode },
-    NetworkSettings: { Networks: (networkSettings(rec).Networks as Json) ?? {} },
+    NetworkSettings: { Networks: (networkSettingsToWire(rec, s.networks).Networks as Json) ?? {} },
     Mounts: mountPointsToWire(rec.mounts),
   };
 }
@@ -107,7 +69,7 @@ export function toWireInspect(rec: ContainerRecord, s: EngineServices): Json {
     GraphDriver: { Name: 'overlay2', Data: null },
     Mounts: mountPointsToWire(rec.mounts),
     Config: configToWire(rec.config),
-    NetworkSettings: networkSettings(rec),
+    NetworkSettings: networkSettingsToWire(rec, s.networks),
   };
 }
 
@@ -128,6 +90,8 @@ function listFilter(f: FilterArgs, all: ContainerRecord[], find: (ref: string) =
     if (f.has('ancestor') && !f.get('ancestor').some((a) => c.config.image === a || c.imageId === a || c.imageId.startsWith(`sha256:${a}`) || c.config.image === `${a}:latest` || `${c.config.image}:latest` === a)) return false;
     if (before.some((t) => c.created >= t)) return false;
     if (since.some((t) => c.created <= t)) return false;
+    // moby: a volume's name or a mount's destination.
+    if (f.has('volume') && !f.get('volume').some((v) => (c.mounts ?? []).some((m) => m.name === v || m.destination === v))) return false;
     return true;
   };
 }
@@ -158,9 +122,14 @@ async function create(s: EngineServices, ctx: RequestContext): Promise<void> {
   const body = (await readJson<Json>(ctx.req)) ?? {};
   if (typeof body !== 'object' || Array.isArray(body)) throw invalidArgument('invalid JSON: expected an object');
   const { HostConfig, NetworkingConfig, ...config } = body as Json & { HostConfig?: Json; NetworkingConfig?: Json };
-  void NetworkingConfig;
   const name = ctx.query.get('name') ?? undefined;
-  const r = await s.containers.create({ ...(name ? { name } : {}), config: configFromWire(config), hostConfig: hostConfigFromWire(HostConfig ?? {}) });
+  const r = await s.containers.create({
+    ...(name ? { name } : {}),
+    config: configFromWire(config),
+    hostConfig: hostConfigFromWire(HostConfig ?? {}),
+    endpoints: endpointsFromWire(NetworkingConfig),
+    macAddress: typeof config.MacAddress === 'string' ? config.MacAddress : '',
+  });
   sendJson(ctx.res, 201, { Id: r.id, Warnings: r.warnings });
 }
 

@@ -1,0 +1,104 @@
+import { invalidArgument } from '../../base/errors.js';
+import { FilterArgs } from '../../base/filters.js';
+import { readJson, sendJson, type Route } from '../context.js';
+import { networkToWire } from '../network-wire.js';
+import type { EngineServices } from '../services.js';
+
+type Json = Record<string, unknown>;
+
+const obj = (v: unknown, what: string): Json => {
+  if (v === undefined || v === null) return {};
+  if (typeof v !== 'object' || Array.isArray(v)) throw invalidArgument(`json: cannot unmarshal ${what}: expected an object`);
+  return v as Json;
+};
+const str = (v: unknown, what: string): string | undefined => {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw invalidArgument(`json: cannot unmarshal ${typeof v} into Go struct field ${what} of type string`);
+  return v;
+};
+const strMap = (v: unknown, what: string): Record<string, string> => {
+  const o = obj(v, what);
+  for (const x of Object.values(o)) if (typeof x !== 'string') throw invalidArgument(`json: cannot unmarshal ${what}: expected strings`);
+  return o as Record<string, string>;
+};
+const strList = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+
+export function networkRoutes(s: EngineServices): Route[] {
+  return [
+    ['GET', '/networks', async (ctx) => {
+      const f = FilterArgs.parse(ctx.query.get('filters'));
+      f.validate(['dangling', 'driver', 'id', 'label', 'name', 'scope', 'type']);
+      for (const t of f.get('type')) if (t !== 'custom' && t !== 'builtin') throw invalidArgument(`invalid filter: 'type'='${t}'`);
+      const dangling = f.bool('dangling');
+      const nets = s.networks.list().filter((n) => {
+        const builtin = s.networks.isPredefined(n);
+        if (f.has('driver') && !f.get('driver').includes(n.driver)) return false;
+        if (f.has('id') && !f.get('id').some((x) => n.id.includes(x))) return false;
+        if (f.has('name') && !f.get('name').some((x) => n.name.includes(x))) return false;
+        if (f.has('scope') && !f.get('scope').includes('local')) return false;
+        if (f.has('type') && !f.get('type').includes(builtin ? 'builtin' : 'custom')) return false;
+        if (!f.matchLabels('label', n.labels)) return false;
+        if (dangling !== undefined && dangling !== (!builtin && usedBy(s, n.name) === 0)) return false;
+        return true;
+      });
+      sendJson(ctx.res, 200, nets.map((n) => networkToWire(n, s.networks, false)));
+    }],
+    ['GET', '/networks/:id', async (ctx) => sendJson(ctx.res, 200, networkToWire(s.networks.find(ctx.params.id!), s.networks, true))],
+    ['POST', '/networks/create', async (ctx) => {
+      const body = (await readJson<Json>(ctx.req)) ?? {};
+      const ipam = obj(body.IPAM, 'IPAM');
+      const config = Array.isArray(ipam.Config) ? (ipam.Config as unknown[]).map((c) => obj(c, 'IPAM.Config')) : [];
+      const n = await s.networks.create({
+        name: str(body.Name, 'Name') ?? '',
+        driver: str(body.Driver, 'Driver'),
+        internal: body.Internal === true,
+        attachable: body.Attachable === true,
+        labels: strMap(body.Labels, 'Labels'),
+        options: strMap(body.Options, 'Options'),
+        enableIPv6: body.EnableIPv6 === true,
+        ipam: {
+          driver: str(ipam.Driver, 'IPAM.Driver'),
+          options: strMap(ipam.Options, 'IPAM.Options'),
+          config: config.map((c) => ({ subnet: str(c.Subnet, 'Subnet'), gateway: str(c.Gateway, 'Gateway'), ipRange: str(c.IPRange, 'IPRange') })),
+        },
+      });
+      sendJson(ctx.res, 201, { Id: n.id, Warning: '' });
+    }],
+    ['DELETE', '/networks/:id', async (ctx) => {
+      await s.networks.remove(ctx.params.id!);
+      ctx.res.writeHead(204).end();
+    }],
+    ['POST', '/networks/:id/connect', async (ctx) => {
+      const body = (await readJson<Json>(ctx.req)) ?? {};
+      const ep = obj(body.EndpointConfig, 'EndpointConfig');
+      const ipamCfg = obj(ep.IPAMConfig, 'IPAMConfig');
+      await s.containers.connect(str(body.Container, 'Container') ?? '', ctx.params.id!, {
+        aliases: strList(ep.Aliases),
+        ipv4Address: str(ipamCfg.IPv4Address, 'IPv4Address') ?? '',
+        macAddress: str(ep.MacAddress, 'MacAddress') ?? '',
+        links: strList(ep.Links),
+      });
+      sendJson(ctx.res, 200, null);
+    }],
+    ['POST', '/networks/:id/disconnect', async (ctx) => {
+      const body = (await readJson<Json>(ctx.req)) ?? {};
+      await s.containers.disconnect(str(body.Container, 'Container') ?? '', ctx.params.id!);
+      sendJson(ctx.res, 200, null);
+    }],
+    ['POST', '/networks/prune', async (ctx) => {
+      const f = FilterArgs.parse(ctx.query.get('filters'));
+      f.validate(['label', 'label!', 'until']);
+      const deleted: string[] = [];
+      for (const n of s.networks.list()) {
+        if (s.networks.isPredefined(n) || usedBy(s, n.name) > 0 || !f.matchLabels('label', n.labels)) continue;
+        await s.networks.remove(n.id).then(() => deleted.push(n.name), () => {});
+      }
+      sendJson(ctx.res, 200, { NetworksDeleted: deleted });
+    }],
+  ];
+}
+
+/** Containers (any state) configured on the network. */
+function usedBy(s: EngineServices, name: string): number {
+  return s.containers.list().filter((c) => c.networks && name in c.networks).length;
+}

@@ -1,0 +1,491 @@
+/**
+ * berth's embedded DNS resolver, Docker's 127.0.0.11 equivalent (libnetwork/resolver.go). The
+ * daemon binds one on each user-defined bridge network's gateway address so containers resolve
+ * each other by name; everything it does not know is forwarded to the network's upstreams.
+ */
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { randomInt } from 'node:crypto';
+import * as dnsPacket from 'dns-packet';
+import type { Answer, DecodedPacket } from 'dns-packet';
+import { BerthError, invalidArgument, isErrno } from '../base/errors.js';
+import type { Logger } from '../base/log.js';
+
+/**
+ * Where the resolver's answers come from; the daemon implements it over its network/container
+ * state. Called on every query (no caching here), so it must be cheap and must not throw.
+ */
+export interface DnsRecordSource {
+  /** IPv4 addresses for `name` (lower-case, no trailing dot) as seen from the network served on `listenAddress`; [] if unknown. */
+  lookup(listenAddress: string, name: string): string[];
+  /** A name for an IPv4 address on that network (PTR), or undefined. */
+  reverse(listenAddress: string, ip: string): string | undefined;
+  /** Upstream servers for names it does not know: "ip" or "ip:port" (default port 53). */
+  upstreams(listenAddress: string): string[];
+}
+
+export interface EmbeddedDnsOptions {
+  /** UDP and TCP port on every address (default 53). 0 picks a free port per address: see `boundPort`. */
+  port?: number;
+  /** How long one upstream gets to answer before the next is tried (default 4000 ms, Docker's extIOTimeout). */
+  upstreamTimeoutMs?: number;
+}
+
+const TTL = 600;
+/** Docker forwards to at most three servers (resolv.conf's MAXNS). */
+const MAX_UPSTREAMS = 3;
+/** Docker's maxConcurrent: bounds the sockets open towards upstreams. */
+const MAX_FORWARDS = 1024;
+const TCP_IDLE_MS = 10_000;
+/** RFC 1035's UDP limit, raised by the client's EDNS0 payload size. */
+const UDP_MIN_SIZE = 512;
+const TCP_MAX_SIZE = 65_535;
+
+const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NOTIMP: 4, REFUSED: 5 } as const;
+const OPCODE_MASK = 0x7800;
+const QR_BIT = 0x80; // in the third header byte
+
+type Transport = 'udp' | 'tcp';
+
+/** A parsed upstream server address. */
+export interface DnsUpstream {
+  host: string;
+  port: number;
+  family: 4 | 6;
+}
+
+interface Listener {
+  address: string;
+  port: number;
+  udp: dgram.Socket;
+  tcp: net.Server;
+  conns: Set<net.Socket>;
+  /** Aborted on unlisten: in-flight forwards give up and nothing more is written. */
+  abort: AbortController;
+}
+
+/**
+ * Serves DNS on UDP and TCP on each address given to `listen`. Lifecycle: `listen`/`unlisten`
+ * per address as networks come and go; `close` releases every socket. Instances share nothing.
+ */
+export class EmbeddedDns {
+  private readonly port: number;
+  private readonly timeoutMs: number;
+  private readonly listeners = new Map<string, Promise<Listener>>();
+  /** Addresses being released, so a quick re-listen waits for the port to be free. */
+  private readonly closing = new Map<string, Promise<void>>();
+  /** Listeners that are up, by address: the loop check needs their ports. */
+  private readonly bound = new Map<string, Listener>();
+  private forwarding = 0;
+
+  constructor(
+    private readonly source: DnsRecordSource,
+    private readonly log: Logger,
+    opts: EmbeddedDnsOptions = {},
+  ) {
+    this.port = opts.port ?? 53;
+    this.timeoutMs = opts.upstreamTimeoutMs ?? 4000;
+  }
+
+  /** Serves UDP and TCP on address:port (port default 53). Idempotent per address. */
+  listen(address: string): Promise<void> {
+    let entry = this.listeners.get(address);
+    if (!entry) {
+      const created = this.bind(address);
+      entry = created;
+      this.listeners.set(address, created);
+      // A failed bind is forgotten so a later listen can try again.
+      void created.catch(() => {
+        if (this.listeners.get(address) === created) this.listeners.delete(address);
+      });
+    }
+    return entry.then(() => undefined);
+  }
+
+  async unlisten(address: string): Promise<void> {
+    const entry = this.listeners.get(address);
+    if (!entry) return;
+    this.listeners.delete(address);
+    const done = entry.then((l) => this.shutdown(l), () => undefined);
+    this.closing.set(address, done);
+    try {
+      await done;
+    } finally {
+      if (this.closing.get(address) === done) this.closing.delete(address);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.listeners.keys()].map((a) => this.unlisten(a)));
+  }
+
+  /** The port actually bound on `address` (useful with `port: 0`), or undefined if not listening. */
+  async boundPort(address: string): Promise<number | undefined> {
+    const entry = this.listeners.get(address);
+    return entry ? (await entry).port : undefined;
+  }
+
+  private async bind(address: string): Promise<Listener> {
+    const family = net.isIP(address);
+    if (family === 0) throw invalidArgument(`embedded DNS: invalid listen address "${address}"`);
+    await this.closing.get(address);
+    // With port 0 the kernel picks the UDP port; TCP may already hold it, so try a few.
+    for (let attempt = 0; ; attempt++) {
+      const l: Listener = {
+        address,
+        port: this.port,
+        udp: dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4' }),
+        tcp: net.createServer({ allowHalfOpen: true }),
+        conns: new Set(),
+        abort: new AbortController(),
+      };
+      l.udp.on('message', (msg, rinfo) => void this.serveUdp(l, msg, rinfo));
+      l.tcp.on('connection', (sock) => this.serveTcp(l, sock));
+      try {
+        await whenBound(l.udp, (done) => l.udp.bind({ address, port: this.port, exclusive: true }, done));
+      } catch (err) {
+        closeQuietly(l.udp);
+        throw bindError('udp', address, this.port, err);
+      }
+      l.port = l.udp.address().port;
+      try {
+        await whenBound(l.tcp, (done) => l.tcp.listen({ host: address, port: l.port, exclusive: true }, done));
+      } catch (err) {
+        closeQuietly(l.udp);
+        if (this.port === 0 && isErrno(err, 'EADDRINUSE') && attempt < 5) continue;
+        throw bindError('tcp', address, l.port, err);
+      }
+      l.udp.on('error', (err) => this.log.warn('embedded DNS: udp socket error', { address, error: err }));
+      l.tcp.on('error', (err) => this.log.warn('embedded DNS: tcp listener error', { address, error: err }));
+      this.bound.set(address, l);
+      this.log.debug('embedded DNS: listening', { address, port: l.port });
+      return l;
+    }
+  }
+
+  private async serveUdp(l: Listener, msg: Buffer, rinfo: dgram.RemoteInfo): Promise<void> {
+    const resp = await this.handle(l, msg, 'udp', `${rinfo.address}:${rinfo.port}`);
+    if (!resp || l.abort.signal.aborted) return;
+    l.udp.send(resp, rinfo.port, rinfo.address, (err) => {
+      if (err) this.log.debug('embedded DNS: udp reply failed', { to: rinfo.address, error: err });
+    });
+  }
+
+  /** RFC 7766 framing: 2-byte length, several (possibly pipelined) queries per connection. */
+  private serveTcp(l: Listener, sock: net.Socket): void {
+    const peer = `${sock.remoteAddress}:${sock.remotePort}`;
+    let pending: Buffer = Buffer.alloc(0);
+    let inflight = 0;
+    let ended = false;
+    l.conns.add(sock);
+    sock.setTimeout(TCP_IDLE_MS);
+    // A slow upstream is not idleness: only drop connections with nothing in flight.
+    sock.on('timeout', () => {
+      if (inflight === 0) sock.destroy();
+    });
+    sock.on('error', (err) => this.log.debug('embedded DNS: tcp connection error', { peer, error: err }));
+    sock.on('close', () => l.conns.delete(sock));
+    // Half-open so a client that shuts down its side after writing still gets its answers.
+    sock.on('end', () => {
+      ended = true;
+      if (inflight === 0) sock.end();
+    });
+    const serveFrame = async (frame: Buffer): Promise<void> => {
+      inflight++;
+      const resp = await this.handle(l, frame, 'tcp', peer);
+      inflight--;
+      if (sock.destroyed || l.abort.signal.aborted) return;
+      if (!resp) return void sock.destroy();
+      sock.write(framed(resp));
+      if (ended && inflight === 0) sock.end();
+    };
+    sock.on('data', (chunk: Buffer) => {
+      pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+      while (pending.length >= 2) {
+        const len = pending.readUInt16BE(0);
+        if (pending.length < 2 + len) break;
+        const frame = pending.subarray(2, 2 + len);
+        pending = pending.subarray(2 + len);
+        void serveFrame(frame);
+      }
+    });
+  }
+
+  /** The reply to one query message, or undefined when it is malformed and must be dropped. Never throws. */
+  private async handle(l: Listener, raw: Buffer, transport: Transport, peer: string): Promise<Buffer | undefined> {
+    let query: DecodedPacket;
+    try {
+      query = dnsPacket.decode(raw);
+    } catch (err) {
+      this.log.debug('embedded DNS: malformed query dropped', { peer, transport, error: err });
+      return undefined;
+    }
+    if (query.flag_qr) {
+      this.log.debug('embedded DNS: response received as a query, dropped', { peer, transport });
+      return undefined;
+    }
+    const maxSize = transport === 'tcp' ? TCP_MAX_SIZE : Math.max(UDP_MIN_SIZE, ednsPayloadSize(query));
+    try {
+      return await this.respond(l, raw, query, transport, maxSize);
+    } catch (err) {
+      // A record source that throws, or a name dns-packet cannot encode: fail this query only.
+      this.log.warn('embedded DNS: query failed', { peer, transport, error: err });
+      return encodeReply({ ...query, questions: [] }, RCODE.SERVFAIL, [], maxSize, transport);
+    }
+  }
+
+  private async respond(l: Listener, raw: Buffer, query: DecodedPacket, transport: Transport, maxSize: number): Promise<Buffer> {
+    // The same gate as miekg/dns's default MsgAcceptFunc, which Docker's server uses.
+    if (((query.flags ?? 0) & OPCODE_MASK) !== 0) return encodeReply(query, RCODE.NOTIMP, [], maxSize, transport);
+    if (query.questions?.length !== 1) return encodeReply({ ...query, questions: [] }, RCODE.FORMERR, [], maxSize, transport);
+    const answers = this.answerLocally(l, query);
+    if (answers) return encodeReply(query, RCODE.NOERROR, answers, maxSize, transport);
+    const forwarded = await this.forward(l, raw, transport, query);
+    return forwarded ?? encodeReply(query, RCODE.SERVFAIL, [], maxSize, transport);
+  }
+
+  /** The answers berth owns (possibly none: NOERROR/NODATA), or undefined to forward upstream. */
+  private answerLocally(l: Listener, query: DecodedPacket): Answer[] | undefined {
+    const q = query.questions?.[0];
+    if (!q || (q.class !== undefined && q.class !== 'IN')) return undefined;
+    const name = q.name.toLowerCase().replace(/\.$/, '');
+    switch (q.type) {
+      case 'A': {
+        const ips = this.source.lookup(l.address, name).filter((ip) => net.isIPv4(ip));
+        if (ips.length === 0) return undefined;
+        return shuffle(ips).map((ip) => ({ name: q.name, type: 'A', class: 'IN', ttl: TTL, data: ip }));
+      }
+      // A known container without IPv6 (AAAA), or an implicit MX (RFC 5321 §5.1): answering
+      // NODATA keeps the client from asking upstream about a container name, as Docker does.
+      case 'AAAA':
+      case 'MX':
+        return this.source.lookup(l.address, name).length > 0 ? [] : undefined;
+      case 'PTR': {
+        const ip = ipFromPtrName(name);
+        const host = ip === undefined ? undefined : this.source.reverse(l.address, ip);
+        if (!host) return undefined;
+        return [{ name: q.name, type: 'PTR', class: 'IN', ttl: TTL, data: host.endsWith('.') ? host : `${host}.` }];
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /**
+   * Relays the query to the upstreams in order over the client's transport; the next is tried on
+   * error, timeout, SERVFAIL or REFUSED (Docker's rule). Undefined when none answered.
+   */
+  private async forward(l: Listener, raw: Buffer, transport: Transport, query: DecodedPacket): Promise<Buffer | undefined> {
+    const upstreams = this.upstreamsFor(l);
+    if (upstreams.length === 0) return undefined;
+    if (this.forwarding >= MAX_FORWARDS) {
+      this.log.warn('embedded DNS: too many concurrent forwarded queries', { limit: MAX_FORWARDS });
+      return undefined;
+    }
+    const q = query.questions?.[0];
+    const what = q ? `${q.name} ${q.type}` : '';
+    this.forwarding++;
+    try {
+      for (const up of upstreams) {
+        if (l.abort.signal.aborted) return undefined;
+        // A fresh ID (and socket) per exchange, so upstream replies cannot be confused or spoofed as easily.
+        const out = Buffer.from(raw);
+        out.writeUInt16BE(randomInt(0x10000), 0);
+        const to = `${transport}:${up.host}:${up.port}`;
+        let resp: Buffer;
+        try {
+          resp = transport === 'udp' ? await exchangeUdp(up, out, this.timeoutMs, l.abort.signal) : await exchangeTcp(up, out, this.timeoutMs, l.abort.signal);
+        } catch (err) {
+          this.log.debug('embedded DNS: upstream failed', { query: what, upstream: to, error: err });
+          continue;
+        }
+        const rcode = resp.readUInt16BE(2) & 0xf;
+        if (rcode === RCODE.SERVFAIL || rcode === RCODE.REFUSED) {
+          this.log.debug('embedded DNS: upstream refused', { query: what, upstream: to, rcode });
+          continue;
+        }
+        // Relayed byte for byte (a truncated UDP answer too, so the client retries over TCP).
+        resp.writeUInt16BE(query.id ?? 0, 0);
+        return resp;
+      }
+      return undefined;
+    } finally {
+      this.forwarding--;
+    }
+  }
+
+  private upstreamsFor(l: Listener): DnsUpstream[] {
+    const own = new Set([...this.bound.values()].map((x) => `${x.address.toLowerCase()}|${x.port}`));
+    const result: DnsUpstream[] = [];
+    for (const spec of this.source.upstreams(l.address)) {
+      const up = parseUpstream(spec);
+      if (!up) {
+        this.log.debug('embedded DNS: invalid upstream ignored', { upstream: spec });
+      } else if (own.has(`${up.host.toLowerCase()}|${up.port}`)) {
+        this.log.debug('embedded DNS: upstream is this resolver, skipped to avoid a loop', { upstream: spec });
+      } else if (result.length < MAX_UPSTREAMS) {
+        result.push(up);
+      }
+    }
+    return result;
+  }
+
+  private shutdown(l: Listener): Promise<void> {
+    if (this.bound.get(l.address) === l) this.bound.delete(l.address);
+    l.abort.abort();
+    for (const sock of l.conns) sock.destroy();
+    const udp = new Promise<void>((resolve) => {
+      try {
+        l.udp.close(() => resolve());
+      } catch {
+        resolve();
+      }
+    });
+    const tcp = new Promise<void>((resolve) => l.tcp.close(() => resolve()));
+    return Promise.all([udp, tcp]).then(() => undefined);
+  }
+}
+
+/** Resolves once `start` reports success; rejects with the 'error' emitted instead (EADDRINUSE, EADDRNOTAVAIL…). */
+function whenBound(target: dgram.Socket | net.Server, start: (done: () => void) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    target.once('error', reject);
+    start(() => {
+      target.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** RFC 1035 §4.2.2: over TCP each message is preceded by its 2-byte length. */
+function framed(msg: Buffer): Buffer {
+  const head = Buffer.alloc(2);
+  head.writeUInt16BE(msg.length);
+  return Buffer.concat([head, msg]);
+}
+
+function bindError(proto: Transport, address: string, port: number, err: unknown): BerthError {
+  const reason = err instanceof Error ? err.message : String(err);
+  return new BerthError('Unavailable', `embedded DNS: cannot listen on ${proto} ${address}:${port}: ${reason}`, { cause: err });
+}
+
+function closeQuietly(sock: dgram.Socket): void {
+  try {
+    sock.close();
+  } catch {
+    // Never bound: nothing to release.
+  }
+}
+
+/** One request/response with an upstream over a fresh connected UDP socket. */
+function exchangeUdp(up: DnsUpstream, query: Buffer, timeoutMs: number, signal: AbortSignal): Promise<Buffer> {
+  const id = query.readUInt16BE(0);
+  const sock = dgram.createSocket(up.family === 6 ? 'udp6' : 'udp4');
+  return settleOnce(timeoutMs, signal, () => closeQuietly(sock), (resolve, reject) => {
+    sock.on('error', reject); // ECONNREFUSED arrives here from the ICMP port-unreachable
+    sock.on('message', (msg) => {
+      // Stray datagrams (late answers, other IDs) are ignored, not fatal.
+      if (msg.length >= 12 && msg.readUInt16BE(0) === id && ((msg[2] ?? 0) & QR_BIT) !== 0) resolve(msg);
+    });
+    sock.connect(up.port, up.host, () => sock.send(query, (err) => err && reject(err)));
+  });
+}
+
+/** One request/response with an upstream over a fresh TCP connection. */
+function exchangeTcp(up: DnsUpstream, query: Buffer, timeoutMs: number, signal: AbortSignal): Promise<Buffer> {
+  const sock = net.connect({ host: up.host, port: up.port });
+  return settleOnce(timeoutMs, signal, () => sock.destroy(), (resolve, reject) => {
+    let buf = Buffer.alloc(0);
+    sock.on('error', reject);
+    sock.on('close', () => reject(new Error('connection closed before an answer')));
+    sock.on('connect', () => sock.write(framed(query)));
+    sock.on('data', (chunk: Buffer) => {
+      buf = Buffer.concat([buf, chunk]);
+      if (buf.length < 2) return;
+      const len = buf.readUInt16BE(0);
+      if (buf.length < 2 + len) return;
+      if (len < 12) return reject(new Error(`short answer (${len} bytes)`));
+      resolve(buf.subarray(2, 2 + len));
+    });
+  });
+}
+
+/** Runs `start` until it settles, the deadline passes or `signal` aborts; `cleanup` runs once, first. */
+function settleOnce<T>(timeoutMs: number, signal: AbortSignal, cleanup: () => void, start: (resolve: (v: T) => void, reject: (err: unknown) => void) => void): Promise<T> {
+  const stop = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
+  return new Promise<T>((resolve, reject) => {
+    let done = false;
+    const finish = (fn: () => void): void => {
+      if (done) return;
+      done = true;
+      stop.removeEventListener('abort', onStop);
+      cleanup();
+      fn();
+    };
+    const onStop = (): void => finish(() => reject(signal.aborted ? new Error('aborted') : new Error(`no answer within ${timeoutMs} ms`)));
+    if (stop.aborted) return onStop();
+    stop.addEventListener('abort', onStop);
+    start((v) => finish(() => resolve(v)), (err) => finish(() => reject(err)));
+  });
+}
+
+/** Header flags as Docker's SetReply leaves them: opcode, RD and CD echoed, RA on, AA off. */
+function encodeReply(query: DecodedPacket, rcode: number, answers: Answer[], maxSize: number, transport: Transport): Buffer {
+  const keep = OPCODE_MASK | dnsPacket.RECURSION_DESIRED | dnsPacket.CHECKING_DISABLED;
+  const packet = {
+    type: 'response' as const,
+    id: query.id ?? 0,
+    flags: ((query.flags ?? 0) & keep) | dnsPacket.RECURSION_AVAILABLE | rcode,
+    questions: query.questions ?? [],
+    answers: [...answers],
+  };
+  let out = dnsPacket.encode(packet);
+  // Like Docker's truncateResp: drop answers until it fits; TC tells a UDP client to retry on TCP.
+  while (out.length > maxSize && packet.answers.length > 0) {
+    packet.answers.pop();
+    if (transport === 'udp') packet.flags |= dnsPacket.TRUNCATED_RESPONSE;
+    out = dnsPacket.encode(packet);
+  }
+  return out;
+}
+
+function ednsPayloadSize(query: DecodedPacket): number {
+  for (const rr of query.additionals ?? []) if (rr.type === 'OPT') return rr.udpPayloadSize;
+  return 0;
+}
+
+/** `4.3.2.1.in-addr.arpa` → `1.2.3.4`; undefined for anything else (IPv6 PTRs are forwarded). */
+function ipFromPtrName(name: string): string | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.in-addr\.arpa$/.exec(name);
+  if (!m) return undefined;
+  const ip = [m[4], m[3], m[2], m[1]].map(Number).join('.');
+  return net.isIPv4(ip) ? ip : undefined;
+}
+
+/** "ip", "ip:port" or "[ipv6]:port"; undefined when it is none of those. */
+export function parseUpstream(spec: string): DnsUpstream | undefined {
+  let host = spec.trim();
+  let port = 53;
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(host);
+  if (bracketed) {
+    host = bracketed[1] ?? '';
+    if (bracketed[2] !== undefined) port = Number(bracketed[2]);
+  } else if (net.isIP(host) === 0) {
+    const i = host.lastIndexOf(':');
+    if (i < 0 || !/^\d+$/.test(host.slice(i + 1))) return undefined;
+    port = Number(host.slice(i + 1));
+    host = host.slice(0, i);
+  }
+  const family = net.isIP(host);
+  if ((family !== 4 && family !== 6) || port < 1 || port > 65_535) return undefined;
+  return { host, port, family };
+}
+
+function shuffle<T>(items: T[]): T[] {
+  const a = [...items];
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = randomInt(i + 1);
+    [a[i], a[j]] = [a[j] as T, a[i] as T];
+  }
+  return a;
+}

@@ -1,0 +1,56 @@
+/**
+ * Network namespaces that outlive their processes: a bind mount of a fresh netns on a file under
+ * `<execRoot>/netns` (what Docker keeps in /var/run/docker/netns and reports as SandboxKey).
+ * The directory is a private mount of itself, so the bind mounts never propagate elsewhere.
+ */
+import { execFile } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { BerthError } from '../base/errors.js';
+import { isMounted } from '../base/mountinfo.js';
+
+const execFileP = promisify(execFile);
+
+export class NetnsDir {
+  constructor(readonly dir: string) {}
+
+  path(id: string): string {
+    return join(this.dir, id.slice(0, 12));
+  }
+
+  private async ensureDir(): Promise<void> {
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    if (!isMounted(this.dir)) {
+      await execFileP('mount', ['--bind', this.dir, this.dir]);
+      await execFileP('mount', ['--make-private', this.dir]);
+    }
+  }
+
+  /** A new, empty network namespace pinned at `path(id)`; an existing one is kept. */
+  async create(id: string): Promise<string> {
+    await this.ensureDir();
+    const p = this.path(id);
+    if (isMounted(p)) return p;
+    closeSync(openSync(p, 'a', 0o600));
+    try {
+      await execFileP('unshare', [`--net=${p}`, 'true']);
+    } catch (err) {
+      rmSync(p, { force: true });
+      throw new BerthError('Internal', `creating a network namespace: ${((err as { stderr?: string }).stderr ?? (err as Error).message).trim()}`, { cause: err });
+    }
+    return p;
+  }
+
+  async remove(id: string): Promise<void> {
+    const p = this.path(id);
+    if (isMounted(p)) await execFileP('umount', ['-l', p]).catch(() => {});
+    if (existsSync(p)) rmSync(p, { force: true });
+  }
+
+  /** Runs a command inside the namespace (ip, sysctl…). */
+  async exec(id: string, cmd: string, args: string[]): Promise<string> {
+    const { stdout } = await execFileP('nsenter', [`--net=${this.path(id)}`, cmd, ...args]);
+    return stdout;
+  }
+}
