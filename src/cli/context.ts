@@ -37,14 +37,23 @@ export class CliContext {
 /** Commander collects repeatable options with this. */
 export const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
 
-/** `--filter a=b` flags into the API's filters JSON (`{"a":{"b":true}}`). */
+/**
+ * `--filter a=b` flags into the API's filters JSON (`{"a":{"b":true}}`), as docker's FilterOpt
+ * and `filters.ToJSON` make it: names lower-cased, both sides trimmed, empty flags ignored, keys
+ * sorted at both levels (Go marshals maps sorted); undefined when there is no filter.
+ */
 export function filtersJson(filters: string[] | undefined): string | undefined {
-  if (!filters || filters.length === 0) return undefined;
-  const out: Record<string, Record<string, boolean>> = {};
-  for (const f of filters) {
+  const out = new Map<string, Set<string>>();
+  for (const f of filters ?? []) {
+    if (f === '') continue;
     const eq = f.indexOf('=');
-    if (eq <= 0) throw new Error(`bad format of filter (expected name=value)`);
-    (out[f.slice(0, eq).toLowerCase()] ??= {})[f.slice(eq + 1)] = true;
+    if (eq < 0) throw new Error(`bad format of filter (expected name=value)`);
+    const name = f.slice(0, eq).trim().toLowerCase();
+    const values = out.get(name) ?? new Set<string>();
+    values.add(f.slice(eq + 1).trim());
+    out.set(name, values);
   }
-  return JSON.stringify(out);
+  if (out.size === 0) return undefined;
+  const sorted = (xs: Iterable<string>): string[] => [...xs].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify(Object.fromEntries(sorted(out.keys()).map((k) => [k, Object.fromEntries(sorted(out.get(k)!).map((v) => [v, true]))])));
 }

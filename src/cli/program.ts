@@ -5,6 +5,7 @@ import { CliContext, type GlobalFlags } from './context.js';
 import { registerContainerCommands } from './commands/containers.js';
 import { registerImageCommands } from './commands/images.js';
 import { registerSystemCommands } from './commands/system.js';
+import { registerVolumeCommands } from './commands/volumes.js';
 import { StatusError, UsageError } from './errors.js';
 import { BERTH_CLI_VERSION } from './version.js';
 
@@ -30,6 +31,7 @@ program
 registerSystemCommands(program, ctx);
 registerImageCommands(program, ctx);
 registerContainerCommands(program, ctx);
+registerVolumeCommands(program, ctx);
 
 /** The command whose arguments commander refused, for the `See 'berth CMD --help'.` line. */
 let failedCommand = '';

@@ -38,6 +38,10 @@ export async function applyFirewall(tag: string, nets: BridgeNet[]): Promise<voi
   // Docker turns forwarding on: without it no container reaches past its bridge.
   await writeFile('/proc/sys/net/ipv4/ip_forward', '1\n').catch(() => {});
   await ensureChain('filter', isolation, 'FORWARD');
+  // The CNI firewall plugin puts its accept rules above ours in FORWARD; its CNI-ADMIN chain
+  // (the admins' overrides) runs before them, so isolation is jumped to from there too.
+  await ipt(['-N', 'CNI-ADMIN']).catch(() => {});
+  await ipt(['-C', 'CNI-ADMIN', '-j', isolation]).catch(async () => ipt(['-I', 'CNI-ADMIN', '1', '-j', isolation]));
   for (const a of nets) {
     if (a.internal) {
       await ipt(['-A', isolation, '-i', a.bridge, '!', '-o', a.bridge, '-j', 'DROP']);
@@ -55,6 +59,7 @@ export async function applyFirewall(tag: string, nets: BridgeNet[]): Promise<voi
 /** Removes a daemon's chains (tests and uninstall); the CNI plugins clean their own. */
 export async function removeFirewall(tag: string): Promise<void> {
   const { isolation, dns } = chains(tag);
+  await ipt(['-D', 'CNI-ADMIN', '-j', isolation]).catch(() => {});
   for (const [chain, from] of [[isolation, 'FORWARD'], [dns, 'INPUT']] as const) {
     await ipt(['-D', from, '-j', chain]).catch(() => {});
     await ipt(['-F', chain]).catch(() => {});

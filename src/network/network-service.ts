@@ -275,10 +275,11 @@ export class NetworkService {
   }
 
   /** The CNI plugin list for an endpoint on `n`. */
-  private plugins(n: NetworkRecord, withPorts: boolean): ({ type: string } & Record<string, unknown>)[] {
+  private plugins(n: NetworkRecord, withPorts: boolean, staticIp = false): ({ type: string } & Record<string, unknown>)[] {
     const pool = n.ipam.config[0]!;
     const range: Record<string, string> = { subnet: pool.subnet, gateway: pool.gateway };
-    if (pool.ipRange) {
+    // --ip may be anywhere in the subnet: ip-range only bounds the addresses berth picks.
+    if (pool.ipRange && !staticIp) {
       const r = parseCidr(pool.ipRange);
       range.rangeStart = formatIp(Math.max(r.network + (r.prefix < 31 ? 1 : 0), parseCidr(pool.subnet).network + 1));
       range.rangeEnd = formatIp(r.network + 2 ** (32 - r.prefix) - 2);
@@ -324,11 +325,11 @@ export class NetworkService {
     if (mappings.length) runtimeConfig.portMappings = mappings.map((m) => ({ hostPort: m.hostPort, containerPort: m.containerPort, protocol: m.proto, hostIP: m.hostIp === '0.0.0.0' ? '' : m.hostIp }));
     let result;
     try {
-      result = await cniAdd(n.name, this.plugins(n, mappings.length > 0), rt, runtimeConfig);
+      result = await cniAdd(n.name, this.plugins(n, mappings.length > 0, !!req.ipv4Address), rt, runtimeConfig);
     } catch (err) {
       this.releasePorts(mappings);
       const msg = (err as Error).message;
-      if (/requested IP address .* is not available|already reserved/i.test(msg)) throw new BerthError('Forbidden', `Address already in use`, { cause: err });
+      if (/is not available|already reserved|failed to allocate all requested IPs/i.test(msg)) throw new BerthError('Forbidden', 'Address already in use', { cause: err, code: NETWORK_ERROR });
       throw new BerthError('Internal', `failed to set up container networking: ${msg}`, { cause: err, code: NETWORK_ERROR });
     }
     const ipCfg = result.ips?.[0];

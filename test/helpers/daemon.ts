@@ -128,6 +128,7 @@ function removeNetworks(dataRoot: string, bridge: string): void {
     }
   }
   for (const b of new Set(bridges)) spawnSync('ip', ['link', 'del', b]);
+  spawnSync('iptables', ['-w', '-D', 'CNI-ADMIN', '-j', `BERTH-ISO-${bridge}`]);
   for (const [chain, from] of [[`BERTH-ISO-${bridge}`, 'FORWARD'], [`BERTH-DNS-${bridge}`, 'INPUT']]) {
     spawnSync('iptables', ['-w', '-D', from!, '-j', chain!]);
     spawnSync('iptables', ['-w', '-F', chain!]);

@@ -7,10 +7,10 @@
 import { Option, type Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { resolve as resolvePath } from 'node:path';
 import { collect } from '../context.js';
 import { invalidFlag, withHelp, type UsageError } from '../errors.js';
 import { parseBytes, parseDuration } from '../format/units.js';
+import { parseMount, splitVolumeFlags, type WireMount } from './mount-opts.js';
 
 /** What commander hands the action for the shared flags (camel-cased long names). */
 export interface ContainerFlags {
@@ -58,6 +58,7 @@ export interface ContainerFlags {
   memoryReservation?: string;
   memorySwap?: string;
   memorySwappiness?: string;
+  mount?: string[];
   name?: string;
   net?: string[];
   network?: string[];
@@ -88,6 +89,7 @@ export interface ContainerFlags {
   userns?: string;
   uts?: string;
   volume?: string[];
+  volumeDriver?: string;
   volumesFrom?: string[];
   workdir?: string;
 }
@@ -140,6 +142,7 @@ export function addContainerFlags(cmd: Command): Command {
     .option('--memory-reservation <bytes>', 'Memory soft limit')
     .option('--memory-swap <bytes>', "Swap limit equal to memory plus swap: '-1' to enable unlimited swap")
     .option('--memory-swappiness <int>', 'Tune container memory swappiness (0 to 100) (default -1)')
+    .option('--mount <mount>', 'Attach a filesystem mount to the container', collect)
     .option('--name <string>', 'Assign a name to the container')
     .option('--network <network>', 'Connect a container to a network', collect)
     .addOption(new Option('--net <network>', 'Connect a container to a network').argParser(collect).hideHelp())
@@ -171,6 +174,7 @@ export function addContainerFlags(cmd: Command): Command {
     .option('--userns <string>', 'User namespace to use')
     .option('--uts <string>', 'UTS namespace to use')
     .option('-v, --volume <list>', 'Bind mount a volume', collect)
+    .option('--volume-driver <string>', 'Optional volume driver for the container')
     .option('--volumes-from <list>', 'Mount volumes from the specified container(s)', collect)
     .option('-w, --workdir <string>', 'Working directory inside the container');
 }
@@ -258,18 +262,23 @@ export function buildCreateRequest(command: string, image: string, args: string[
   const swappiness = int('--memory-swappiness', o.memorySwappiness) ?? -1;
   if (swappiness !== -1 && (swappiness < 0 || swappiness > 100)) throw fail(`invalid value: ${swappiness}. Valid memory swappiness range is 0-100`);
 
-  // -v: a source makes a bind (or named volume) in HostConfig.Binds, a bare path an anonymous volume.
-  const binds: string[] = [];
-  const volumes = new Map<string, Record<string, never>>();
-  for (const v of o.volume ?? []) {
-    if (v.trim() === '') throw fail(`invalid spec: ${v}: empty section between colons`);
-    const [host, target, hasTarget] = cut(v, ':');
-    if (!hasTarget) {
-      volumes.set(v, {});
-      continue;
+  // --mount values are checked as the flags are parsed, -v ones by `parse`.
+  const mounts: WireMount[] = (o.mount ?? []).map((m) => {
+    try {
+      return parseMount(m, logrusWarning);
+    } catch (err) {
+      throw flag('--mount', m, (err as Error).message);
     }
-    if (host === '') throw fail(`invalid spec: ${v}: empty section between colons`);
-    binds.push(host.startsWith('.') ? `${resolvePath(host)}:${target}` : v);
+  });
+  // -v: a source makes a bind (or named volume) in HostConfig.Binds, a bare path an anonymous volume.
+  let binds: string[];
+  let volumes: Map<string, Record<string, never>>;
+  try {
+    const split = splitVolumeFlags(o.volume ?? []);
+    binds = split.binds;
+    volumes = new Map(split.volumes.map((v): [string, Record<string, never>] => [v, {}]));
+  } catch (err) {
+    throw fail((err as Error).message);
   }
 
   const tmpfs = new Map<string, string>();
@@ -411,7 +420,7 @@ export function buildCreateRequest(command: string, image: string, args: string[
     PortBindings: sortedMap(bindings),
     RestartPolicy: restartPolicy,
     AutoRemove: autoRemove,
-    VolumeDriver: '',
+    VolumeDriver: o.volumeDriver ?? '',
     VolumesFrom: o.volumesFrom?.length ? o.volumesFrom : null,
     ConsoleSize: consoleSize,
     CapAdd: o.capAdd?.length ? o.capAdd.map(normalizeCapability) : null,
@@ -468,6 +477,7 @@ export function buildCreateRequest(command: string, image: string, args: string[
     CpuPercent: 0,
     IOMaximumIOps: 0,
     IOMaximumBandwidth: 0,
+    ...(mounts.length ? { Mounts: mounts } : {}),
     MaskedPaths: maskedPaths,
     ReadonlyPaths: readonlyPaths,
     // Set only when the flag was given, as docker's `flags.Changed("init")`.
@@ -480,6 +490,16 @@ export function buildCreateRequest(command: string, image: string, args: string[
     platform: o.platform,
     body: { ...config, HostConfig: hostConfig, NetworkingConfig: { EndpointsConfig: endpointsConfig } },
   };
+}
+
+/** A warning as docker's logrus prints it on stderr (`time="…" level=warning msg="…"`). */
+function logrusWarning(message: string): void {
+  const d = new Date();
+  const off = -d.getTimezoneOffset();
+  const p = (n: number): string => String(n).padStart(2, '0');
+  const zone = off === 0 ? 'Z' : `${off > 0 ? '+' : '-'}${p(Math.floor(Math.abs(off) / 60))}:${p(Math.abs(off) % 60)}`;
+  const time = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}${zone}`;
+  process.stderr.write(`time="${time}" level=warning msg=${JSON.stringify(message)}\n`);
 }
 
 function emptyEndpoint(): Record<string, unknown> {

@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { ApiError, readAll } from '../../client/index.js';
 import { collect, filtersJson, type CliContext } from '../context.js';
 import { formatOutput } from '../format/table.js';
-import { createdAgo, humanSize } from '../format/units.js';
+import { createdAgo, humanSize, humanSizeWithPrecision } from '../format/units.js';
 import { displayJsonMessages } from '../progress.js';
 import { confirm, inspectOutput, goTime, formatRow, splitRepoTag, truncateId } from './shared.js';
 
@@ -19,7 +19,7 @@ interface WireImage {
   Labels: Record<string, string> | null;
 }
 
-const IMAGE_HEADERS = {
+export const IMAGE_HEADERS = {
   Repository: 'REPOSITORY',
   Tag: 'TAG',
   ID: 'IMAGE ID',
@@ -41,7 +41,7 @@ function imageRows(images: WireImage[], noTrunc: boolean): Record<string, unknow
       ID: noTrunc ? img.Id : truncateId(img.Id),
       CreatedSince: createdAgo(img.Created),
       Size: humanSize(img.Size),
-      VirtualSize: humanSize(img.Size),
+      VirtualSize: humanSizeWithPrecision(img.Size, 4),
       SharedSize: img.SharedSize < 0 ? 'N/A' : humanSize(img.SharedSize),
       UniqueSize: img.SharedSize < 0 ? 'N/A' : humanSize(img.Size - img.SharedSize),
       Containers: img.Containers < 0 ? 'N/A' : String(img.Containers),

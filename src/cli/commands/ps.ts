@@ -39,7 +39,7 @@ const DEFAULT_FORMAT = 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}
 const RAW_FORMAT = 'container_id: {{.ID}}\nimage: {{.Image}}\ncommand: {{.Command}}\ncreated_at: {{.CreatedAt}}\nstate: {{- pad .State 1 0}}\nstatus: {{- pad .Status 1 0}}\nnames: {{.Names}}\nlabels: {{- pad .Labels 1 0}}\nports: {{- pad .Ports 1 0}}\n';
 
 /** The header row: field names to titles; `Label "a.b-c"` titles itself `b c`, as docker's SubHeaderContext does. */
-const HEADERS: Record<string, unknown> = {
+export const HEADERS: Record<string, unknown> = {
   ID: 'CONTAINER ID',
   Names: 'NAMES',
   Image: 'IMAGE',

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import { ApiError } from '../../client/index.js';
 import type { CliContext } from '../context.js';
-import { compileTemplate } from '../format/template.js';
+import { compileTemplate, MARSHAL_JSON } from '../format/template.js';
 
 /** Docker's short ID: 12 hex digits without the algorithm. */
 export function truncateId(id: string): string {
@@ -38,6 +38,11 @@ function zoneName(d: Date, offsetMinutes: number): string {
   return name;
 }
 
+/** What Go's json.Marshal escapes and JSON.stringify does not (`<` → `\u003c`). */
+export function goEscapeHtml(json: string): string {
+  return json.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /**
  * A row for tables and `--format`: keys in alphabetical order, as docker's formatter contexts
  * marshal for `{{json .}}`; a function value becomes a field computed on first read, since some
@@ -45,6 +50,8 @@ function zoneName(d: Date, offsetMinutes: number): string {
  */
 export function formatRow(fields: Record<string, unknown>): Record<string, unknown> {
   const row: Record<string, unknown> = {};
+  // `{{json .}}`: the context's MarshalJSON, Go's json.Marshal of the fields (HTML-escaped).
+  Object.defineProperty(row, MARSHAL_JSON, { value: () => goEscapeHtml(JSON.stringify(row)), enumerable: false });
   for (const key of Object.keys(fields).sort()) {
     const v = fields[key];
     if (typeof v !== 'function') {
@@ -67,17 +74,21 @@ export function formatRow(fields: Record<string, unknown>): Record<string, unkno
   return row;
 }
 
-/** Asks `[y/N]` on the terminal; a non-interactive stdin answers no. */
+/**
+ * docker's `prompt.Confirm`: prints the warning and `Are you sure you want to continue? [y/N] `,
+ * then reads one line from stdin, terminal or not (`echo y | berth … prune` confirms); only `y`
+ * (any case) says yes, and end of input says no.
+ */
 export async function confirm(ctx: CliContext, warning: string): Promise<boolean> {
   ctx.out.write(`${warning}\nAre you sure you want to continue? [y/N] `);
-  if (!process.stdin.isTTY) {
-    ctx.out.write('\n');
+  const rl = createInterface({ input: process.stdin, terminal: false });
+  try {
+    for await (const line of rl) return line.trim().toLowerCase() === 'y';
     return false;
+  } finally {
+    rl.close();
+    process.stdin.pause();
   }
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
-  const answer = await rl.question('');
-  rl.close();
-  return /^y(es)?$/i.test(answer.trim());
 }
 
 /**

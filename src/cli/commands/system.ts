@@ -2,9 +2,9 @@ import type { Command } from 'commander';
 import { readJsonMessages } from '../../client/index.js';
 import { collect, filtersJson, type CliContext } from '../context.js';
 import { compileTemplate } from '../format/template.js';
-import { formatOutput } from '../format/table.js';
-import { bytesSize, createdAgo, humanSize } from '../format/units.js';
+import { bytesSize } from '../format/units.js';
 import { BERTH_CLI_VERSION } from '../version.js';
+import { diskUsage } from './system-df.js';
 
 async function version(ctx: CliContext, o: { format?: string }): Promise<void> {
   const client = {
@@ -100,25 +100,6 @@ function toApiTime(v: string | undefined): string | undefined {
   return String(Math.floor(t / 1000));
 }
 
-async function df(ctx: CliContext, o: { format?: string; verbose?: boolean }): Promise<void> {
-  const d = await ctx.client.json<{ LayersSize: number; Images: { Id: string; RepoTags: string[]; Size: number; Created: number; Containers: number }[]; Containers: unknown[]; Volumes: unknown[]; BuildCache: unknown[] }>('GET', '/system/df');
-  const images = d.Images ?? [];
-  const activeImages = images.filter((i) => i.Containers > 0).length;
-  const rows = [
-    { Type: 'Images', TotalCount: String(images.length), Active: String(activeImages), Size: humanSize(d.LayersSize), Reclaimable: `${humanSize(d.LayersSize)} (100%)` },
-    { Type: 'Containers', TotalCount: String(d.Containers?.length ?? 0), Active: '0', Size: '0B', Reclaimable: '0B' },
-    { Type: 'Local Volumes', TotalCount: String(d.Volumes?.length ?? 0), Active: '0', Size: '0B', Reclaimable: '0B' },
-    { Type: 'Build Cache', TotalCount: String(d.BuildCache?.length ?? 0), Active: '0', Size: '0B', Reclaimable: '0B' },
-  ];
-  if (activeImages === 0 && images.length === 0) rows[0]!.Reclaimable = '0B';
-  ctx.out.write(formatOutput(o.format, 'table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}', rows, { Type: 'TYPE', TotalCount: 'TOTAL', Active: 'ACTIVE', Size: 'SIZE', Reclaimable: 'RECLAIMABLE' }));
-  if (o.verbose) {
-    ctx.print('\nImages space usage:\n');
-    const irows = images.map((i) => ({ Repository: i.RepoTags[0]?.split(':')[0] ?? '<none>', Tag: i.RepoTags[0]?.split(':')[1] ?? '<none>', ID: i.Id.slice(7, 19), CreatedSince: createdAgo(i.Created), Size: humanSize(i.Size), Containers: String(i.Containers) }));
-    ctx.out.write(formatOutput(undefined, 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}\t{{.Containers}}', irows, { Repository: 'REPOSITORY', Tag: 'TAG', ID: 'IMAGE ID', CreatedSince: 'CREATED', Size: 'SIZE', Containers: 'CONTAINERS' }));
-  }
-}
-
 export function registerSystemCommands(program: Command, ctx: CliContext): void {
   program.command('version').description('Show the berth version information').option('-f, --format <string>', 'Format output using a custom template').action((o: { format?: string }) => version(ctx, o));
   const system = program.command('system').description('Manage berth');
@@ -134,5 +115,5 @@ export function registerSystemCommands(program: Command, ctx: CliContext): void 
       .option('--format <string>', 'Format output using a custom template')
       .action((o: { since?: string; until?: string; filter?: string[]; format?: string }) => events(ctx, o));
   }
-  system.command('df').description('Show berth disk usage').option('-v, --verbose', 'Show detailed information on space usage').option('--format <string>', 'Format output using a custom template').action((o: { format?: string; verbose?: boolean }) => df(ctx, o));
+  system.command('df').description('Show berth disk usage').option('-v, --verbose', 'Show detailed information on space usage').option('--format <string>', 'Format output using a custom template').action((o: { format?: string; verbose?: boolean }) => diskUsage(ctx, o));
 }

@@ -192,8 +192,8 @@ test('parse errors', () => {
 test('execution errors', () => {
   const cases: [string, string][] = [
     ['{{nil}}', 'template: :1:2: executing "" at <nil>: nil is not a command'],
-    ['{{.L.Foo}}', 'template: :1:2: executing "" at <.L.Foo>: can\'t evaluate field Foo in type []interface {}'],
-    ['{{.Name.Foo}}', 'template: :1:2: executing "" at <.Name.Foo>: can\'t evaluate field Foo in type string'],
+    ['{{.L.Foo}}', 'template: :1:4: executing "" at <.L.Foo>: can\'t evaluate field Foo in type []interface {}'],
+    ['{{.Name.Foo}}', 'template: :1:7: executing "" at <.Name.Foo>: can\'t evaluate field Foo in type string'],
     ['{{index .L 5}}', 'template: :1:2: executing "" at <index .L 5>: error calling index: index out of range: 5'],
     ['{{eq 1 "a"}}', 'template: :1:2: executing "" at <eq 1 "a">: error calling eq: incompatible types for comparison'],
     ['{{.Name 1}}', 'template: :1:2: executing "" at <.Name>: Name is not a method but has arguments'],

@@ -313,11 +313,14 @@ class Parser {
   private operand(): Arg | undefined {
     const node = this.term();
     if (node === undefined || this.peek().t !== 'field') return node;
+    // Like Go's parser, a chained field takes the position of its second field (`.Size` in
+    // `.UsageData.Size`), which execution errors report.
+    const pos = this.peek().pos;
     const idents: string[] = [];
     while (this.peek().t === 'field') idents.push(this.next().v.slice(1));
-    if (node.k === 'field' || node.k === 'var') return { ...node, idents: [...node.idents, ...idents] };
+    if (node.k === 'field' || node.k === 'var') return { ...node, pos, idents: [...node.idents, ...idents] };
     if (node.k === 'const' || node.k === 'nil' || node.k === 'dot') this.fail(`unexpected . after term ${JSON.stringify(argString(node))}`);
-    return { k: 'chain', pos: node.pos, node, idents };
+    return { k: 'chain', pos, node, idents };
   }
 
   private term(): Arg | undefined {
@@ -401,7 +404,7 @@ function goType(v: unknown): string {
 
 /** Truth as Go's `if` sees it: zero values, nil and empty collections are false. */
 function truth(v: unknown): boolean {
-  if (v === undefined || v === null) return false;
+  if (v === undefined || v === null || v instanceof NilPointer) return false;
   if (typeof v === 'string' || Array.isArray(v)) return v.length > 0;
   if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return Boolean(v);
   if (v instanceof Map) return v.size > 0;
@@ -422,6 +425,27 @@ function fmtValue(v: unknown): string {
   // A class with its own toString plays the part of a fmt.Stringer.
   if (v.toString !== Object.prototype.toString) return String(v);
   return `{${Object.values(v).map(fmtValue).join(' ')}}`;
+}
+
+/**
+ * A typed nil pointer, Go's `(*T)(nil)` in a struct field (e.g. a volume's `UsageData`): prints
+ * `<nil>`, is false, marshals as `null`, and reading a field through it fails as in Go
+ * (`nil pointer evaluating *volume.UsageData.Size`; a field the type lacks: `can't evaluate
+ * field X in type *volume.UsageData`, when `fields` lists the type's fields).
+ */
+export class NilPointer {
+  constructor(
+    readonly typeName: string,
+    readonly fields?: readonly string[],
+  ) {}
+
+  toJSON(): null {
+    return null;
+  }
+
+  toString(): string {
+    return '<nil>';
+  }
 }
 
 type Var = { name: string; value: unknown };
@@ -571,6 +595,10 @@ class Exec {
 
   private evalField(dot: unknown, name: string, args: Arg[], final: unknown, receiver: unknown): unknown {
     if (receiver === undefined || receiver === null) return undefined;
+    if (receiver instanceof NilPointer) {
+      const known = receiver.fields === undefined || receiver.fields.includes(name);
+      return this.fail(known ? `nil pointer evaluating ${receiver.typeName}.${name}` : `can't evaluate field ${name} in type ${receiver.typeName}`);
+    }
     const hasArgs = args.length > 1 || final !== MISSING;
     if (typeof receiver === 'object') {
       const isStruct = isClassInstance(receiver) || (this.structRoot && receiver === this.root);
@@ -815,6 +843,13 @@ function sprintf(format: string, args: unknown[]): string {
   return out;
 }
 
+/**
+ * A value's own JSON text, used verbatim by the `json` function: Go's `json.Marshaler`. docker's
+ * formatter contexts marshal themselves with `json.Marshal`, which (unlike the `json` function's
+ * encoder) escapes `<`, `>` and `&`: `{"Repository":"\u003cnone\u003e"}`.
+ */
+export const MARSHAL_JSON = Symbol('MarshalJSON');
+
 /** encoding/json with SetEscapeHTML(false), as docker's `json` function encodes. */
 function goJson(v: unknown, seen: Set<object> = new Set()): string {
   if (v === undefined || v === null || typeof v === 'function' || typeof v === 'symbol') return 'null';
@@ -825,6 +860,8 @@ function goJson(v: unknown, seen: Set<object> = new Set()): string {
   }
   if (typeof v !== 'object') return String(v);
   if (seen.has(v)) throw new Error('json: unsupported value: encountered a cycle');
+  const marshal = (v as { [MARSHAL_JSON]?: unknown })[MARSHAL_JSON];
+  if (typeof marshal === 'function') return String((marshal as () => unknown).call(v));
   if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return goJson((v as { toJSON: () => unknown }).toJSON(), seen);
   // []byte encodes as base64, like Go.
   if (v instanceof Uint8Array) return jsonString(Buffer.from(v).toString('base64'));

@@ -1,0 +1,211 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { busyboxRootfs, docker, isRoot, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+
+const hasDocker = docker('unix:///nonexistent', ['--version']).code === 0;
+const hasCni = existsSync('/usr/lib/cni/bridge');
+
+/** What a leak would show: host veths, CNI and berth iptables rules. */
+function hostNetState(): { veths: string[]; rules: string[] } {
+  const veths = spawnSync('ip', ['-o', 'link', 'show', 'type', 'veth']).stdout.toString().split('\n').filter(Boolean).map((l) => l.split(':')[1]!.trim());
+  const rules = spawnSync('iptables-save').stdout.toString().split('\n').filter((l) => l.startsWith('-A ') && /CNI|BERTH/.test(l));
+  return { veths: veths.sort(), rules: rules.sort() };
+}
+
+function curl(url: string): string {
+  const r = spawnSync('curl', ['-s', '--max-time', '5', url]);
+  return r.stdout.toString();
+}
+
+describe('networks through the real docker CLI', { skip: !isRoot || !hasDocker || !hasCni }, () => {
+  let d: TestDaemon;
+  let baseline: { veths: string[]; rules: string[] };
+  const dk = (args: string[], input?: Buffer | string) => docker(d.host, args, input);
+  const ok = (args: string[], input?: Buffer | string): string => {
+    const r = dk(args, input);
+    assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
+  const fails = (args: string[], message: RegExp): void => {
+    const r = dk(args);
+    assert.notEqual(r.code, 0, `docker ${args.join(' ')} should fail`);
+    assert.match(r.stderr, message);
+  };
+  const inspect = (ref: string, fmt: string): string => ok(['inspect', '-f', fmt, ref]).trim();
+  const web = (name: string, extra: string[], text = name): string =>
+    ok(['run', '-d', '--name', name, ...extra, 'busybox', 'sh', '-c', `mkdir -p /www && echo ${text} > /www/index.html && exec httpd -f -p 80 -h /www`]).trim();
+  const leases = (): string[] => {
+    const dir = join(d.dir, 'exec', 'cni', 'ipam');
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir).flatMap((n) => readdirSync(join(dir, n)).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f)).map((f) => `${n}/${f}`));
+  };
+
+  before(async () => {
+    baseline = hostNetState();
+    d = await startDaemon();
+    ok(['import', '-c', 'CMD ["sh"]', '-', 'busybox:latest'], busyboxRootfs());
+    ok(['commit', '-c', 'EXPOSE 80', '-c', 'EXPOSE 9000/udp', ok(['create', 'busybox', 'true']).trim(), 'exposer']);
+  });
+  after(async () => {
+    await d.cleanup();
+  });
+
+  test('the default bridge: an address, a gateway, NAT out, and containers reach each other', () => {
+    const bridge = JSON.parse(ok(['network', 'inspect', 'bridge']))[0] as { IPAM: { Config: { Subnet: string; Gateway: string }[] }; Options: Record<string, string> };
+    const { Subnet: subnet, Gateway: gateway } = bridge.IPAM.Config[0]!;
+    assert.match(bridge.Options['com.docker.network.bridge.name']!, /^bt[0-9a-f]{8}$/);
+    web('w1', []);
+    const ip = inspect('w1', '{{.NetworkSettings.IPAddress}}');
+    assert.equal(inspect('w1', '{{.NetworkSettings.Networks.bridge.IPAddress}}'), ip);
+    assert.equal(inspect('w1', '{{.NetworkSettings.Gateway}}'), gateway);
+    assert.equal(ip.split('.').slice(0, 2).join('.'), subnet.split('.').slice(0, 2).join('.'));
+    assert.match(inspect('w1', '{{.NetworkSettings.MacAddress}}'), /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
+    const sandbox = inspect('w1', '{{.NetworkSettings.SandboxKey}}');
+    assert.ok(existsSync(sandbox));
+    const out = ok(['run', '--rm', 'busybox', 'sh', '-c', `ip route; wget -qO- http://${ip}/`]);
+    assert.match(out, new RegExp(`default via ${gateway.replace(/\./g, '\\.')} dev eth0`));
+    assert.match(out, /w1\n$/);
+    // The host reaches the container through the bridge too.
+    assert.equal(curl(`http://${ip}/`), 'w1\n');
+    const net = JSON.parse(ok(['network', 'inspect', 'bridge']))[0] as { Containers: Record<string, { Name: string; IPv4Address: string }> };
+    const entry = Object.values(net.Containers).find((c) => c.Name === 'w1');
+    assert.equal(entry?.IPv4Address.split('/')[0], ip);
+    ok(['rm', '-f', 'w1']);
+    assert.equal(existsSync(sandbox), false);
+    assert.deepEqual(leases(), []);
+  });
+
+  test('user-defined networks: create options, inspect, DNS by name, short ID and alias, isolation', () => {
+    ok(['network', 'create', '--subnet', '10.231.0.0/24', '--gateway', '10.231.0.254', '--ip-range', '10.231.0.128/25', '--label', 'team=a', '-o', 'com.docker.network.bridge.name=btest-a', '-o', 'com.docker.network.driver.mtu=1400', 'neta']);
+    ok(['network', 'create', 'netb']);
+    const n = JSON.parse(ok(['network', 'inspect', 'neta']))[0] as Record<string, unknown> & { IPAM: { Config: Record<string, string>[] } };
+    assert.deepEqual(n.IPAM.Config, [{ Subnet: '10.231.0.0/24', IPRange: '10.231.0.128/25', Gateway: '10.231.0.254' }]);
+    assert.deepEqual(n.Labels, { team: 'a' });
+    assert.equal(n.Driver, 'bridge');
+    assert.equal(n.Scope, 'local');
+    assert.match(spawnSync('ip', ['-o', 'link', 'show', 'btest-a']).stdout.toString(), /mtu 1400/);
+    const id = web('srv', ['--network', 'neta', '--network-alias', 'api']);
+    const ip = inspect('srv', '{{.NetworkSettings.Networks.neta.IPAddress}}');
+    assert.ok(Number(ip.split('.')[3]) >= 128, `${ip} is in the ip-range`);
+    const q = ok(['run', '--rm', '--network', 'neta', 'busybox', 'sh', '-c', `cat /etc/resolv.conf; for n in srv SRV ${id.slice(0, 12)} api; do nslookup $n | grep -A1 '^Name:'; done; wget -qO- http://api/`]);
+    assert.match(q, /nameserver 10\.231\.0\.254/);
+    assert.match(q, /options ndots:0/);
+    assert.equal(q.match(new RegExp(`Address: ${ip.replace(/\./g, '\\.')}`, 'g'))?.length, 4, q);
+    assert.match(q, /srv\n$/);
+    assert.deepEqual(JSON.parse(inspect('srv', '{{json .NetworkSettings.Networks.neta.DNSNames}}')), ['srv', id.slice(0, 12), 'api']);
+    // Another network sees neither the names nor the address.
+    const other = dk(['run', '--rm', '--network', 'netb', 'busybox', 'sh', '-c', `nslookup srv; ping -c1 -W1 ${ip}; nslookup srv 10.231.0.254`]);
+    assert.doesNotMatch(other.stdout, new RegExp(`Address: ${ip.replace(/\./g, '\\.')}`));
+    assert.match(other.stdout + other.stderr, /0 packets received|100% packet loss/);
+    // The default bridge has no embedded DNS.
+    assert.doesNotMatch(ok(['run', '--rm', 'busybox', 'cat', '/etc/resolv.conf']), /10\.231\.0\.254/);
+    fails(['network', 'rm', 'neta'], /has active endpoints/);
+    fails(['network', 'create', 'neta'], /network with name neta already exists/);
+    fails(['network', 'create', '--subnet', '10.231.0.0/16', 'overlap'], /Pool overlaps with other one on this address space/);
+    fails(['network', 'create', '--subnet', '10.232.0.1/16', 'badsub'], /invalid subnet 10\.232\.0\.1\/16/);
+    fails(['network', 'rm', 'bridge'], /bridge is a pre-defined network and cannot be removed/);
+    fails(['run', '--rm', '--network', 'nosuchnet', 'busybox', 'true'], /network nosuchnet not found/);
+    fails(['run', '--rm', '--ip', '10.0.0.9', 'busybox', 'true'], /user specified IP address is supported on user defined networks only/);
+    assert.equal(ok(['network', 'ls', '-q', '--filter', 'label=team=a']).trim().length, 12);
+    assert.match(ok(['network', 'ls', '--filter', 'type=custom', '--format', '{{.Name}}']), /^neta\nnetb\n$|^netb\nneta\n$/);
+    ok(['rm', '-f', 'srv']);
+    ok(['network', 'rm', 'neta']);
+    assert.equal(spawnSync('ip', ['link', 'show', 'btest-a']).status, 1);
+  });
+
+  test('connect and disconnect a running container, with --ip and --alias', () => {
+    ok(['network', 'create', '--subnet', '10.233.0.0/24', 'netc']);
+    ok(['run', '-d', '--name', 'roamer', 'busybox', 'sleep', '60']);
+    ok(['network', 'connect', '--ip', '10.233.0.77', '--alias', 'wanderer', 'netc', 'roamer']);
+    assert.match(ok(['exec', 'roamer', 'ip', '-4', '-o', 'addr', 'show', 'eth1']), /inet 10\.233\.0\.77\/24/);
+    assert.equal(inspect('roamer', '{{.NetworkSettings.Networks.netc.IPAddress}}'), '10.233.0.77');
+    assert.match(ok(['run', '--rm', '--network', 'netc', 'busybox', 'nslookup', 'wanderer']), /Address: 10\.233\.0\.77/);
+    fails(['network', 'connect', 'netc', 'roamer'], /already exists in network netc/);
+    fails(['run', '--rm', '--network', 'netc', '--ip', '10.233.0.77', 'busybox', 'true'], /Address already in use/);
+    ok(['network', 'disconnect', 'netc', 'roamer']);
+    assert.equal(dk(['exec', 'roamer', 'ip', 'link', 'show', 'eth1']).code, 1);
+    assert.equal(inspect('roamer', '{{index .NetworkSettings.Networks "netc"}}'), '<no value>');
+    fails(['network', 'disconnect', 'netc', 'roamer'], /is not connected to network netc/);
+    // A created container joins at its start.
+    ok(['create', '--name', 'later', 'busybox', 'sleep', '60']);
+    ok(['network', 'connect', 'netc', 'later']);
+    ok(['start', 'later']);
+    assert.match(ok(['exec', 'later', 'ip', '-4', '-o', 'addr']), /eth1\s+inet 10\.233\.0\./);
+    ok(['rm', '-f', 'roamer', 'later']);
+    assert.match(ok(['network', 'prune', '-f']), /netc/);
+  });
+
+  test('none, host and container:<name> network modes', () => {
+    assert.deepEqual(ok(['run', '--rm', '--network', 'none', 'busybox', 'ls', '/sys/class/net']).split(/\s+/).filter(Boolean), ['lo']);
+    const hostLinks = readdirSync('/sys/class/net').sort();
+    assert.deepEqual(ok(['run', '--rm', '--network', 'host', 'busybox', 'ls', '/sys/class/net']).split(/\s+/).filter(Boolean).sort(), hostLinks);
+    web('owner', []);
+    const ip = inspect('owner', '{{.NetworkSettings.IPAddress}}');
+    assert.match(ok(['run', '--rm', '--network', 'container:owner', 'busybox', 'sh', '-c', 'ip -4 -o addr show eth0; wget -qO- http://127.0.0.1/']), new RegExp(`inet ${ip.replace(/\./g, '\\.')}/[\\s\\S]*owner\\n$`));
+    ok(['stop', '-t', '1', 'owner']);
+    fails(['run', '--rm', '--network', 'container:owner', 'busybox', 'true'], /non running container/);
+    ok(['rm', 'owner']);
+  });
+
+  test('published ports: TCP and UDP, loopback and other namespaces, -P, port and ps, conflicts', async () => {
+    const gateway = (JSON.parse(ok(['network', 'inspect', 'bridge']))[0] as { IPAM: { Config: { Gateway: string }[] } }).IPAM.Config[0]!.Gateway;
+    web('pub', ['-p', '18380:80', '-p', '127.0.0.1::80', '-p', '18381:9000/udp'], 'published');
+    assert.equal(curl('http://127.0.0.1:18380/'), 'published\n');
+    const ports = ok(['port', 'pub']);
+    assert.match(ports, /^80\/tcp -> 0\.0\.0\.0:18380$/m);
+    assert.match(ports, /^9000\/udp -> 0\.0\.0\.0:18381$/m);
+    const eph = /^80\/tcp -> 127\.0\.0\.1:(\d+)$/m.exec(ports)?.[1];
+    assert.ok(eph && Number(eph) >= 1024, ports);
+    assert.equal(curl(`http://127.0.0.1:${eph}/`), 'published\n');
+    assert.equal(ok(['port', 'pub', '80/udp']).trim(), '');
+    assert.match(ok(['ps', '--filter', 'name=pub', '--format', '{{.Ports}}']), /0\.0\.0\.0:18380->80\/tcp/);
+    // From another network namespace: a container reaching the host's address (DNAT).
+    assert.equal(ok(['run', '--rm', 'busybox', 'wget', '-qO-', `http://${gateway}:18380/`]), 'published\n');
+    // UDP: what the host sends arrives in the container.
+    ok(['run', '-d', '--name', 'udp', '-p', '18382:9000/udp', 'busybox', 'sh', '-c', 'nc -u -l -p 9000 > /tmp/got']);
+    await new Promise((r) => setTimeout(r, 500));
+    spawnSync('bash', ['-c', 'echo over-udp > /dev/udp/127.0.0.1/18382']);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(ok(['exec', 'udp', 'cat', '/tmp/got']), 'over-udp\n');
+    // -P publishes every EXPOSEd port on ephemeral host ports.
+    ok(['run', '-d', '--name', 'allp', '-P', 'exposer', 'sleep', '60']);
+    const all = ok(['port', 'allp']);
+    assert.match(all, /^80\/tcp -> 0\.0\.0\.0:\d+$/m);
+    assert.match(all, /^9000\/udp -> 0\.0\.0\.0:\d+$/m);
+    // A port taken by berth, or by another process: Docker's errors, and nothing left running.
+    fails(['run', '-d', '--name', 'clash', '-p', '18380:80', 'busybox', 'sleep', '60'], /Bind for 0\.0\.0\.0:18380 failed: port is already allocated/);
+    assert.equal(inspect('clash', '{{.State.Status}}'), 'created');
+    const squatter: Server = createServer();
+    await new Promise<void>((r) => squatter.listen(18383, '0.0.0.0', r));
+    try {
+      fails(['run', '--rm', '-p', '18383:80', 'busybox', 'true'], /listen tcp4 0\.0\.0\.0:18383: bind: address already in use/);
+    } finally {
+      squatter.close();
+    }
+    ok(['rm', '-f', 'pub', 'udp', 'allp', 'clash']);
+    assert.equal(curl('http://127.0.0.1:18380/'), '');
+  });
+
+  test('kill -9 and restart: published ports and DNS come back; removal leaves nothing behind', async () => {
+    ok(['network', 'create', 'netd']);
+    web('survivor', ['--network', 'netd', '-p', '18390:80']);
+    assert.equal(curl('http://127.0.0.1:18390/'), 'survivor\n');
+    await d.kill9();
+    await d.restart();
+    assert.equal(curl('http://127.0.0.1:18390/'), 'survivor\n');
+    assert.match(ok(['run', '--rm', '--network', 'netd', 'busybox', 'wget', '-qO-', 'http://survivor/']), /survivor/);
+    ok(['rm', '-f', 'survivor']);
+    ok(['network', 'rm', 'netd']);
+    assert.deepEqual(leases(), []);
+    assert.deepEqual(readdirSync(join(d.dir, 'exec', 'netns')), []);
+    const now = hostNetState();
+    assert.deepEqual(now.veths, baseline.veths);
+    // Only this daemon's own chains remain (removed at cleanup): no per-container rule.
+    assert.deepEqual(now.rules.filter((r) => !/BERTH-(ISO|DNS)-bt/.test(r) && !baseline.rules.includes(r)), []);
+    assert.doesNotMatch(readFileSync('/proc/self/mounts', 'utf8'), new RegExp(join(d.dir, 'exec', 'netns').replace(/\//g, '\\/') + '/'));
+  });
+});
