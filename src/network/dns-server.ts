@@ -13,7 +13,7 @@ import type { Logger } from '../base/log.js';
 
 /**
  * Where the resolver's answers come from; the daemon implements it over its network/container
- * state. Called on every query (no caching here), so it must be cheap and must not throw.
+ * state. Called on every query (no caching here), so it must be cheap; a throw fails that query (SERVFAIL).
  */
 export interface DnsRecordSource {
   /** IPv4 addresses for `name` (lower-case, no trailing dot) as seen from the network served on `listenAddress`; [] if unknown. */
@@ -121,8 +121,7 @@ export class EmbeddedDns {
 
   /** The port actually bound on `address` (useful with `port: 0`), or undefined if not listening. */
   async boundPort(address: string): Promise<number | undefined> {
-    const entry = this.listeners.get(address);
-    return entry ? (await entry).port : undefined;
+    return this.listeners.get(address)?.then((l) => l.port, () => undefined);
   }
 
   private async bind(address: string): Promise<Listener> {

@@ -49,6 +49,10 @@ describe('networks through the real docker CLI', { skip: !isRoot || !hasDocker |
     d = await startDaemon();
     ok(['import', '-c', 'CMD ["sh"]', '-', 'busybox:latest'], busyboxRootfs());
     ok(['commit', '-c', 'EXPOSE 80', '-c', 'EXPOSE 9000/udp', ok(['create', 'busybox', 'true']).trim(), 'exposer']);
+    // Debian's busybox has no UDP server: an image of the host's socat (and its libraries) is one.
+    const libs = spawnSync('bash', ['-c', "ldd /usr/bin/socat | grep -o '/[^ ]*'"]).stdout.toString().split('\n').filter(Boolean);
+    const tar = spawnSync('tar', ['-chf', '-', '-C', '/', ...[...new Set(['usr/bin/socat', ...libs.map((l) => l.slice(1))])]], { maxBuffer: 64 << 20 });
+    ok(['import', '-', 'socat:udp'], tar.stdout);
   });
   after(async () => {
     await d.cleanup();
@@ -108,7 +112,9 @@ describe('networks through the real docker CLI', { skip: !isRoot || !hasDocker |
     fails(['network', 'create', '--subnet', '10.231.0.0/16', 'overlap'], /Pool overlaps with other one on this address space/);
     fails(['network', 'create', '--subnet', '10.232.0.1/16', 'badsub'], /invalid subnet 10\.232\.0\.1\/16/);
     fails(['network', 'rm', 'bridge'], /bridge is a pre-defined network and cannot be removed/);
-    fails(['run', '--rm', '--network', 'nosuchnet', 'busybox', 'true'], /network nosuchnet not found/);
+    // (`run` would take the 404 for a missing image and try to pull, as it does against Docker.)
+    fails(['create', '--network', 'nosuchnet', 'busybox', 'true'], /network nosuchnet not found|pulling .* is not possible/);
+    fails(['network', 'connect', 'nosuchnet', 'srv'], /network nosuchnet not found/);
     fails(['run', '--rm', '--ip', '10.0.0.9', 'busybox', 'true'], /user specified IP address is supported on user defined networks only/);
     assert.equal(ok(['network', 'ls', '-q', '--filter', 'label=team=a']).trim().length, 12);
     assert.match(ok(['network', 'ls', '--filter', 'type=custom', '--format', '{{.Name}}']), /^neta\nnetb\n$|^netb\nneta\n$/);
@@ -127,8 +133,8 @@ describe('networks through the real docker CLI', { skip: !isRoot || !hasDocker |
     fails(['network', 'connect', 'netc', 'roamer'], /already exists in network netc/);
     fails(['run', '--rm', '--network', 'netc', '--ip', '10.233.0.77', 'busybox', 'true'], /Address already in use/);
     ok(['network', 'disconnect', 'netc', 'roamer']);
-    assert.equal(dk(['exec', 'roamer', 'ip', 'link', 'show', 'eth1']).code, 1);
-    assert.equal(inspect('roamer', '{{index .NetworkSettings.Networks "netc"}}'), '<no value>');
+    assert.match(dk(['exec', 'roamer', 'ip', 'link', 'show', 'eth1']).stderr, /can't find device 'eth1'/);
+    assert.equal(inspect('roamer', '{{index .NetworkSettings.Networks "netc"}}'), '<nil>');
     fails(['network', 'disconnect', 'netc', 'roamer'], /is not connected to network netc/);
     // A created container joins at its start.
     ok(['create', '--name', 'later', 'busybox', 'sleep', '60']);
@@ -161,16 +167,16 @@ describe('networks through the real docker CLI', { skip: !isRoot || !hasDocker |
     const eph = /^80\/tcp -> 127\.0\.0\.1:(\d+)$/m.exec(ports)?.[1];
     assert.ok(eph && Number(eph) >= 1024, ports);
     assert.equal(curl(`http://127.0.0.1:${eph}/`), 'published\n');
-    assert.equal(ok(['port', 'pub', '80/udp']).trim(), '');
+    fails(['port', 'pub', '80/udp'], /No public port '80\/udp' published for pub/);
     assert.match(ok(['ps', '--filter', 'name=pub', '--format', '{{.Ports}}']), /0\.0\.0\.0:18380->80\/tcp/);
     // From another network namespace: a container reaching the host's address (DNAT).
     assert.equal(ok(['run', '--rm', 'busybox', 'wget', '-qO-', `http://${gateway}:18380/`]), 'published\n');
     // UDP: what the host sends arrives in the container.
-    ok(['run', '-d', '--name', 'udp', '-p', '18382:9000/udp', 'busybox', 'sh', '-c', 'nc -u -l -p 9000 > /tmp/got']);
+    ok(['run', '-d', '--name', 'udp', '-p', '18382:9000/udp', 'socat:udp', '/usr/bin/socat', '-u', 'UDP-RECV:9000', 'STDOUT']);
     await new Promise((r) => setTimeout(r, 500));
     spawnSync('bash', ['-c', 'echo over-udp > /dev/udp/127.0.0.1/18382']);
-    await new Promise((r) => setTimeout(r, 500));
-    assert.equal(ok(['exec', 'udp', 'cat', '/tmp/got']), 'over-udp\n');
+    for (let i = 0; i < 20 && !ok(['logs', 'udp']).includes('over-udp'); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(ok(['logs', 'udp']), 'over-udp\n');
     // -P publishes every EXPOSEd port on ephemeral host ports.
     ok(['run', '-d', '--name', 'allp', '-P', 'exposer', 'sleep', '60']);
     const all = ok(['port', 'allp']);

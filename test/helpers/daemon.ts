@@ -70,6 +70,13 @@ export async function startDaemon(extraArgs: string[] = [], opts: { dataRoot?: s
       d.proc = await launch(args, logPath, socket);
     },
     cleanup: async () => {
+      // Removing what a (failed) test left through the daemon undoes its network set-up too.
+      if (d.proc.exitCode === null && d.proc.signalCode === null) {
+        const left = (await d.client.json<{ Id: string }[]>('GET', '/containers/json?all=1').catch(() => [])) ?? [];
+        for (const c of left) await d.client.json('DELETE', `/containers/${c.Id}?force=1&v=1`).catch(() => {});
+        const nets = (await d.client.json<{ Id: string; Name: string }[]>('GET', '/networks').catch(() => [])) ?? [];
+        for (const n of nets) if (!['bridge', 'host', 'none'].includes(n.Name)) await d.client.json('DELETE', `/networks/${n.Id}`).catch(() => {});
+      }
       await d.stop();
       reapContainers(dir);
       removeNetworks(dataRoot, bridge);
