@@ -65,6 +65,8 @@ export interface ContainerServiceDeps {
   volumes: ContainerVolumes;
   networks: ContainerNetworks;
   hostGateway: () => string;
+  /** The daemon's `dns`: containers' servers when they give none. */
+  defaultDns: () => string[];
 }
 
 export interface CreateRequest {
@@ -107,6 +109,7 @@ export class ContainerService {
       volumes: d.volumes,
       networks: d.networks,
       hostGateway: d.hostGateway,
+      defaultDns: d.defaultDns,
       emit: (rec, action, attrs) => this.emit(rec, action, attrs),
       onExit: (rec) => void this.afterExit(rec),
       ioReady: (id: string, io: ContainerIO) => {
@@ -285,11 +288,18 @@ export class ContainerService {
   /** `docker stop`: the stop signal, then SIGKILL after the timeout (seconds; -1 waits forever). */
   async stop(ref: string, opts: { timeout?: number | undefined; signal?: string | undefined } = {}): Promise<void> {
     const rec = this.find(ref);
-    this.cancelRestart(rec.id);
     if (rec.state.status === 'restarting') {
-      rec.state = { ...rec.state, status: 'exited', stoppedByUser: true };
-      await this.d.store.put(rec);
-      return;
+      // A queued restart sees this and stands down; one under way finishes, then stops below.
+      rec.state.stoppedByUser = true;
+      this.cancelRestart(rec.id);
+      await this.lifecycle.locks.run(rec.id, async () => {});
+      if (!this.isRunning(rec.id)) {
+        rec.state = { ...rec.state, status: 'exited', stoppedByUser: true };
+        await this.d.store.put(rec);
+        return;
+      }
+    } else {
+      this.cancelRestart(rec.id);
     }
     if (rec.state.status !== 'running' && rec.state.status !== 'paused') throw new BerthError('NotModified', 'container already stopped');
     rec.state.stoppedByUser = true;
@@ -495,11 +505,14 @@ export class ContainerService {
     const timer = setTimeout(() => {
       this.restartTimers.delete(rec.id);
       const cur = this.d.store.get(rec.id);
-      if (!cur || cur.state.status !== 'restarting') return;
+      if (!cur || cur.state.status !== 'restarting' || cur.state.stoppedByUser) return;
       cur.restartCount++;
       // Straight to the lifecycle: the container stays "restarting" until it runs again.
       this.lifecycle.locks
-        .run(cur.id, () => this.lifecycle.start(cur))
+        .run(cur.id, async () => {
+          if (cur.state.status !== 'restarting' || cur.state.stoppedByUser) return;
+          await this.lifecycle.start(cur);
+        })
         .catch((err: unknown) => {
           this.d.log.warn('restart failed', { id: cur.id, err });
         });

@@ -44,6 +44,7 @@ export interface LifecycleDeps {
   networks: ContainerNetworks;
   /** The default bridge's gateway (`--add-host x:host-gateway`). */
   hostGateway: () => string;
+  defaultDns: () => string[];
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -161,7 +162,7 @@ export class Lifecycle {
         resolver: net.resolver,
         hostGateway: this.d.hostGateway(),
         extraHosts: rec.hostConfig.extraHosts,
-        dns: rec.hostConfig.dns,
+        dns: rec.hostConfig.dns.length ? rec.hostConfig.dns : this.d.defaultDns(),
         dnsSearch: rec.hostConfig.dnsSearch,
         dnsOptions: rec.hostConfig.dnsOptions,
         hostNetwork,

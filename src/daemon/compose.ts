@@ -65,6 +65,7 @@ export async function composeEngine(getConfig: () => DaemonConfig, log: Logger):
     log,
     defaultBridge: cfg.bridge,
     bip: cfg.bip,
+    upstreams: () => getConfig().dns,
   });
   await networks.init();
 
@@ -82,6 +83,7 @@ export async function composeEngine(getConfig: () => DaemonConfig, log: Logger):
     volumes,
     networks,
     hostGateway: () => networks.find('bridge').ipam.config[0]?.gateway ?? '',
+    defaultDns: () => getConfig().dns,
   });
   images.setUsage({ containersUsing: (id) => containers.usingImage(id), layersInUse: () => containers.layersInUse() });
   await containers.init();

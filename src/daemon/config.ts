@@ -22,6 +22,8 @@ export interface DaemonConfig {
   bridge: string;
   /** The default bridge's gateway address and subnet, e.g. 10.200.0.1/24 (dockerd's `bip`); '' picks a free pool. */
   bip: string;
+  /** DNS servers for containers and the embedded resolvers' upstreams (dockerd's `dns`); [] uses the host's. */
+  dns: string[];
 }
 
 export const DEFAULTS: DaemonConfig = {
@@ -41,6 +43,7 @@ export const DEFAULTS: DaemonConfig = {
   configFile: '/etc/berth/daemon.json',
   bridge: 'berth0',
   bip: '',
+  dns: [],
 };
 
 export const DEFAULT_SOCKET = '/run/berth/berthd.sock';
@@ -62,6 +65,7 @@ const FILE_KEYS: Record<string, keyof DaemonConfig> = {
   labels: 'labels',
   bridge: 'bridge',
   bip: 'bip',
+  dns: 'dns',
 };
 
 /** Keys that SIGHUP can change without a restart. */

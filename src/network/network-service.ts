@@ -40,6 +40,8 @@ export interface NetworkServiceDeps {
   defaultBridge: string;
   /** The default bridge's gateway/prefix, or '' to pick a free pool. */
   bip: string;
+  /** Where the embedded resolvers forward other names: the daemon's `dns`, or [] for the host's resolvers. */
+  upstreams: () => string[];
 }
 
 export interface CreateNetwork {
@@ -84,7 +86,10 @@ export class NetworkService {
       {
         lookup: (addr, name) => this.dnsLookup(addr, name),
         reverse: (addr, ip) => this.dnsReverse(addr, ip),
-        upstreams: () => hostNameservers(),
+        upstreams: () => {
+          const configured = d.upstreams();
+          return configured.length ? configured : hostNameservers();
+        },
       },
       d.log,
       { port: d.dnsPort ?? 53 },

@@ -106,7 +106,8 @@ describe('containers through the real docker CLI', { skip: !isRoot || !hasDocker
 
   test('isolation: own pid, uts and network namespaces, /etc files, users', () => {
     const out = ok(['run', '--rm', '-h', 'box', 'busybox', 'sh', '-c', 'echo $$; hostname; cat /etc/hostname; grep -c . /proc/net/dev; id -u; id -g']);
-    assert.deepEqual(out.trim().split('\n'), ['1', 'box', 'box', '3', '0', '0']);
+    // Two header lines, lo and the bridge network's eth0.
+    assert.deepEqual(out.trim().split('\n'), ['1', 'box', 'box', '4', '0', '0']);
     const nobody = ok(['run', '--rm', '-u', 'nobody', 'busybox', 'sh', '-c', 'id -u; id -g; echo $HOME']);
     assert.deepEqual(nobody.trim().split('\n'), ['65534', '65534', '/home']);
     assert.equal(ok(['run', '--rm', '-u', '1000:5', 'busybox', 'sh', '-c', 'echo $(id -u) $(id -g)']).trim(), '1000 5');

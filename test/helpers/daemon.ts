@@ -39,7 +39,8 @@ export async function startDaemon(extraArgs: string[] = [], opts: { dataRoot?: s
   const logPath = join(dir, 'berthd.log');
   // Its own default bridge, so test daemons never share one with each other or the host's berthd.
   const bridge = `bt${randomBytes(4).toString('hex')}`;
-  writeFileSync(join(dir, 'daemon.json'), JSON.stringify({ bridge }) + '\n');
+  // Names the embedded DNS cannot answer go to loopback, not to the host's real resolvers.
+  writeFileSync(join(dir, 'daemon.json'), JSON.stringify({ bridge, dns: ['127.0.0.1'] }) + '\n');
   const d: TestDaemon = {
     dir,
     socket,

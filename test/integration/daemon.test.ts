@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -30,7 +30,8 @@ describe('berthd as a process', { skip: !isRoot }, () => {
   });
 
   test('plain TCP off loopback is refused; loopback TCP serves the API', async () => {
-    const r = spawnSync(NODE, [BERTHD, '-H', 'tcp://0.0.0.0:23751', '--data-root', join(d.dir, 'tcp-data'), '--pidfile', join(d.dir, 'tcp.pid'), '--config-file', join(d.dir, 'daemon.json')], { timeout: 20_000 });
+    writeFileSync(join(d.dir, 'tcp.json'), '{"bridge": "btrefused"}');
+    const r = spawnSync(NODE, [BERTHD, '-H', 'tcp://0.0.0.0:23751', '--data-root', join(d.dir, 'tcp-data'), '--pidfile', join(d.dir, 'tcp.pid'), '--config-file', join(d.dir, 'tcp.json')], { timeout: 20_000 });
     assert.equal(r.status, 1);
     assert.match(r.stderr.toString(), /refusing to listen on tcp:\/\/0\.0\.0\.0:23751 without TLS/);
     const tcp = await startDaemon(['-H', 'tcp://127.0.0.1:23752']);
@@ -57,14 +58,16 @@ describe('berthd as a process', { skip: !isRoot }, () => {
   });
 
   test('SIGHUP reloads the log level from the config file', async () => {
-    writeFileSync(join(d.dir, 'daemon.json'), '{"log-level": "debug"}');
+    // The test daemon's own settings (its bridge) stay; only the log level changes.
+    const original = readFileSync(join(d.dir, 'daemon.json'), 'utf8');
+    writeFileSync(join(d.dir, 'daemon.json'), JSON.stringify({ ...(JSON.parse(original) as object), 'log-level': 'debug' }));
     d.proc.kill('SIGHUP');
     await sleep(300);
     assert.match(d.log(), /reloaded configuration.*changed="logLevel"/);
     await d.client.json('GET', '/images/json');
     await sleep(100);
     assert.match(d.log(), /level=debug/);
-    writeFileSync(join(d.dir, 'daemon.json'), '{}');
+    writeFileSync(join(d.dir, 'daemon.json'), original);
   });
 
   test('SIGTERM shuts down cleanly: socket and pid file removed, exit 0', async () => {

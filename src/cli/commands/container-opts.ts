@@ -6,10 +6,11 @@
  */
 import { Option, type Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
 import { collect } from '../context.js';
 import { invalidFlag, withHelp, type UsageError } from '../errors.js';
 import { parseBytes, parseDuration } from '../format/units.js';
+import { isValidMAC, parseIP } from './ip-addr.js';
+import { checkNetworkFlag, endpointsConfig, networkMode, validateDNSSearch, validateIPAddress, validateLink } from './network-opts.js';
 import { parseMount, splitVolumeFlags, type WireMount } from './mount-opts.js';
 
 /** What commander hands the action for the shared flags (camel-cased long names). */
@@ -30,8 +31,8 @@ export interface ContainerFlags {
   cpusetMems?: string;
   device?: string[];
   dns?: string[];
+  /** `--dns-option` and `--dns-opt` values in command-line order. */
   dnsOption?: string[];
-  dnsOpt?: string[];
   dnsSearch?: string[];
   domainname?: string;
   entrypoint?: string;
@@ -49,19 +50,26 @@ export interface ContainerFlags {
   hostname?: string;
   init?: boolean;
   interactive?: boolean;
+  ip?: string;
+  ip6?: string;
   ipc?: string;
   label?: string[];
   labelFile?: string[];
+  link?: string[];
+  linkLocalIp?: string[];
   logDriver?: string;
   logOpt?: string[];
+  macAddress?: string;
   memory?: string;
   memoryReservation?: string;
   memorySwap?: string;
   memorySwappiness?: string;
   mount?: string[];
   name?: string;
-  net?: string[];
+  /** `--network` and `--net` values in command-line order (`--net` also leaves its own copy in `net`). */
   network?: string[];
+  /** `--network-alias` and `--net-alias` values in command-line order. */
+  networkAlias?: string[];
   oomKillDisable?: boolean;
   oomScoreAdj?: string;
   pid?: string;
@@ -94,8 +102,31 @@ export interface ContainerFlags {
   workdir?: string;
 }
 
-/** Adds the flags of docker's `addFlags` that berth passes on (the Windows-only ones are left out). */
+/**
+ * Adds the flags of docker's `addFlags` that berth passes on (the Windows-only ones are left out).
+ * Values docker's flag types validate as they are set (`--dns`, `--dns-search`, `--link`,
+ * `--network`) are checked here too, failing as flag errors (exit 125).
+ */
 export function addContainerFlags(cmd: Command): Command {
+  /** A repeatable flag whose values pass through `check` (which may rewrite them) or fail as docker's flag errors. */
+  const checked = (display: string, check: (v: string) => string) => (v: string, prev: string[] | undefined): string[] => {
+    let value: string;
+    try {
+      value = check(v);
+    } catch (err) {
+      throw invalidFlag(cmd.name(), display, v, (err as Error).message);
+    }
+    return [...(prev ?? []), value];
+  };
+  /** docker's flag pairs that share one list (`--net` and `--network`): the hidden one appends to the other, in order. */
+  const sameList = (hidden: string, attribute: string): void => {
+    cmd.on(`option:${hidden}`, (v: string) => {
+      cmd.setOptionValueWithSource(attribute, [...((cmd.getOptionValue(attribute) as string[] | undefined) ?? []), v], 'cli');
+    });
+  };
+  sameList('net', 'network');
+  sameList('net-alias', 'networkAlias');
+  sameList('dns-opt', 'dnsOption');
   return cmd
     .option('-a, --attach <stream>', 'Attach to STDIN, STDOUT or STDERR', collect)
     .option('--add-host <host:ip>', 'Add a custom host-to-IP mapping (host:ip)', collect)
@@ -112,10 +143,10 @@ export function addContainerFlags(cmd: Command): Command {
     .option('--cpuset-cpus <string>', 'CPUs in which to allow execution (0-3, 0,1)')
     .option('--cpuset-mems <string>', 'MEMs in which to allow execution (0-3, 0,1)')
     .option('--device <list>', 'Add a host device to the container', collect)
-    .option('--dns <list>', 'Set custom DNS servers', collect)
+    .option('--dns <list>', 'Set custom DNS servers', checked('--dns', validateIPAddress))
     .option('--dns-option <list>', 'Set DNS options', collect)
-    .addOption(new Option('--dns-opt <list>', 'Set DNS options').argParser(collect).hideHelp())
-    .option('--dns-search <list>', 'Set custom DNS search domains', collect)
+    .addOption(new Option('--dns-opt <list>', 'Set DNS options').hideHelp())
+    .option('--dns-search <list>', 'Set custom DNS search domains', checked('--dns-search', validateDNSSearch))
     .option('--domainname <string>', 'Container NIS domain name')
     .option('--entrypoint <string>', 'Overwrite the default ENTRYPOINT of the image')
     .option('-e, --env <list>', 'Set environment variables', collect)
@@ -133,19 +164,26 @@ export function addContainerFlags(cmd: Command): Command {
     // Only for `--init=false`, which docker sends as an explicit `"Init": false`.
     .addOption(new Option('--no-init').hideHelp())
     .option('-i, --interactive', 'Keep STDIN open even if not attached')
+    .option('--ip <string>', 'IPv4 address (e.g., 172.30.100.104)')
+    .option('--ip6 <string>', 'IPv6 address (e.g., 2001:db8::33)')
     .option('--ipc <string>', 'IPC mode to use')
     .option('-l, --label <list>', 'Set meta data on a container', collect)
     .option('--label-file <list>', 'Read in a line delimited file of labels', collect)
+    .option('--link <list>', 'Add link to another container', checked('--link', validateLink))
+    .option('--link-local-ip <list>', 'Container IPv4/IPv6 link-local addresses', collect)
     .option('--log-driver <string>', 'Logging driver for the container')
     .option('--log-opt <list>', 'Log driver options', collect)
+    .option('--mac-address <string>', 'Container MAC address (e.g., 92:d0:c6:0a:29:33)')
     .option('-m, --memory <bytes>', 'Memory limit')
     .option('--memory-reservation <bytes>', 'Memory soft limit')
     .option('--memory-swap <bytes>', "Swap limit equal to memory plus swap: '-1' to enable unlimited swap")
     .option('--memory-swappiness <int>', 'Tune container memory swappiness (0 to 100) (default -1)')
     .option('--mount <mount>', 'Attach a filesystem mount to the container', collect)
     .option('--name <string>', 'Assign a name to the container')
-    .option('--network <network>', 'Connect a container to a network', collect)
-    .addOption(new Option('--net <network>', 'Connect a container to a network').argParser(collect).hideHelp())
+    .option('--network <network>', 'Connect a container to a network', checked('--network', checkNetworkFlag))
+    .addOption(new Option('--net <network>', 'Connect a container to a network').argParser(checked('--net', checkNetworkFlag)).hideHelp())
+    .option('--network-alias <list>', 'Add network-scoped alias for the container', collect)
+    .addOption(new Option('--net-alias <list>', 'Add network-scoped alias for the container').hideHelp())
     .option('--no-healthcheck', 'Disable any container-specified HEALTHCHECK')
     .option('--oom-kill-disable', 'Disable OOM Killer')
     .option('--oom-score-adj <int>', "Tune host's OOM preferences (-1000 to 1000)")
@@ -247,6 +285,8 @@ export function buildCreateRequest(command: string, image: string, args: string[
       throw flag(display, value, (err as Error).message);
     }
   };
+
+  if (o.macAddress && !isValidMAC(o.macAddress.trim())) throw fail(`${o.macAddress} is not a valid mac address`);
 
   // -a and -i decide which streams are attached; with neither, stdout and stderr are.
   const attach = new Set<string>();
@@ -375,13 +415,8 @@ export function buildCreateRequest(command: string, image: string, args: string[
     }
   }
 
-  const dns = (o.dns ?? []).map((d) => {
-    if (!isIP(d.trim())) throw flag('--dns', d, `IP address is not correctly formatted: ${d}`);
-    return d.trim();
-  });
   const extraHosts = (o.addHost ?? []).map((h) => validateExtraHost(h, flag));
-  const networks = [...(o.network ?? []), ...(o.net ?? [])];
-  const networkMode = networks[0] ?? 'default';
+  const networks = o.network ?? [];
   const memorySwap = o.memorySwap === '-1' ? -1 : bytes('--memory-swap', o.memorySwap);
   const blkioWeight = int('--blkio-weight', o.blkioWeight, 16, true) ?? 0;
   const stopTimeout = int('--stop-timeout', o.stopTimeout);
@@ -416,7 +451,7 @@ export function buildCreateRequest(command: string, image: string, args: string[
     Binds: binds.length ? binds : null,
     ContainerIDFile: o.cidfile ?? '',
     LogConfig: { Type: o.logDriver ?? '', Config: loggingOpts },
-    NetworkMode: networkMode,
+    NetworkMode: networkMode(networks),
     PortBindings: sortedMap(bindings),
     RestartPolicy: restartPolicy,
     AutoRemove: autoRemove,
@@ -426,14 +461,14 @@ export function buildCreateRequest(command: string, image: string, args: string[
     CapAdd: o.capAdd?.length ? o.capAdd.map(normalizeCapability) : null,
     CapDrop: o.capDrop?.length ? o.capDrop.map(normalizeCapability) : null,
     CgroupnsMode: o.cgroupns ?? '',
-    Dns: dns,
-    DnsOptions: [...(o.dnsOption ?? []), ...(o.dnsOpt ?? [])],
+    Dns: o.dns ?? [],
+    DnsOptions: o.dnsOption ?? [],
     DnsSearch: o.dnsSearch ?? [],
     ExtraHosts: extraHosts.length ? extraHosts : null,
     GroupAdd: o.groupAdd?.length ? o.groupAdd : null,
     IpcMode: o.ipc ?? '',
     Cgroup: '',
-    Links: null,
+    Links: o.link?.length ? o.link : null,
     OomScoreAdj: int('--oom-score-adj', o.oomScoreAdj) ?? 0,
     PidMode: o.pid ?? '',
     Privileged: Boolean(o.privileged),
@@ -483,12 +518,23 @@ export function buildCreateRequest(command: string, image: string, args: string[
     // Set only when the flag was given, as docker's `flags.Changed("init")`.
     ...(o.init !== undefined ? { Init: o.init } : {}),
   };
-  // No --network: the "default" endpoint, spelled out; one plain --network: nothing.
-  const endpointsConfig: Record<string, unknown> = networks.length === 0 ? { default: emptyEndpoint() } : {};
+  let endpoints: Record<string, unknown>;
+  try {
+    endpoints = endpointsConfig(networks, {
+      aliases: o.networkAlias ?? [],
+      links: o.link ?? [],
+      ipv4Address: o.ip ?? '',
+      ipv6Address: o.ip6 ?? '',
+      linkLocalIps: o.linkLocalIp ?? [],
+      macAddress: o.macAddress ?? '',
+    });
+  } catch (err) {
+    throw fail((err as Error).message);
+  }
   return {
     name: o.name,
     platform: o.platform,
-    body: { ...config, HostConfig: hostConfig, NetworkingConfig: { EndpointsConfig: endpointsConfig } },
+    body: { ...config, HostConfig: hostConfig, NetworkingConfig: { EndpointsConfig: endpoints } },
   };
 }
 
@@ -500,13 +546,6 @@ function logrusWarning(message: string): void {
   const zone = off === 0 ? 'Z' : `${off > 0 ? '+' : '-'}${p(Math.floor(Math.abs(off) / 60))}:${p(Math.abs(off) % 60)}`;
   const time = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}${zone}`;
   process.stderr.write(`time="${time}" level=warning msg=${JSON.stringify(message)}\n`);
-}
-
-function emptyEndpoint(): Record<string, unknown> {
-  return {
-    IPAMConfig: null, Links: null, Aliases: null, MacAddress: '', DriverOpts: null, GwPriority: 0, NetworkID: '', EndpointID: '',
-    Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DNSNames: null,
-  };
 }
 
 /** The client library's capability spelling: upper case with a `CAP_` prefix, `ALL` as is. */
@@ -644,8 +683,13 @@ function validateExtraHost(val: string, flag: (display: string, value: string, r
   if (!ok) [k, v, ok] = cut(val, ':');
   if (!ok || k === '' || k.includes(':')) throw flag('--add-host', val, `bad format for add-host: ${JSON.stringify(val)}`);
   if (v !== 'host-gateway') {
-    const ip = v.length > 2 && v.startsWith('[') && v.endsWith(']') ? v.slice(1, -1) : v;
-    if (!isIP(ip)) throw flag('--add-host', val, `invalid IP address in add-host: ${JSON.stringify(ip)}`);
+    // Brackets around the address are dropped: the daemon takes `host:ip`.
+    if (v.length > 2 && v.startsWith('[') && v.endsWith(']')) v = v.slice(1, -1);
+    try {
+      validateIPAddress(v);
+    } catch {
+      throw flag('--add-host', val, `invalid IP address in add-host: ${JSON.stringify(v)}`);
+    }
   }
   return `${k}:${v}`;
 }
@@ -720,7 +764,7 @@ function parsePortSpec(raw: string, fail: (m: string) => Error): { port: string;
   const hostPort = n >= 2 ? parts[n - 2]! : '';
   const [protoRaw, containerPort] = splitProtoPort(parts[n - 1]!);
   if (ip.startsWith('[') && ip.endsWith(']')) ip = ip.slice(1, -1);
-  if (ip !== '' && !isIP(ip)) throw fail(`invalid IP address: ${ip}`);
+  if (ip !== '' && !parseIP(ip)) throw fail(`invalid IP address: ${ip}`);
   if (containerPort === '') throw fail(`no port specified: ${raw}<empty>`);
   let start: number;
   let end: number;

@@ -12,6 +12,7 @@ import { forwardSignals, monitorTtySize, streamAttached, type StreamEnd } from '
 import { displayJsonMessages } from '../progress.js';
 import { apiTag, familiarWithDefaultTag, parseImageRef } from '../reference.js';
 import { addContainerFlags, buildCreateRequest, type ContainerFlags, type CreateRequest } from './container-opts.js';
+import { localhostDNSWarning } from './network-opts.js';
 
 interface RunFlags extends ContainerFlags {
   detach?: boolean;
@@ -64,7 +65,8 @@ async function createContainer(ctx: CliContext, req: CreateRequest, o: Container
     await pullImage(ctx, req.body.Image, o);
     r = await create();
   }
-  for (const w of r.Warnings ?? []) process.stderr.write(`WARNING: ${w}\n`);
+  const dnsWarning = localhostDNSWarning((req.body.HostConfig.Dns as string[] | undefined) ?? []);
+  for (const w of [...(r.Warnings ?? []), ...(dnsWarning ? [dnsWarning] : [])]) process.stderr.write(`WARNING: ${w}\n`);
   if (cidfile) writeFileSync(cidfile, r.Id);
   return r.Id;
 }
