@@ -215,3 +215,58 @@ describe('networks through the real docker CLI', { skip: !isRoot || !hasDocker |
     assert.doesNotMatch(readFileSync('/proc/self/mounts', 'utf8'), new RegExp(join(d.dir, 'exec', 'netns').replace(/\//g, '\\/') + '/'));
   });
 });
+
+describe('the default address pool and per-container network options', { skip: !isRoot || !hasDocker || !hasCni }, () => {
+  test('a fresh daemon skips a pool the host already routes (a Docker host has 172.17.0.0/16 on docker0)', async () => {
+    const { pickSubnet, hostRoutes, formatCidr, overlaps, parseCidr } = await import('../../src/network/subnet.js');
+    const expected = pickSubnet([], hostRoutes());
+    assert.ok(expected);
+    // Take that pool on the host, as docker0 would (a bridge: this kernel has no dummy links).
+    const dummy = `bd${Date.now().toString(16).slice(-8)}`;
+    const gw = formatCidr(expected).replace(/\.0\/(\d+)$/, '.1/$1');
+    assert.equal(spawnSync('ip', ['link', 'add', dummy, 'type', 'bridge']).status, 0);
+    spawnSync('ip', ['addr', 'add', gw, 'dev', dummy]);
+    spawnSync('ip', ['link', 'set', dummy, 'up']);
+    const d = await startDaemon();
+    try {
+      const subnet = (JSON.parse(docker(d.host, ['network', 'inspect', 'bridge']).stdout)[0] as { IPAM: { Config: { Subnet: string }[] } }).IPAM.Config[0]!.Subnet;
+      assert.notEqual(subnet, formatCidr(expected));
+      assert.ok(!overlaps(parseCidr(subnet), expected), `${subnet} overlaps ${formatCidr(expected)}`);
+      const created = docker(d.host, ['network', 'create', 'fresh']);
+      assert.equal(created.code, 0, created.stderr);
+      const fresh = (JSON.parse(docker(d.host, ['network', 'inspect', 'fresh']).stdout)[0] as { IPAM: { Config: { Subnet: string }[] } }).IPAM.Config[0]!.Subnet;
+      assert.ok(!overlaps(parseCidr(fresh), expected) && fresh !== subnet);
+    } finally {
+      await d.cleanup();
+      spawnSync('ip', ['link', 'del', dummy]);
+    }
+  });
+
+  test('--internal, --hostname, --add-host host-gateway, --dns*, --mac-address', async () => {
+    const d = await startDaemon();
+    const ok = (args: string[], input?: Buffer | string): string => {
+      const r = docker(d.host, args, input);
+      assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}`);
+      return r.stdout;
+    };
+    try {
+      ok(['import', '-c', 'CMD ["sh"]', '-', 'busybox:latest'], busyboxRootfs());
+      const gateway = (JSON.parse(ok(['network', 'inspect', 'bridge']))[0] as { IPAM: { Config: { Gateway: string }[] } }).IPAM.Config[0]!.Gateway;
+      ok(['network', 'create', '--internal', 'inside']);
+      const internal = ok(['run', '--rm', '--network', 'inside', 'busybox', 'sh', '-c', 'ip route; ip -4 -o addr show eth0']);
+      assert.doesNotMatch(internal, /default via/);
+      assert.match(internal, /inet \d+\.\d+\.\d+\.\d+\//);
+      assert.equal(JSON.parse(ok(['network', 'inspect', '-f', '{{json .Internal}}', 'inside'])), true);
+      const out = ok(['run', '--rm', '--hostname', 'named', '--add-host', 'gw:host-gateway', '--add-host', 'db:10.1.2.3', '--dns', '10.9.9.9', '--dns-search', 'example.test', '--dns-option', 'ndots:2', '--mac-address', '02:42:ac:11:00:99', 'busybox', 'sh', '-c', 'hostname; cat /etc/hosts /etc/resolv.conf; cat /sys/class/net/eth0/address']);
+      assert.match(out, /^named\n/);
+      assert.match(out, new RegExp(`${gateway.replace(/\./g, '\\.')}\\tgw\\n`));
+      assert.match(out, /10\.1\.2\.3\tdb\n/);
+      assert.match(out, /\d+\.\d+\.\d+\.\d+\tnamed\n/);
+      assert.match(out, /search example\.test\nnameserver 10\.9\.9\.9\noptions ndots:2\n/);
+      assert.match(out, /02:42:ac:11:00:99\n$/);
+      ok(['network', 'rm', 'inside']);
+    } finally {
+      await d.cleanup();
+    }
+  });
+});
