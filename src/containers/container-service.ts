@@ -9,7 +9,7 @@ import type { Digest } from '../base/digest.js';
 import type { Logger } from '../base/log.js';
 import { removeAll } from '../base/fs.js';
 import { directorySize } from '../base/dir-size.js';
-import { readCgroupStats, readFrom, readLogs, splitRecords, type CgroupStats, type LogRecord, type RuntimeBinary } from '../runtime/index.js';
+import { readCgroupStats, readNetStats, type NetStats, readFrom, readLogs, splitRecords, type CgroupStats, type LogRecord, type RuntimeBinary } from '../runtime/index.js';
 import type { ContainerStore } from './container-store.js';
 import { createRootfsDirs, isMounted, mountRootfs, rootfsPaths, unmountRootfs } from './rootfs.js';
 import { diffUpper, exportRootfs, type Change } from './container-fs.js';
@@ -649,10 +649,13 @@ export class ContainerService {
   }
 
   /** One sample of the container's resource usage, Docker's stats shape (without the pre-sample). */
-  stats(ref: string): { rec: ContainerRecord; sample: CgroupStats | undefined } {
+  stats(ref: string): { rec: ContainerRecord; sample: (CgroupStats & { networks?: Record<string, NetStats> }) | undefined } {
     const rec = this.find(ref);
     const running = rec.state.status === 'running' || rec.state.status === 'paused';
-    return { rec, sample: running ? readCgroupStats(`/berth/${rec.id}`) : undefined };
+    if (!running) return { rec, sample: undefined };
+    // Host-network containers have no interfaces of their own (Docker shows none).
+    const networks = rec.hostConfig.networkMode === 'host' ? undefined : readNetStats(rec.state.pid);
+    return { rec, sample: { ...readCgroupStats(`/berth/${rec.id}`), ...(networks ? { networks } : {}) } };
   }
 
   diff(ref: string): Change[] {

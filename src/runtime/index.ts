@@ -7,3 +7,4 @@ export { AttachSocket, type OutputStream } from './attach.js';
 export { readLogs, readFrom, splitRecords, parseLogLine, formatTimeNs, parseTimeNs, type LogRecord, type LogReadOptions } from './log-file.js';
 export { detectCgroups, runtimeUnsupported } from './cgroups.js';
 export { readCgroupStats, systemCpuNs, type CgroupStats } from './cgroup-stats.js';
+export { readNetStats, type NetStats } from './net-stats.js';

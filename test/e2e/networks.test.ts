@@ -78,6 +78,8 @@ describe('networks through the real docker CLI', { skip: !isRoot || !hasDocker |
     const net = JSON.parse(ok(['network', 'inspect', 'bridge']))[0] as { Containers: Record<string, { Name: string; IPv4Address: string }> };
     const entry = Object.values(net.Containers).find((c) => c.Name === 'w1');
     assert.equal(entry?.IPv4Address.split('/')[0], ip);
+    // stats counts the traffic on eth0 (not lo).
+    assert.match(ok(['stats', '--no-stream', '--format', '{{.NetIO}}', 'w1']), /^[1-9][\d.]*k?B \/ [1-9][\d.]*k?B\n$/);
     ok(['rm', '-f', 'w1']);
     assert.equal(existsSync(sandbox), false);
     assert.deepEqual(leases(), []);

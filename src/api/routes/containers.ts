@@ -250,7 +250,7 @@ export function attach(s: EngineServices, req: IncomingMessage, socket: Duplex, 
 }
 
 /** Docker's stats object: one sample, with the previous one as `precpu_stats`. */
-function statsJson(rec: ContainerRecord, sample: CgroupStats | undefined, previous: CgroupStats | undefined, read: Date, preread: Date): Json {
+function statsJson(rec: ContainerRecord, sample: (CgroupStats & { networks?: unknown }) | undefined, previous: CgroupStats | undefined, read: Date, preread: Date): Json {
   const zeroCpu = { cpu_usage: { total_usage: 0, usage_in_kernelmode: 0, usage_in_usermode: 0 }, throttling_data: { periods: 0, throttled_periods: 0, throttled_time: 0 } };
   return {
     read: read.toISOString(),
@@ -262,6 +262,7 @@ function statsJson(rec: ContainerRecord, sample: CgroupStats | undefined, previo
     cpu_stats: sample?.cpu_stats ?? zeroCpu,
     precpu_stats: previous?.cpu_stats ?? zeroCpu,
     memory_stats: sample?.memory_stats ?? {},
+    ...(sample?.networks ? { networks: sample.networks } : {}),
     name: rec.name,
     id: rec.id,
   };
