@@ -4,6 +4,7 @@ import { normalizeBooleanFlags } from './argv.js';
 import { CliContext, type GlobalFlags } from './context.js';
 import { registerContainerCommands } from './commands/containers.js';
 import { registerImageCommands } from './commands/images.js';
+import { registerNetworkCommands } from './commands/networks.js';
 import { registerSystemCommands } from './commands/system.js';
 import { registerVolumeCommands } from './commands/volumes.js';
 import { StatusError, UsageError } from './errors.js';
@@ -32,6 +33,7 @@ registerSystemCommands(program, ctx);
 registerImageCommands(program, ctx);
 registerContainerCommands(program, ctx);
 registerVolumeCommands(program, ctx);
+registerNetworkCommands(program, ctx);
 
 /** The command whose arguments commander refused, for the `See 'berth CMD --help'.` line. */
 let failedCommand = '';

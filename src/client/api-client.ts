@@ -122,7 +122,7 @@ export class ApiClient {
     if (spec.body instanceof Readable) body = spec.body;
     else if (Buffer.isBuffer(spec.body) || typeof spec.body === 'string') body = Buffer.from(spec.body);
     else if (spec.body !== undefined) {
-      body = Buffer.from(JSON.stringify(spec.body));
+      body = Buffer.from(encodeJsonBody(spec.body));
       headers['Content-Type'] ??= 'application/json';
     }
     if (Buffer.isBuffer(body)) headers['Content-Length'] = String(body.length);
@@ -232,6 +232,27 @@ export class ApiClient {
     }
     return err;
   }
+}
+
+/**
+ * A request body as the docker client's `json.NewEncoder(…).Encode` writes it: `<`, `>`, `&`,
+ * U+2028 and U+2029 escaped, and a newline at the end.
+ */
+export function encodeJsonBody(value: unknown): string {
+  return `${JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`;
+}
+
+/**
+ * A name or ID as a path segment, escaped as the docker client's `url.URL.String()` escapes a
+ * path: letters, digits and `-_.~$&+,:;=@` stay, every other byte becomes `%XX`.
+ */
+export function escapePath(segment: string): string {
+  let out = '';
+  for (const b of Buffer.from(segment, 'utf8')) {
+    const c = String.fromCharCode(b);
+    out += /[A-Za-z0-9\-_.~$&+,:;=@]/.test(c) ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
 }
 
 export async function readAll(res: Readable): Promise<Buffer> {

@@ -10,7 +10,7 @@ import type { ContainerRecord, NetworkState } from './types.js';
 /** What containers need of networks (the daemon passes the network service). */
 export type ContainerNetworks = Pick<
   NetworkService,
-  'find' | 'userDefined' | 'attach' | 'detach' | 'restore' | 'resolverFor' | 'createSandbox' | 'removeSandbox' | 'loopbackUp'
+  'find' | 'userDefined' | 'attach' | 'detach' | 'restore' | 'resolverFor' | 'createSandbox' | 'removeSandbox'
 >;
 
 export type SpecNetwork = { mode: 'new' } | { mode: 'host' } | { mode: 'path'; path: string };
@@ -81,18 +81,20 @@ export function portRequests(rec: ContainerRecord): PortRequest[] {
 export async function startNetwork(rec: ContainerRecord, networks: ContainerNetworks, findContainer: (ref: string) => ContainerRecord): Promise<{ spec: SpecNetwork; ip: string; resolver: string | undefined }> {
   const mode = rec.hostConfig.networkMode;
   if (mode === 'host') return { spec: { mode: 'host' }, ip: '', resolver: undefined };
+  // runc makes a fresh namespace with lo up itself: no sandbox of our own to set up or remove.
+  if (mode === 'none') return { spec: { mode: 'new' }, ip: '', resolver: undefined };
   if (mode.startsWith('container:')) {
     const other = findContainer(mode.slice('container:'.length));
     if (other.state.status !== 'running' && other.state.status !== 'paused') throw conflict(`cannot join network namespace of a non running container: ${other.id}`);
     if (other.hostConfig.networkMode === 'host') return { spec: { mode: 'host' }, ip: '', resolver: undefined };
-    if (!other.network?.sandboxKey) throw conflict(`cannot join network namespace of container ${other.id}: it has none`);
+    // A `none` container's namespace is runc's: it is reached through its process.
+    if (!other.network?.sandboxKey) return { spec: { mode: 'path', path: `/proc/${other.state.pid}/ns/net` }, ip: '', resolver: undefined };
     const first = Object.values(other.network.endpoints)[0];
     return { spec: { mode: 'path', path: other.network.sandboxKey }, ip: first?.ip ?? '', resolver: undefined };
   }
   const sandboxKey = await networks.createSandbox(rec.id);
   const state: NetworkState = { sandboxKey, endpoints: {}, ports: [] };
   rec.network = state;
-  await networks.loopbackUp(rec.id);
   const c = { id: rec.id, name: rec.name.slice(1), sandbox: sandboxKey };
   let i = 0;
   let resolver: string | undefined;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { BerthError } from '../base/errors.js';
 import { isMounted } from '../base/mountinfo.js';
+import { MNT_DETACH, umount2 } from '../base/libc.js';
 
 const execFileP = promisify(execFile);
 
@@ -27,14 +28,15 @@ export class NetnsDir {
     }
   }
 
-  /** A new, empty network namespace pinned at `path(id)`; an existing one is kept. */
+  /** A new network namespace with `lo` up, pinned at `path(id)`; an existing one is kept. */
   async create(id: string): Promise<string> {
     await this.ensureDir();
     const p = this.path(id);
     if (isMounted(p)) return p;
     closeSync(openSync(p, 'a', 0o600));
     try {
-      await execFileP('unshare', [`--net=${p}`, 'true']);
+      // One process: unshare pins the namespace and runs `ip` inside it.
+      await execFileP('unshare', [`--net=${p}`, 'ip', 'link', 'set', 'lo', 'up']);
     } catch (err) {
       rmSync(p, { force: true });
       throw new BerthError('Internal', `creating a network namespace: ${((err as { stderr?: string }).stderr ?? (err as Error).message).trim()}`, { cause: err });
@@ -44,7 +46,11 @@ export class NetnsDir {
 
   async remove(id: string): Promise<void> {
     const p = this.path(id);
-    if (isMounted(p)) await execFileP('umount', ['-l', p]).catch(() => {});
+    try {
+      umount2(p, MNT_DETACH);
+    } catch {
+      // not mounted (any more)
+    }
     if (existsSync(p)) rmSync(p, { force: true });
   }
 

@@ -262,7 +262,7 @@ export class NetworkService {
       this.d.store
         .all()
         .filter((n) => n.driver === 'bridge')
-        .map((n) => ({ bridge: n.bridge, internal: n.internal, dnsAddress: this.userDefined(n) ? (n.ipam.config[0]?.gateway ?? '') : '' })),
+        .map((n) => ({ bridge: n.bridge, subnet: n.ipam.config[0]?.subnet ?? '', internal: n.internal, dnsAddress: this.userDefined(n) ? (n.ipam.config[0]?.gateway ?? '') : '' })),
     );
   }
 
@@ -294,13 +294,13 @@ export class NetworkService {
         type: 'bridge',
         bridge: n.bridge,
         isGateway: true,
-        ipMasq: !n.internal,
+        // Masquerade and forwarding are per network, in berth's own chains (firewall.ts).
+        ipMasq: false,
         hairpinMode: true,
         ...(n.mtu ? { mtu: n.mtu } : {}),
         capabilities: { ips: true, mac: true },
         ipam: { type: 'host-local', ranges: [[range]], routes: n.internal ? [] : [{ dst: '0.0.0.0/0' }], dataDir: this.d.ipamDir },
       },
-      { type: 'firewall', backend: 'iptables' },
       // Loopback traffic goes to the userland proxy (Docker's split), the rest is DNATed here.
       ...(withPorts ? [{ type: 'portmap', capabilities: { portMappings: true }, snat: true, conditionsV4: ['!', '-d', '127.0.0.0/8'] }] : []),
     ];
@@ -405,13 +405,9 @@ export class NetworkService {
     return this.d.netns.path(containerId);
   }
 
+  /** A new network namespace for a container, with `lo` up (as Docker's sandboxes have). */
   createSandbox(containerId: string): Promise<string> {
     return this.d.netns.create(containerId);
-  }
-
-  /** Brings `lo` up in a sandbox (none/bridge containers get it from Docker too). */
-  async loopbackUp(containerId: string): Promise<void> {
-    await this.d.netns.exec(containerId, 'ip', ['link', 'set', 'lo', 'up']);
   }
 
   removeSandbox(containerId: string): Promise<void> {

@@ -213,7 +213,7 @@ describe('networks through the real docker CLI', { skip: !isRoot || !hasDocker |
     const now = hostNetState();
     assert.deepEqual(now.veths, baseline.veths);
     // Only this daemon's own chains remain (removed at cleanup): no per-container rule.
-    assert.deepEqual(now.rules.filter((r) => !/BERTH-(ISO|DNS)-bt/.test(r) && !baseline.rules.includes(r)), []);
+    assert.deepEqual(now.rules.filter((r) => !/BERTH-(FWD|DNS|NAT)-bt/.test(r) && !baseline.rules.includes(r)), []);
     assert.doesNotMatch(readFileSync('/proc/self/mounts', 'utf8'), new RegExp(join(d.dir, 'exec', 'netns').replace(/\//g, '\\/') + '/'));
   });
 });

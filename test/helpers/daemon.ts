@@ -136,11 +136,10 @@ function removeNetworks(dataRoot: string, bridge: string): void {
     }
   }
   for (const b of new Set(bridges)) spawnSync('ip', ['link', 'del', b]);
-  spawnSync('iptables', ['-w', '-D', 'CNI-ADMIN', '-j', `BERTH-ISO-${bridge}`]);
-  for (const [chain, from] of [[`BERTH-ISO-${bridge}`, 'FORWARD'], [`BERTH-DNS-${bridge}`, 'INPUT']]) {
-    spawnSync('iptables', ['-w', '-D', from!, '-j', chain!]);
-    spawnSync('iptables', ['-w', '-F', chain!]);
-    spawnSync('iptables', ['-w', '-X', chain!]);
+  for (const [table, chain, from] of [['filter', `BERTH-FWD-${bridge}`, 'FORWARD'], ['filter', `BERTH-DNS-${bridge}`, 'INPUT'], ['nat', `BERTH-NAT-${bridge}`, 'POSTROUTING']]) {
+    spawnSync('iptables', ['-w', '-t', table!, '-D', from!, '-j', chain!]);
+    spawnSync('iptables', ['-w', '-t', table!, '-F', chain!]);
+    spawnSync('iptables', ['-w', '-t', table!, '-X', chain!]);
   }
 }
 

@@ -10,6 +10,7 @@ import { StatusError, UsageError } from '../errors.js';
 import { getTimestamp } from '../format/timestamp.js';
 import { humanSize } from '../format/units.js';
 import { forwardSignals, monitorTtySize, streamAttached } from '../hijacked-io.js';
+import { registerPortCommands } from './port.js';
 import { registerPsCommands } from './ps.js';
 import { registerRunCommands, waitForExit } from './run.js';
 import { confirm, inspectOutput } from './shared.js';
@@ -237,6 +238,7 @@ export function registerContainerCommands(program: Command, ctx: CliContext): vo
   const container = program.command('container').description('Manage containers');
   registerRunCommands(program, container, ctx);
   registerPsCommands(program, container, ctx);
+  registerPortCommands(program, container, ctx);
   // Each command exists at the top level and under `container`, as in docker.
   const both = (name: string, define: (cmd: Command) => void): void => {
     define(program.command(name));

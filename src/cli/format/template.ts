@@ -21,6 +21,10 @@ export interface TemplateOptions {
   structRoot?: boolean;
   /** Return the output written before an execution error instead of throwing (docker's table header). */
   partial?: boolean;
+  /** Go's `Option("missingkey=error")`: a missing map key fails (`map has no entry for key "X"`). */
+  missingKeyError?: boolean;
+  /** Struct fields and map keys match only by their exact name, as in Go. */
+  exactFields?: boolean;
 }
 
 type Tok = { t: string; v: string; pos: number };
@@ -460,6 +464,8 @@ class Exec {
     private readonly funcs: Record<string, FuncDef>,
     private readonly root: unknown,
     private readonly structRoot: boolean,
+    private readonly missingKeyError = false,
+    private readonly exactFields = false,
   ) {
     this.vars = [{ name: '$', value: root }];
   }
@@ -603,12 +609,13 @@ class Exec {
     if (typeof receiver === 'object') {
       const isStruct = isClassInstance(receiver) || (this.structRoot && receiver === this.root);
       if (receiver instanceof Map) {
-        const key = receiver.has(name) ? name : [...receiver.keys()].find((k) => typeof k === 'string' && k.toLowerCase() === name.toLowerCase());
+        const key = receiver.has(name) || this.exactFields ? name : [...receiver.keys()].find((k) => typeof k === 'string' && k.toLowerCase() === name.toLowerCase());
         if (hasArgs) this.fail(`${name} is not a method but has arguments`);
+        if ((key === undefined || !receiver.has(key)) && this.missingKeyError) this.fail(`map has no entry for key ${goQuote(name)}`);
         return key === undefined ? undefined : receiver.get(key);
       }
       if (!Array.isArray(receiver)) {
-        const key = findKey(receiver, name);
+        const key = findKey(receiver, name, this.exactFields);
         if (key !== undefined) {
           const v: unknown = (receiver as Record<string, unknown>)[key];
           if (typeof v === 'function') return this.evalCall(dot, name, null, args.slice(1), final, v.bind(receiver) as TemplateFunc);
@@ -617,6 +624,7 @@ class Exec {
         }
         if (!isStruct) {
           if (hasArgs) this.fail(`${name} is not a method but has arguments`);
+          if (this.missingKeyError) this.fail(`map has no entry for key ${goQuote(name)}`);
           return undefined;
         }
       }
@@ -673,8 +681,8 @@ class Exec {
   }
 }
 
-/** Exact key first, then a case-insensitive match; class instances also expose getters and methods. */
-function findKey(obj: object, name: string): string | undefined {
+/** Exact key first, then (unless `exact`) a case-insensitive match; class instances also expose getters and methods. */
+function findKey(obj: object, name: string, exact = false): string | undefined {
   const names = new Set(Object.keys(obj));
   if (isClassInstance(obj)) {
     for (let p: unknown = Object.getPrototypeOf(obj); p !== null && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
@@ -682,6 +690,7 @@ function findKey(obj: object, name: string): string | undefined {
     }
   }
   if (names.has(name)) return name;
+  if (exact) return undefined;
   const lower = name.toLowerCase();
   return [...names].find((k) => k.toLowerCase() === lower);
 }
@@ -942,7 +951,7 @@ export function compileTemplate(text: string, options: TemplateOptions = {}): (d
     throw new BerthError('InvalidArgument', `template parsing error: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   return (data) => {
-    const exec = new Exec(text, funcs, data, options.structRoot ?? false);
+    const exec = new Exec(text, funcs, data, options.structRoot ?? false, options.missingKeyError, options.exactFields);
     try {
       exec.walk(data, tree);
     } catch (err) {
