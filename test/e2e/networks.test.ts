@@ -179,6 +179,13 @@ describe('networks through the real docker CLI', { skip: !isRoot || !hasDocker |
     spawnSync('bash', ['-c', 'echo over-udp > /dev/udp/127.0.0.1/18382']);
     for (let i = 0; i < 20 && !ok(['logs', 'udp']).includes('over-udp'); i++) await new Promise((r) => setTimeout(r, 100));
     assert.equal(ok(['logs', 'udp']), 'over-udp\n');
+    // Ranges map port to port; a bare container port gets an ephemeral host port.
+    ok(['run', '-d', '--name', 'ranged', '-p', '18410-18411:80-81', '-p', '8080', 'busybox', 'sleep', '60']);
+    const ranged = ok(['port', 'ranged']);
+    assert.match(ranged, /^80\/tcp -> 0\.0\.0\.0:18410$/m);
+    assert.match(ranged, /^81\/tcp -> 0\.0\.0\.0:18411$/m);
+    assert.match(ranged, /^8080\/tcp -> 0\.0\.0\.0:\d{4,5}$/m);
+    ok(['rm', '-f', 'ranged']);
     // -P publishes every EXPOSEd port on ephemeral host ports.
     ok(['run', '-d', '--name', 'allp', '-P', 'exposer', 'sleep', '60']);
     const all = ok(['port', 'allp']);
@@ -202,8 +209,16 @@ describe('networks through the real docker CLI', { skip: !isRoot || !hasDocker |
     ok(['network', 'create', 'netd']);
     web('survivor', ['--network', 'netd', '-p', '18390:80']);
     assert.equal(curl('http://127.0.0.1:18390/'), 'survivor\n');
+    // And one that dies while berthd is down: its network is taken down at the restart.
+    ok(['run', '-d', '--name', 'casualty', '--network', 'netd', '-p', '18391:80', 'busybox', 'sleep', '300']);
+    const pid = Number(inspect('casualty', '{{.State.Pid}}'));
     await d.kill9();
+    process.kill(pid, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 500));
     await d.restart();
+    assert.equal(inspect('casualty', '{{.State.Status}}'), 'exited');
+    assert.equal(curl('http://127.0.0.1:18391/'), '');
+    ok(['rm', 'casualty']);
     assert.equal(curl('http://127.0.0.1:18390/'), 'survivor\n');
     assert.match(ok(['run', '--rm', '--network', 'netd', 'busybox', 'wget', '-qO-', 'http://survivor/']), /survivor/);
     ok(['rm', '-f', 'survivor']);
