@@ -175,6 +175,48 @@ describe('volumes, bind mounts and tmpfs through the real docker CLI', { skip: !
     assert.deepEqual(volumeNames(), []);
   });
 
+  test('the API answers bad mount input with 400 and an in-use volume with 409, as Docker does', async () => {
+    const status = async (method: string, path: string, body?: object): Promise<[number, string]> => {
+      const res = await d.client.raw(method, path, body ? { body } : {});
+      const chunks: Buffer[] = [];
+      for await (const c of res) chunks.push(c as Buffer);
+      return [res.statusCode ?? 0, (JSON.parse(Buffer.concat(chunks).toString() || '{}') as { message?: string }).message ?? ''];
+    };
+    const create = (hostConfig: object): Promise<[number, string]> => status('POST', '/containers/create', { Image: 'busybox', Cmd: ['true'], HostConfig: hostConfig });
+    const [s1, m1] = await create({ Binds: ['/tmp:/'] });
+    assert.equal(s1, 400, m1);
+    assert.match(m1, /destination can't be '\/'/);
+    assert.equal((await create({ Binds: ['rel/path:/x'] }))[0], 400);
+    assert.equal((await create({ Mounts: [{ Type: 'bind', Source: '/no/such/dir', Target: '/x' }] }))[0], 400);
+    assert.equal((await create({ Mounts: [{ Type: 'bogus', Target: '/x' }] }))[0], 400);
+    assert.equal((await create({ Tmpfs: { relative: '' } }))[0], 400);
+    assert.equal((await status('POST', '/volumes/create', { Name: 'x/y' }))[0], 400);
+    assert.equal((await status('POST', '/volumes/create', { Name: 'opts', DriverOpts: { nope: '1' } }))[0], 400);
+    const id = ok(['create', '-v', 'busy:/b', 'busybox', 'true']).trim();
+    const [s2, m2] = await status('DELETE', '/volumes/busy');
+    assert.equal(s2, 409, m2);
+    assert.equal((await status('GET', '/volumes/nope'))[0], 404);
+    ok(['rm', '-v', id]);
+    ok(['volume', 'rm', 'busy']);
+    assert.deepEqual(volumeNames(), []);
+    assert.equal(ok(['ps', '-aq']), '');
+  });
+
+  test('--mount volume-opt and volume-label create the volume with them; prune takes label filters', () => {
+    ok(['run', '--rm', '--mount', 'type=volume,src=optvol,dst=/o,volume-opt=type=tmpfs,volume-opt=device=tmpfs,volume-opt=o=size=2m,volume-label=made=by-mount', 'busybox', 'sh', '-c', 'grep " /o " /proc/mounts']);
+    const v = JSON.parse(ok(['volume', 'inspect', 'optvol']))[0] as { Options: Record<string, string>; Labels: Record<string, string> };
+    assert.deepEqual(v.Options, { type: 'tmpfs', device: 'tmpfs', o: 'size=2m' });
+    assert.deepEqual(v.Labels, { made: 'by-mount' });
+    ok(['volume', 'rm', 'optvol']);
+    ok(['volume', 'create', '--label', 'keep=no', 'p1']);
+    ok(['volume', 'create', '--label', 'keep=yes', 'p2']);
+    assert.match(ok(['volume', 'prune', '-af', '--filter', 'label=keep=no']), /Deleted Volumes:\np1\n/);
+    assert.deepEqual(volumeNames(), ['p2']);
+    assert.match(ok(['volume', 'prune', '-af', '--filter', 'label!=keep=yes']), /Total reclaimed space: 0B/);
+    assert.deepEqual(volumeNames(), ['p2']);
+    ok(['volume', 'rm', 'p2']);
+  });
+
   test('tmpfs: --tmpfs and --mount type=tmpfs with size and mode, noexec by default', () => {
     const out = ok(['run', '--rm', '--tmpfs', '/t1:size=1m', '--mount', 'type=tmpfs,dst=/t2,tmpfs-size=2m,tmpfs-mode=1770', 'busybox', 'sh', '-c', 'grep -E " /t[12] " /proc/mounts; stat -c %a /t2']);
     assert.match(out, /tmpfs \/t1 tmpfs rw,nosuid,nodev,noexec,relatime,size=1024k/);
