@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { randomId } from '../base/ids.js';
 import { BerthError, conflict, invalidArgument, notFound } from '../base/errors.js';
 import { KeyedMutex } from '../base/lock.js';
+import { withHostLock } from '../base/host-mutex.js';
 import type { Logger } from '../base/log.js';
 import { cniAdd, cniDel, type CniResult } from './cni.js';
 import { EmbeddedDns } from './dns-server.js';
@@ -26,6 +27,7 @@ const PREDEFINED = ['bridge', 'host', 'none'];
 export const NETWORK_ERROR = 'BERTH_ERR_NETWORK';
 const BRIDGE_NAME_OPT = 'com.docker.network.bridge.name';
 const MTU_OPT = 'com.docker.network.driver.mtu';
+const POOL_LOCK = 'address-pools';
 
 export interface NetworkServiceDeps {
   store: NetworkStore;
@@ -99,7 +101,14 @@ export class NetworkService {
   /** Makes the predefined networks (once) and brings the bridges, firewall and resolvers up. */
   async init(): Promise<void> {
     const byName = new Map(this.d.store.all().map((n) => [n.name, n]));
-    if (!byName.has('bridge')) await this.d.store.put(this.defaultBridgeRecord());
+    if (!byName.has('bridge')) {
+      // Pool and bridge under the host lock: another daemon starting now must see our route.
+      await withHostLock(POOL_LOCK, async () => {
+        const rec = this.defaultBridgeRecord();
+        await this.ensureBridge(rec);
+        await this.d.store.put(rec);
+      });
+    }
     if (!byName.has('host')) await this.d.store.put(this.record('host', 'host', {}, ''));
     if (!byName.has('none')) await this.d.store.put(this.record('none', 'null', {}, ''));
     for (const n of this.d.store.all()) if (n.driver === 'bridge') await this.ensureBridge(n).catch((err: unknown) => this.d.log.warn('bridge setup failed', { network: n.name, err }));
@@ -183,14 +192,16 @@ export class NetworkService {
     if (req.enableIPv6) throw new BerthError('NotImplemented', 'IPv6 networks are not supported by berth');
     return this.locks.run('create', async () => {
       if (this.d.store.all().some((n) => n.name === req.name)) throw conflict(`network with name ${req.name} already exists`);
-      const pools = this.pools(req);
       const bridgeName = req.options?.[BRIDGE_NAME_OPT] || '';
       if (bridgeName && this.d.store.all().some((n) => n.bridge === bridgeName)) throw conflict(`bridge name ${bridgeName} is already in use by another network`);
       const mtu = req.options?.[MTU_OPT];
       if (mtu !== undefined && !(Number.isInteger(Number(mtu)) && Number(mtu) >= 68)) throw invalidArgument(`invalid MTU value: ${mtu}`);
-      const rec = this.record(req.name, 'bridge', req, '', pools);
-      rec.bridge = bridgeName || `br-${rec.id.slice(0, 12)}`;
-      await this.ensureBridge(rec);
+      const rec = await withHostLock(POOL_LOCK, async () => {
+        const r = this.record(req.name, 'bridge', req, '', this.pools(req));
+        r.bridge = bridgeName || `br-${r.id.slice(0, 12)}`;
+        await this.ensureBridge(r);
+        return r;
+      });
       try {
         await this.d.store.put(rec);
         await this.refreshFirewall();

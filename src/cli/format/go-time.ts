@@ -1,54 +1,177 @@
 /**
  * A timestamp of an API reply as the docker CLI holds it after decoding: a Go `time.Time` parsed
- * from RFC 3339, whose `String()` (`.CreatedAt`, `{{.Created}}`) and JSON form keep the zone
- * offset it was sent with.
+ * from RFC 3339, whose `String()` (`.CreatedAt`, `{{.Created}}`), methods (`.Year`, `.Format`)
+ * and JSON form keep the zone offset it was sent with.
  */
 
 const RFC3339 = /^(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:([Zz])|([+-])(\d\d):(\d\d))$/;
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
-/** Go's `time.Time` decoded from JSON: prints as `String()`, marshals as RFC 3339 (nanoseconds). */
-export class GoTime {
-  /**
-   * @param text the RFC 3339 text from the API; text that does not parse is kept and printed
-   *   as given.
-   * @param localOffsetMinutes the local zone's offset at that instant (minutes east of UTC) and
-   *   its name, for times sent in the local offset, which Go then reports in the local zone.
-   */
-  constructor(
-    readonly text: string,
-    private readonly local: (instant: Date) => { offsetMinutes: number; name: string } = localZone,
-  ) {}
-
-  /** `time.Time.String()`: `2006-01-02 15:04:05.999999999 -0700 MST`. */
-  toString(): string {
-    const m = RFC3339.exec(this.text);
-    if (!m) return this.text;
-    const [, y, mo, d, h, mi, s, frac = '', z, sign, oh = '00', om = '00'] = m;
-    const fraction = frac.slice(0, 9).replace(/0+$/, '');
-    const base = `${y}-${mo}-${d} ${h}:${mi}:${s}${fraction ? `.${fraction}` : ''}`;
-    if (z) return `${base} +0000 UTC`;
-    const offset = (sign === '-' ? -1 : 1) * (Number(oh) * 60 + Number(om));
-    const numeric = `${sign}${oh}${om}`;
-    const instant = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) - offset * 60_000);
-    const local = this.local(instant);
-    // Go uses the local zone when the offset is the local one then; otherwise a nameless fixed zone.
-    return `${base} ${numeric} ${local.offsetMinutes === offset ? local.name : numeric}`;
-  }
-
-  /** `time.Time.MarshalJSON`: RFC 3339 with trailing zeros of the fraction dropped, `Z` for UTC. */
-  toJSON(): string {
-    const m = RFC3339.exec(this.text);
-    if (!m) return this.text;
-    const [, y, mo, d, h, mi, s, frac = '', , sign, oh = '00', om = '00'] = m;
-    const fraction = frac.slice(0, 9).replace(/0+$/, '');
-    const zone = sign === undefined || (oh === '00' && om === '00') ? 'Z' : `${sign}${oh}:${om}`;
-    return `${y}-${mo}-${d}T${h}:${mi}:${s}${fraction ? `.${fraction}` : ''}${zone}`;
-  }
+interface Parts {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  /** Nine digits. */
+  nanos: string;
+  /** Minutes east of UTC. */
+  offset: number;
+  /** Go's zone name: `UTC`, the local zone's, or empty for a fixed offset. */
+  zone: string;
 }
 
-/** The local zone at an instant: its offset and short name (`UTC`, `CET`). */
+/** The local zone at an instant: its offset (minutes east of UTC) and short name (`UTC`, `CET`). */
+export type LocalZone = (instant: Date) => { offsetMinutes: number; name: string };
+
 function localZone(instant: Date): { offsetMinutes: number; name: string } {
   const offsetMinutes = -instant.getTimezoneOffset();
   const name = Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(instant).find((x) => x.type === 'timeZoneName')?.value ?? 'UTC';
   return { offsetMinutes, name };
+}
+
+const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
+
+/** `-0700`-style offsets with the separator and precision a layout asks for. */
+function formatOffset(offset: number, colon: boolean, hoursOnly: boolean): string {
+  const sign = offset < 0 ? '-' : '+';
+  const a = Math.abs(offset);
+  const h = pad(Math.floor(a / 60));
+  if (hoursOnly) return `${sign}${h}`;
+  return `${sign}${h}${colon ? ':' : ''}${pad(a % 60)}`;
+}
+
+/** Go's `time.Time` decoded from JSON: prints as `String()`, marshals as RFC 3339 (nanoseconds). */
+export class GoTime {
+  private readonly parts: Parts | undefined;
+
+  /**
+   * @param text the RFC 3339 text from the API; text that does not parse prints as given.
+   * @param local the local zone, for times sent in the local offset (Go then names the zone).
+   */
+  constructor(
+    readonly text: string,
+    local: LocalZone = localZone,
+  ) {
+    const m = RFC3339.exec(text);
+    if (!m) return;
+    const [, y, mo, d, h, mi, s, frac = '', z, sign, oh = '00', om = '00'] = m;
+    const offset = z ? 0 : (sign === '-' ? -1 : 1) * (Number(oh) * 60 + Number(om));
+    const parts: Parts = { year: Number(y), month: Number(mo), day: Number(d), hour: Number(h), minute: Number(mi), second: Number(s), nanos: frac.slice(0, 9).padEnd(9, '0'), offset, zone: z ? 'UTC' : '' };
+    if (!z) {
+      // Go uses the local zone when the offset is the local one at that instant, else a nameless fixed zone.
+      const l = local(new Date(this.utcMillis(parts)));
+      if (l.offsetMinutes === offset) parts.zone = l.name;
+    }
+    this.parts = parts;
+  }
+
+  private utcMillis(p: Parts): number {
+    return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - p.offset * 60_000;
+  }
+
+  /** `time.Time.String()`: `2006-01-02 15:04:05.999999999 -0700 MST`. */
+  toString(): string {
+    return this.parts ? this.Format('2006-01-02 15:04:05.999999999 -0700 MST') : this.text;
+  }
+
+  /** `time.Time.MarshalJSON`: RFC 3339 with trailing zeros of the fraction dropped, `Z` for UTC. */
+  toJSON(): string {
+    return this.parts ? this.Format('2006-01-02T15:04:05.999999999Z07:00') : this.text;
+  }
+
+  Year(): number {
+    return this.parts?.year ?? 1;
+  }
+
+  /** Go's `Month` prints its name. */
+  Month(): string {
+    return MONTHS[(this.parts?.month ?? 1) - 1]!;
+  }
+
+  Day(): number {
+    return this.parts?.day ?? 1;
+  }
+
+  Hour(): number {
+    return this.parts?.hour ?? 0;
+  }
+
+  Minute(): number {
+    return this.parts?.minute ?? 0;
+  }
+
+  Second(): number {
+    return this.parts?.second ?? 0;
+  }
+
+  Unix(): number {
+    return this.parts ? Math.floor(this.utcMillis(this.parts) / 1000) : -62135596800;
+  }
+
+  IsZero(): boolean {
+    return this.Unix() === -62135596800 && Number(this.parts?.nanos ?? 0) === 0;
+  }
+
+  /** `time.Time.Format` for Go's reference layout tokens (`2006-01-02T15:04:05Z07:00`, `Jan _2`, `.000`, …). */
+  Format(layout: unknown): string {
+    if (typeof layout !== 'string') throw new Error('wrong type for value; expected string');
+    const p = this.parts;
+    if (!p) return this.text;
+    const weekday = new Date(Date.UTC(p.year, p.month - 1, p.day)).getUTCDay();
+    const yday = Math.round((Date.UTC(p.year, p.month - 1, p.day) - Date.UTC(p.year, 0, 1)) / 86_400_000) + 1;
+    const hour12 = p.hour % 12 === 0 ? 12 : p.hour % 12;
+    const zoneName = p.zone || formatOffset(p.offset, false, false);
+    const tokens: [RegExp, (m: string) => string][] = [
+      [/^January/, () => MONTHS[p.month - 1]!],
+      [/^Jan/, () => MONTHS[p.month - 1]!.slice(0, 3)],
+      [/^Monday/, () => DAYS[weekday]!],
+      [/^Mon/, () => DAYS[weekday]!.slice(0, 3)],
+      [/^MST/, () => zoneName],
+      [/^2006/, () => pad(p.year, 4)],
+      [/^002/, () => pad(yday, 3)],
+      [/^01/, () => pad(p.month)],
+      [/^02/, () => pad(p.day)],
+      [/^03/, () => pad(hour12)],
+      [/^04/, () => pad(p.minute)],
+      [/^05/, () => pad(p.second)],
+      [/^06/, () => pad(p.year % 100)],
+      [/^15/, () => pad(p.hour)],
+      [/^__2/, () => String(yday).padStart(3, ' ')],
+      [/^_2(?!006)/, () => String(p.day).padStart(2, ' ')],
+      [/^1/, () => String(p.month)],
+      [/^2/, () => String(p.day)],
+      [/^3/, () => String(hour12)],
+      [/^4/, () => String(p.minute)],
+      [/^5/, () => String(p.second)],
+      [/^PM/, () => (p.hour >= 12 ? 'PM' : 'AM')],
+      [/^pm/, () => (p.hour >= 12 ? 'pm' : 'am')],
+      [/^Z07:00:00|^Z070000|^Z07:00|^Z0700|^Z07/, (m) => (p.offset === 0 ? 'Z' : formatOffset(p.offset, m.includes(':'), m === 'Z07'))],
+      [/^-07:00:00|^-070000|^-07:00|^-0700|^-07/, (m) => formatOffset(p.offset, m.includes(':'), m === '-07')],
+      // A fraction: `.000` keeps its digits, `.999` drops trailing zeros (and the dot when none are left).
+      [/^[.,](0+|9+)(?!\d)/, (m) => {
+        const digits = p.nanos.slice(0, m.length - 1);
+        if (m[1] === '0') return `${m[0]}${digits}`;
+        const trimmed = digits.replace(/0+$/, '');
+        return trimmed ? `${m[0]}${trimmed}` : '';
+      }],
+    ];
+    let out = '';
+    let rest = layout;
+    outer: while (rest !== '') {
+      for (const [re, f] of tokens) {
+        const m = re.exec(rest);
+        if (m) {
+          out += f(m[0]);
+          rest = rest.slice(m[0].length);
+          continue outer;
+        }
+      }
+      out += rest[0];
+      rest = rest.slice(1);
+    }
+    return out;
+  }
 }
