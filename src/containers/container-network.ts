@@ -134,3 +134,36 @@ export async function restoreNetwork(rec: ContainerRecord, networks: ContainerNe
   if (!state) return;
   await networks.restore({ id: rec.id, name: rec.name.slice(1), sandbox: state.sandboxKey }, Object.values(state.endpoints), state.ports);
 }
+
+/** `network connect`: an endpoint now if the container runs; the network is joined at start anyway. */
+export async function connectNetwork(rec: ContainerRecord, network: string, req: EndpointRequest, networks: ContainerNetworks): Promise<void> {
+  const net = networks.find(network);
+  const mode = rec.hostConfig.networkMode;
+  if (isSpecial(mode)) throw invalidArgument('container sharing network namespace with another container or host cannot be connected to any other network');
+  if (net.driver !== 'bridge') throw invalidArgument('container cannot be disconnected from host network or connected to host network');
+  if (rec.networks?.[net.name]) throw new BerthError('Forbidden', `endpoint with name ${rec.name.slice(1)} already exists in network ${net.name}`);
+  if (req.ipv4Address && !networks.userDefined(net)) throw invalidArgument('user specified IP address is supported on user defined networks only');
+  if (req.aliases.length && !networks.userDefined(net)) throw invalidArgument('network-scoped alias is supported only for containers in user defined networks');
+  if ((rec.state.status === 'running' || rec.state.status === 'paused') && rec.network) {
+    const n = Object.keys(rec.network.endpoints).length;
+    const r = await networks.attach({ id: rec.id, name: rec.name.slice(1), sandbox: rec.network.sandboxKey }, net.name, req, `eth${n}`);
+    rec.network.endpoints[net.name] = r.endpoint;
+  }
+  rec.networks = { ...(rec.networks ?? {}), [net.name]: req };
+}
+
+/** `network disconnect`: the endpoint goes now if the container runs, and from its next starts. */
+export async function disconnectNetwork(rec: ContainerRecord, network: string, networks: ContainerNetworks): Promise<void> {
+  const net = networks.find(network);
+  if (!rec.networks?.[net.name]) throw invalidArgument(`container ${rec.id} is not connected to network ${net.name}`);
+  const live = rec.network?.endpoints[net.name];
+  if (live && rec.network) {
+    const primary = Object.keys(rec.network.endpoints)[0] === net.name;
+    await networks.detach({ id: rec.id, name: rec.name.slice(1), sandbox: rec.network.sandboxKey }, net.name, live, primary ? rec.network.ports : []);
+    if (primary) rec.network.ports = [];
+    delete rec.network.endpoints[net.name];
+  }
+  const rest = { ...rec.networks };
+  delete rest[net.name];
+  rec.networks = rest;
+}

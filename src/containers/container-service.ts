@@ -27,7 +27,7 @@ import { initialState, type ContainerConfig, type ContainerRecord, type HostConf
 import type { ContainerIO, OutputListener } from './container-io.js';
 import { ExecService } from './exec-service.js';
 import { dropMountPoints, populateVolumes, registerMountPoints, type ContainerVolumes } from './container-mounts.js';
-import { planNetworks, stopNetwork, type ContainerNetworks, type EndpointsConfig } from './container-network.js';
+import { connectNetwork, disconnectNetwork, planNetworks, stopNetwork, type ContainerNetworks, type EndpointsConfig } from './container-network.js';
 import type { EndpointRequest } from '../network/index.js';
 
 export interface ResolvedImage {
@@ -401,22 +401,8 @@ export class ContainerService {
   /** `network connect`: at once on a running container, at its next start otherwise. */
   async connect(ref: string, network: string, req: EndpointRequest): Promise<void> {
     const rec = this.find(ref);
-    const net = this.d.networks.find(network);
     await this.lifecycle.locks.run(rec.id, async () => {
-      const mode = rec.hostConfig.networkMode;
-      if (mode === 'host' || mode === 'none' || mode.startsWith('container:')) {
-        throw invalidArgument('container sharing network namespace with another container or host cannot be connected to any other network');
-      }
-      if (net.driver !== 'bridge') throw invalidArgument('container cannot be disconnected from host network or connected to host network');
-      if (rec.networks?.[net.name]) throw new BerthError('Forbidden', `endpoint with name ${rec.name.slice(1)} already exists in network ${net.name}`);
-      if (req.ipv4Address && !this.d.networks.userDefined(net)) throw invalidArgument('user specified IP address is supported on user defined networks only');
-      if (req.aliases.length && !this.d.networks.userDefined(net)) throw invalidArgument('network-scoped alias is supported only for containers in user defined networks');
-      if ((rec.state.status === 'running' || rec.state.status === 'paused') && rec.network) {
-        const n = Object.keys(rec.network.endpoints).length;
-        const r = await this.d.networks.attach({ id: rec.id, name: rec.name.slice(1), sandbox: rec.network.sandboxKey }, net.name, req, `eth${n}`);
-        rec.network.endpoints[net.name] = r.endpoint;
-      }
-      rec.networks = { ...(rec.networks ?? {}), [net.name]: req };
+      await connectNetwork(rec, network, req, this.d.networks);
       await this.d.store.put(rec);
     });
   }
@@ -424,19 +410,8 @@ export class ContainerService {
   /** `network disconnect`. */
   async disconnect(ref: string, network: string): Promise<void> {
     const rec = this.find(ref);
-    const net = this.d.networks.find(network);
     await this.lifecycle.locks.run(rec.id, async () => {
-      if (!rec.networks?.[net.name]) throw invalidArgument(`container ${rec.id} is not connected to network ${net.name}`);
-      const live = rec.network?.endpoints[net.name];
-      if (live && rec.network) {
-        const primary = Object.keys(rec.network.endpoints)[0] === net.name;
-        await this.d.networks.detach({ id: rec.id, name: rec.name.slice(1), sandbox: rec.network.sandboxKey }, net.name, live, primary ? rec.network.ports : []);
-        if (primary) rec.network.ports = [];
-        delete rec.network.endpoints[net.name];
-      }
-      const rest = { ...rec.networks };
-      delete rest[net.name];
-      rec.networks = rest;
+      await disconnectNetwork(rec, network, this.d.networks);
       await this.d.store.put(rec);
     });
   }

@@ -16,15 +16,18 @@ import { EmbeddedDns } from './dns-server.js';
 import { applyFirewall } from './firewall.js';
 import type { NetnsDir } from './netns.js';
 import type { NetworkStore } from './network-store.js';
-import { PortProxy, pickEphemeralPort } from './port-proxy.js';
+import { PortPublisher } from './port-publisher.js';
+import { NETWORK_ERROR } from './network-errors.js';
 import { contains, firstHost, formatCidr, formatIp, hostRoutes, overlaps, parseCidr, parseIp, parseSubnet, pickSubnet, type Cidr } from './subnet.js';
 import type { Endpoint, EndpointRequest, IpamPool, NetworkRecord, PortMapping } from './types.js';
+import type { PortRequest } from './port-publisher.js';
+
+export type { PortRequest };
 
 const execFileP = promisify(execFile);
 
 const PREDEFINED = ['bridge', 'host', 'none'];
-/** Marks network set-up failures, which a start reports as they are (not as runtime errors). */
-export const NETWORK_ERROR = 'BERTH_ERR_NETWORK';
+export { NETWORK_ERROR };
 const BRIDGE_NAME_OPT = 'com.docker.network.bridge.name';
 const MTU_OPT = 'com.docker.network.driver.mtu';
 const POOL_LOCK = 'address-pools';
@@ -57,14 +60,6 @@ export interface CreateNetwork {
   enableIPv6?: boolean | undefined;
 }
 
-/** A port to publish: `hostPort` 0 picks an ephemeral one; a range "a-b" tries each. */
-export interface PortRequest {
-  proto: 'tcp' | 'udp';
-  containerPort: number;
-  hostIp: string;
-  hostPort: string;
-}
-
 export interface AttachedContainer {
   id: string;
   name: string;
@@ -78,8 +73,7 @@ interface LiveEndpoint {
 
 export class NetworkService {
   private readonly live = new Map<string, Map<string, LiveEndpoint>>();
-  private readonly proxies = new Map<string, PortProxy[]>();
-  private readonly allocated = new Map<string, Set<string>>();
+  private readonly ports = new PortPublisher();
   private readonly locks = new KeyedMutex();
   readonly dns: EmbeddedDns;
 
@@ -137,8 +131,7 @@ export class NetworkService {
   }
 
   async close(): Promise<void> {
-    for (const list of this.proxies.values()) for (const p of list) await p.close();
-    this.proxies.clear();
+    await this.ports.close();
     await this.dns.close();
   }
 
@@ -336,14 +329,14 @@ export class NetworkService {
     }
     if (req.macAddress) runtimeConfig.mac = req.macAddress;
     if (req.aliases.length && !this.userDefined(n)) throw invalidArgument('network-scoped alias is supported only for containers in user defined networks');
-    const mappings = await this.allocatePorts(c, ports);
+    const mappings = await this.ports.allocate(c, ports);
     const rt = { containerId: c.id, netns: c.sandbox, ifname };
     if (mappings.length) runtimeConfig.portMappings = mappings.map((m) => ({ hostPort: m.hostPort, containerPort: m.containerPort, protocol: m.proto, hostIP: m.hostIp === '0.0.0.0' ? '' : m.hostIp }));
     let result;
     try {
       result = await cniAdd(n.name, this.plugins(n, mappings.length > 0, !!req.ipv4Address), rt, runtimeConfig);
     } catch (err) {
-      this.releasePorts(mappings);
+      this.ports.release(mappings);
       const msg = (err as Error).message;
       if (/is not available|already reserved|failed to allocate all requested IPs/i.test(msg)) throw new BerthError('Forbidden', 'Address already in use', { cause: err, code: NETWORK_ERROR });
       throw new BerthError('Internal', `failed to set up container networking: ${msg}`, { cause: err, code: NETWORK_ERROR });
@@ -365,10 +358,10 @@ export class NetworkService {
       cniResult: result,
     };
     try {
-      await this.openProxies(c.id, c.name, endpoint.ip, mappings);
+      await this.ports.openProxies(c.id, c.name, endpoint.ip, mappings);
     } catch (err) {
       await cniDel(n.name, this.plugins(n, mappings.length > 0), rt, runtimeConfig, result).catch(() => {});
-      this.releasePorts(mappings);
+      this.ports.release(mappings);
       throw err;
     }
     this.track(n.id, c, endpoint);
@@ -386,8 +379,8 @@ export class NetworkService {
   async detach(c: AttachedContainer, networkName: string, endpoint: Endpoint, ports: PortMapping[] = []): Promise<void> {
     const n = this.d.store.get(endpoint.networkId);
     this.live.get(endpoint.networkId)?.delete(c.id);
-    await this.closeProxies(c.id);
-    this.releasePorts(ports);
+    await this.ports.closeProxies(c.id);
+    this.ports.release(ports);
     const rt = { containerId: c.id, netns: c.sandbox, ifname: endpoint.ifname };
     const runtimeConfig = ports.length ? { portMappings: ports.map((m) => ({ hostPort: m.hostPort, containerPort: m.containerPort, protocol: m.proto, hostIP: m.hostIp === '0.0.0.0' ? '' : m.hostIp })) } : {};
     if (n) {
@@ -401,9 +394,9 @@ export class NetworkService {
   /** After a berthd restart: a running container's endpoints and proxies, as they were. */
   async restore(c: AttachedContainer, endpoints: Endpoint[], ports: PortMapping[]): Promise<void> {
     for (const e of endpoints) this.track(e.networkId, c, e);
-    for (const p of ports) this.claimPort(p);
+    for (const p of ports) this.ports.claim(p);
     const primary = endpoints[0];
-    if (primary && ports.length) await this.openProxies(c.id, c.name, primary.ip, ports).catch((err: unknown) => this.d.log.warn('cannot reopen published ports', { container: c.id, err }));
+    if (primary && ports.length) await this.ports.openProxies(c.id, c.name, primary.ip, ports).catch((err: unknown) => this.d.log.warn('cannot reopen published ports', { container: c.id, err }));
   }
 
   /** The resolver a container on `ref` should use: the gateway of a user-defined network. */
@@ -423,83 +416,6 @@ export class NetworkService {
 
   removeSandbox(containerId: string): Promise<void> {
     return this.d.netns.remove(containerId);
-  }
-
-  // ---- published ports ----
-
-  private portKey(proto: string, port: number): string {
-    return `${proto}/${port}`;
-  }
-
-  private portFree(proto: string, hostIp: string, port: number): boolean {
-    const ips = this.allocated.get(this.portKey(proto, port));
-    if (!ips) return true;
-    return !(ips.has(hostIp) || ips.has('0.0.0.0') || (hostIp === '0.0.0.0' && ips.size > 0));
-  }
-
-  private claimPort(p: PortMapping): void {
-    const k = this.portKey(p.proto, p.hostPort);
-    let s = this.allocated.get(k);
-    if (!s) this.allocated.set(k, (s = new Set()));
-    s.add(p.hostIp);
-  }
-
-  private releasePorts(ports: PortMapping[]): void {
-    for (const p of ports) {
-      const k = this.portKey(p.proto, p.hostPort);
-      this.allocated.get(k)?.delete(p.hostIp);
-      if (this.allocated.get(k)?.size === 0) this.allocated.delete(k);
-    }
-  }
-
-  private async allocatePorts(c: AttachedContainer, ports: PortRequest[]): Promise<PortMapping[]> {
-    const out: PortMapping[] = [];
-    try {
-      for (const p of ports) {
-        const hostIp = p.hostIp || '0.0.0.0';
-        if (hostIp.includes(':')) continue; // IPv6 host addresses: berth publishes on IPv4 only.
-        let hostPort: number | undefined;
-        if (p.hostPort === '' || p.hostPort === '0') {
-          const taken = new Set([...this.allocated.keys()].filter((k) => k.startsWith(`${p.proto}/`)).map((k) => Number(k.split('/')[1])));
-          hostPort = await pickEphemeralPort(p.proto, hostIp, taken);
-        } else {
-          const [lo, hi] = p.hostPort.split('-').map(Number) as [number, number | undefined];
-          if (!Number.isInteger(lo) || lo < 1 || lo > 65535 || (hi !== undefined && (!Number.isInteger(hi) || hi < lo || hi > 65535))) throw invalidArgument(`invalid port specification: "${p.hostPort}"`);
-          for (let port = lo; port <= (hi ?? lo); port++) {
-            if (this.portFree(p.proto, hostIp, port)) {
-              hostPort = port;
-              break;
-            }
-          }
-          if (hostPort === undefined) {
-            throw new BerthError('Internal', `driver failed programming external connectivity on endpoint ${c.name} (${c.id}): Bind for ${hostIp}:${p.hostPort} failed: port is already allocated`, { code: NETWORK_ERROR });
-          }
-        }
-        const m: PortMapping = { proto: p.proto, containerPort: p.containerPort, hostIp, hostPort };
-        this.claimPort(m);
-        out.push(m);
-      }
-    } catch (err) {
-      this.releasePorts(out);
-      throw err;
-    }
-    return out;
-  }
-
-  private async openProxies(containerId: string, containerName: string, containerIp: string, ports: PortMapping[]): Promise<void> {
-    const opened: PortProxy[] = [];
-    try {
-      for (const p of ports) opened.push(await PortProxy.open({ proto: p.proto, hostIp: p.hostIp, hostPort: p.hostPort, containerIp, containerPort: p.containerPort }));
-    } catch (err) {
-      for (const o of opened) await o.close();
-      throw new BerthError('Internal', `driver failed programming external connectivity on endpoint ${containerName} (${containerId}): Error starting userland proxy: ${(err as Error).message}`, { cause: err, code: NETWORK_ERROR });
-    }
-    this.proxies.set(containerId, [...(this.proxies.get(containerId) ?? []), ...opened]);
-  }
-
-  private async closeProxies(containerId: string): Promise<void> {
-    for (const p of this.proxies.get(containerId) ?? []) await p.close();
-    this.proxies.delete(containerId);
   }
 
   // ---- embedded DNS ----
