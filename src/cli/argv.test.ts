@@ -15,6 +15,9 @@ test('docker-style boolean values become commander flags', () => {
   assert.deepEqual(norm('run', '--rm=false', '--sig-proxy=true', 'busybox'), ['run', '--sig-proxy', 'busybox']);
   assert.deepEqual(norm('ps', '--no-trunc=false', '--all=true'), ['ps', '--all']);
   assert.deepEqual(norm('-H', 'unix:///x', 'container', 'ls', '--all=false'), ['-H', 'unix:///x', 'container', 'ls']);
+  // Short flags too, as pflag takes them (`-q=true`).
+  assert.deepEqual(norm('ps', '-a=true'), ['ps', '-a']);
+  assert.deepEqual(norm('container', 'ls', '-a=false'), ['container', 'ls']);
 });
 
 test('option values, the image and the command after it are left alone', () => {

@@ -29,7 +29,7 @@ export function normalizeBooleanFlags(program: Command, argv: string[]): string[
   for (i++; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--' || !a.startsWith('-')) break;
-    const m = /^(--[^=]+)=(true|false)$/i.exec(a);
+    const m = /^(--[^=]+|-[^-=])=(true|false)$/i.exec(a);
     if (!m) {
       out.push(a);
       // An option's value is not the first argument.
@@ -39,7 +39,7 @@ export function normalizeBooleanFlags(program: Command, argv: string[]): string[
     }
     const [, flag = '', value = ''] = m;
     const on = value.toLowerCase() === 'true';
-    const opt = options.find((o) => o.long === flag && !o.required && !o.optional);
+    const opt = options.find((o) => (o.long === flag || o.short === flag) && !o.required && !o.optional);
     if (!opt) {
       out.push(a);
       continue;
@@ -48,7 +48,7 @@ export function normalizeBooleanFlags(program: Command, argv: string[]): string[
       if (on) out.push(flag);
       continue;
     }
-    const negation = options.find((o) => o.negate && o.long === flag.replace(/^--/, '--no-'));
+    const negation = options.find((o) => o.negate && o.long === opt.long?.replace(/^--/, '--no-'));
     if (on) out.push(flag);
     else if (negation) out.push(negation.long!);
   }

@@ -40,7 +40,7 @@ export const collect = (v: string, prev: string[] | undefined): string[] => [...
 /**
  * `--filter a=b` flags into the API's filters JSON (`{"a":{"b":true}}`), as docker's FilterOpt
  * and `filters.ToJSON` make it: names lower-cased, both sides trimmed, empty flags ignored, keys
- * sorted at both levels (Go marshals maps sorted); undefined when there is no filter.
+ * sorted at both levels (Go marshals maps sorted), `<>&` escaped; undefined when there is no filter.
  */
 export function filtersJson(filters: string[] | undefined): string | undefined {
   const out = new Map<string, Set<string>>();
@@ -55,5 +55,7 @@ export function filtersJson(filters: string[] | undefined): string | undefined {
   }
   if (out.size === 0) return undefined;
   const sorted = (xs: Iterable<string>): string[] => [...xs].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  return JSON.stringify(Object.fromEntries(sorted(out.keys()).map((k) => [k, Object.fromEntries(sorted(out.get(k)!).map((v) => [v, true]))])));
+  const json = JSON.stringify(Object.fromEntries(sorted(out.keys()).map((k) => [k, Object.fromEntries(sorted(out.get(k)!).map((v) => [v, true]))])));
+  // json.Marshal escapes what could be read as HTML.
+  return json.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -223,7 +223,9 @@ export class ApiClient {
       if (Array.isArray(v)) for (const x of v) qs.append(k, x);
       else qs.append(k, v === true ? '1' : String(v));
     }
-    return `${API_PREFIX}${path}${qs.size ? `?${qs.toString()}` : ''}`;
+    // Go's url.Values.Encode: like URLSearchParams, except that `~` stays and `*` is escaped.
+    const encoded = qs.toString().replace(/%7E/g, '~').replace(/\*/g, '%2A');
+    return `${API_PREFIX}${path}${qs.size ? `?${encoded}` : ''}`;
   }
 
   private connectError(err: NodeJS.ErrnoException): Error {

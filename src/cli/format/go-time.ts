@@ -26,13 +26,83 @@ interface Parts {
 /** The local zone at an instant: its offset (minutes east of UTC) and short name (`UTC`, `CET`). */
 export type LocalZone = (instant: Date) => { offsetMinutes: number; name: string };
 
+/**
+ * Go's local zone: the offset from the platform, the abbreviation Go would print from the tzdata
+ * file Go reads (`$TZ`, else /etc/localtime), matched by offset; Intl's short name otherwise.
+ */
 function localZone(instant: Date): { offsetMinutes: number; name: string } {
   const offsetMinutes = -instant.getTimezoneOffset();
-  const name = Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(instant).find((x) => x.type === 'timeZoneName')?.value ?? 'UTC';
+  const name =
+    zoneAbbreviations().get(offsetMinutes * 60) ??
+    Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(instant).find((x) => x.type === 'timeZoneName')?.value ??
+    'UTC';
   return { offsetMinutes, name };
 }
 
+let abbreviations: Map<number, string> | undefined;
+
+/** Offset (seconds east of UTC) → abbreviation, from the local TZif file: its POSIX footer first, then its latest zone types. */
+function zoneAbbreviations(): Map<number, string> {
+  if (abbreviations) return abbreviations;
+  abbreviations = new Map();
+  const tz = process.env.TZ;
+  if (tz === '') {
+    abbreviations.set(0, 'UTC');
+    return abbreviations;
+  }
+  const file = tz === undefined ? '/etc/localtime' : tz.replace(/^:/, '').startsWith('/') ? tz.replace(/^:/, '') : `/usr/share/zoneinfo/${tz.replace(/^:/, '')}`;
+  try {
+    readTzif(process.getBuiltinModule('node:fs').readFileSync(file), abbreviations);
+  } catch {
+    // No readable tzdata: Intl names the zone.
+  }
+  return abbreviations;
+}
+
+/** Fills `out` from a TZif file (RFC 8536). */
+export function readTzif(data: Buffer, out: Map<number, string>): void {
+  if (data.toString('latin1', 0, 4) !== 'TZif') return;
+  const header = (at: number): number[] => [20, 24, 28, 32, 36, 40].map((o) => data.readUInt32BE(at + o));
+  let at = 0;
+  let [isut, isstd, leap, time, type, chars] = header(at);
+  let timeSize = 4;
+  const blockLength = (): number => 44 + time! * (timeSize + 1) + type! * 6 + chars! + leap! * (timeSize + 4) + isstd! + isut!;
+  if (data[4]! >= 0x32) {
+    at += blockLength();
+    [isut, isstd, leap, time, type, chars] = header(at);
+    timeSize = 8;
+  }
+  const types = at + 44 + time! * (timeSize + 1);
+  const names = types + type! * 6;
+  const zoneName = (idx: number): string => data.toString('latin1', names + idx, data.indexOf(0, names + idx));
+  // Later types win: the names of the zone's recent history.
+  for (let i = 0; i < type!; i++) out.set(data.readInt32BE(types + i * 6), zoneName(data[types + i * 6 + 5]!));
+  const footerStart = at + blockLength();
+  if (timeSize === 8 && data[footerStart] === 0x0a) {
+    const footer = data.toString('latin1', footerStart + 1, data.indexOf(0x0a, footerStart + 1));
+    const m = /^(<[^>]+>|[A-Za-z]+)([+-]?\d+(?::\d+){0,2})(?:(<[^>]+>|[A-Za-z]+)([+-]?\d+(?::\d+){0,2})?)?/.exec(footer);
+    if (m) {
+      const seconds = (o: string): number => {
+        const [h = '0', mi = '0', se = '0'] = o.replace(/^[+-]/, '').split(':');
+        return (o.startsWith('-') ? 1 : -1) * (Number(h) * 3600 + Number(mi) * 60 + Number(se));
+      };
+      const name = (n: string): string => n.replace(/^<|>$/g, '');
+      const std = seconds(m[2]!);
+      out.set(std, name(m[1]!));
+      if (m[3]) out.set(m[4] ? seconds(m[4]) : std + 3600, name(m[3]));
+    }
+  }
+}
+
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
+
+/** `Date.UTC` without its mapping of years 0–99 to 1900–1999. */
+function utc(year: number, month: number, day: number, hour = 0, minute = 0, second = 0): number {
+  const d = new Date(0);
+  d.setUTCFullYear(year, month - 1, day);
+  d.setUTCHours(hour, minute, second, 0);
+  return d.getTime();
+}
 
 /** `-0700`-style offsets with the separator and precision a layout asks for. */
 function formatOffset(offset: number, colon: boolean, hoursOnly: boolean): string {
@@ -69,7 +139,7 @@ export class GoTime {
   }
 
   private utcMillis(p: Parts): number {
-    return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - p.offset * 60_000;
+    return utc(p.year, p.month, p.day, p.hour, p.minute, p.second) - p.offset * 60_000;
   }
 
   /** `time.Time.String()`: `2006-01-02 15:04:05.999999999 -0700 MST`. */
@@ -120,8 +190,8 @@ export class GoTime {
     if (typeof layout !== 'string') throw new Error('wrong type for value; expected string');
     const p = this.parts;
     if (!p) return this.text;
-    const weekday = new Date(Date.UTC(p.year, p.month - 1, p.day)).getUTCDay();
-    const yday = Math.round((Date.UTC(p.year, p.month - 1, p.day) - Date.UTC(p.year, 0, 1)) / 86_400_000) + 1;
+    const weekday = new Date(utc(p.year, p.month, p.day)).getUTCDay();
+    const yday = Math.round((utc(p.year, p.month, p.day) - utc(p.year, 1, 1)) / 86_400_000) + 1;
     const hour12 = p.hour % 12 === 0 ? 12 : p.hour % 12;
     const zoneName = p.zone || formatOffset(p.offset, false, false);
     const tokens: [RegExp, (m: string) => string][] = [

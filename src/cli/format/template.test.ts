@@ -206,3 +206,17 @@ test('execution errors', () => {
     assert.throws(() => render(t), { name: 'BerthError', message }, t);
   }
 });
+
+test('missingKeyError and exactFields: Go\'s missingkey=error and exact names', () => {
+  const raw = new Map<string, unknown>([['Id', 'x'], ['IPAM', new Map([['Driver', 'default']])]]);
+  const strict = { missingKeyError: true, exactFields: true };
+  assert.equal(render('{{.Id}} {{.IPAM.Driver}}', raw, strict), 'x default');
+  assert.throws(() => render('{{.ID}}', raw, strict), { message: 'template: :1:2: executing "" at <.ID>: map has no entry for key "ID"' });
+  assert.throws(() => render('{{.IPAM.driver}}', raw, strict), { message: 'template: :1:7: executing "" at <.IPAM.driver>: map has no entry for key "driver"' });
+  assert.throws(() => render('{{.Nope}}', { A: 1 }, { missingKeyError: true }), { message: 'template: :1:2: executing "" at <.Nope>: map has no entry for key "Nope"' });
+  class Struct {
+    ID = 'abc';
+  }
+  assert.equal(render('{{.Id}}', new Struct()), 'abc');
+  assert.throws(() => render('{{.Id}}', new Struct(), { exactFields: true }), { message: 'template: :1:2: executing "" at <.Id>: can\'t evaluate field Id in type Struct' });
+});
