@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
@@ -84,6 +84,33 @@ describe('networks through the real docker CLI', { skip: !isRoot || !hasDocker |
     ok(['rm', '-f', 'w1']);
     assert.equal(existsSync(sandbox), false);
     assert.deepEqual(leases(), []);
+  });
+
+  test('outbound NAT: a container reaching a namespace outside its bridge arrives from the host address', () => {
+    // "outside": a namespace of the test's own, on a veth pair with its own subnet.
+    const ns = `bo${Date.now().toString(16).slice(-6)}`;
+    const run = (args: string[]): void => assert.equal(spawnSync(args[0]!, args.slice(1)).status, 0, args.join(' '));
+    run(['ip', 'netns', 'add', ns]);
+    try {
+      run(['ip', 'link', 'add', `${ns}h`, 'type', 'veth', 'peer', 'name', `${ns}o`]);
+      run(['ip', 'link', 'set', `${ns}o`, 'netns', ns]);
+      run(['ip', 'addr', 'add', '10.250.77.1/30', 'dev', `${ns}h`]);
+      run(['ip', 'link', 'set', `${ns}h`, 'up']);
+      run(['ip', 'netns', 'exec', ns, 'ip', 'addr', 'add', '10.250.77.2/30', 'dev', `${ns}o`]);
+      run(['ip', 'netns', 'exec', ns, 'ip', 'link', 'set', `${ns}o`, 'up']);
+      // No route back to the bridge's subnet out there: only a masqueraded connection can answer.
+      const server = spawn('ip', ['netns', 'exec', ns, 'socat', 'TCP-LISTEN:9977,reuseaddr', 'SYSTEM:echo seen-from=$SOCAT_PEERADDR'], { stdio: 'ignore' });
+      try {
+        spawnSync('sleep', ['0.3']);
+        const out = ok(['run', '--rm', 'busybox', 'sh', '-c', 'sleep 1 | nc 10.250.77.2 9977']);
+        assert.equal(out, 'seen-from=10.250.77.1\n');
+      } finally {
+        server.kill();
+      }
+    } finally {
+      spawnSync('ip', ['netns', 'del', ns]);
+      spawnSync('ip', ['link', 'del', `${ns}h`]);
+    }
   });
 
   test('user-defined networks: create options, inspect, DNS by name, short ID and alias, isolation', () => {

@@ -1,4 +1,5 @@
 import { after, before, describe, test } from 'node:test';
+import { spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -164,6 +165,21 @@ describe('volumes, bind mounts and tmpfs through the real docker CLI', { skip: !
     const rootShared = /shared:/.test(readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => l.split(' ')[4] === '/') ?? '');
     if (rootShared) assert.equal(r.code, 0, r.stderr);
     else assert.match(r.stderr, /is mounted on .* but it is not a shared mount/);
+    // On a shared source mount, an rshared bind works and mounts made later on the host show up inside.
+    const sharedDir = join(host, 'shared');
+    mkdirSync(sharedDir);
+    assert.equal(spawnSync('mount', ['--bind', sharedDir, sharedDir]).status, 0);
+    try {
+      assert.equal(spawnSync('mount', ['--make-shared', sharedDir]).status, 0);
+      const cid = ok(['run', '-d', '-v', `${sharedDir}:/s:rshared`, 'busybox', 'sleep', '30']).trim();
+      mkdirSync(join(sharedDir, 'later'));
+      assert.equal(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'latertmpfs', join(sharedDir, 'later')]).status, 0);
+      assert.match(ok(['exec', cid, 'grep', ' /s/later ', '/proc/mounts']), /^latertmpfs \/s\/later tmpfs/);
+      assert.equal(mounts(cid).find((m) => m.Destination === '/s')?.Propagation, 'rshared');
+      ok(['rm', '-f', cid]);
+    } finally {
+      spawnSync('umount', ['-R', '-l', sharedDir]);
+    }
     fails(['run', '--rm', '-v', `${host}:/`, 'busybox', 'true'], /invalid volume specification: '.*:\/': invalid mount config for type "bind": invalid specification: destination can't be '\/'/);
     fails(['run', '--rm', '-v', 'rel/dir:/x', 'busybox', 'true'], /"rel\/dir" includes invalid characters for a local volume name.*use absolute path/);
     fails(['run', '--rm', '-v', `${host}:/x:bogus`, 'busybox', 'true'], /invalid mode: bogus/);
