@@ -274,7 +274,12 @@ export class NetworkService {
     const n = this.find(ref);
     if (this.isPredefined(n)) throw new BerthError('Forbidden', `${n.name} is a pre-defined network and cannot be removed`);
     await this.locks.run(n.id, async () => {
-      if (this.endpoints(n.id).length) throw new BerthError('Forbidden', `error while removing network: network ${n.name} id ${n.id} has active endpoints`);
+      const eps = this.endpoints(n.id);
+      // moby 28's wording, and its 403 (libnetwork's ActiveEndpointsError is Forbidden).
+      if (eps.length) {
+        const list = eps.map((e) => `name:${JSON.stringify(e.container.name)} id:${JSON.stringify(e.endpoint.endpointId.slice(0, 12))}`).join(', ');
+        throw new BerthError('Forbidden', `error while removing network: network ${n.name} has active endpoints (${list})`);
+      }
       await this.d.store.delete(n.id);
       await this.deleteBridge(n);
       await execFileP('rm', ['-rf', `${this.d.ipamDir}/${n.name}`]).catch(() => {});
