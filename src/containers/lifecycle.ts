@@ -313,14 +313,17 @@ export class Lifecycle {
       const oom = existsSync(join(this.persistDir(id), 'oom'));
       const runtime = this.runtimeFor(rec);
       if (rec.state.status === 'paused') await runtime.resume(id).catch(() => {});
-      await runtime.delete(id).catch((err: unknown) => this.d.log.warn('runtime delete failed', { id, err }));
+      // The runtime's state and the network (a namespace of berth's own) come down side by side.
+      await Promise.all([
+        runtime.delete(id).catch((err: unknown) => this.d.log.warn('runtime delete failed', { id, err })),
+        stopNetwork(rec, this.d.networks).catch((err: unknown) => this.d.log.warn('network teardown failed', { id, err })),
+      ]);
       await rm(exitFile, { force: true });
       this.io.get(id)?.close();
       this.io.delete(id);
       unmountRootfs(rootfsPaths(this.d.store.dir(id)));
       rmSync(this.bundle(id), { recursive: true, force: true });
       await releaseMounts(rec, this.d.volumes);
-      await stopNetwork(rec, this.d.networks).catch((err: unknown) => this.d.log.warn('network teardown failed', { id, err }));
       rec.state = { ...rec.state, status: 'exited', pid: 0, shimPid: 0, exitCode: code, error, oomKilled: oom, finishedAt: new Date().toISOString() };
       await this.d.store.put(rec);
       this.d.log.debug(`exit ${id.slice(0, 12)} recorded`, { ms: Math.round(performance.now() - t0) });
