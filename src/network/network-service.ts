@@ -245,6 +245,10 @@ export class NetworkService {
     await ip(['link', 'add', n.bridge, 'type', 'bridge']).catch(() => {});
     if (n.mtu) await ip(['link', 'set', n.bridge, 'mtu', String(n.mtu)]);
     const cidr = `${pool.gateway}/${parseCidr(pool.subnet).prefix}`;
+    // Exactly our gateway address: another one (a stale or foreign set-up) would make the CNI
+    // bridge plugin refuse the bridge.
+    const { stdout } = await execFileP('ip', ['-4', '-o', 'addr', 'show', 'dev', n.bridge]);
+    for (const m of stdout.matchAll(/inet (\S+)/g)) if (m[1] !== cidr) await ip(['addr', 'del', m[1]!, 'dev', n.bridge]);
     await ip(['addr', 'replace', cidr, 'dev', n.bridge]);
     await ip(['link', 'set', n.bridge, 'up']);
     if (this.userDefined(n)) await this.dns.listen(pool.gateway);

@@ -59,7 +59,7 @@ describe('networks through the real docker CLI', { skip: !isRoot || !hasDocker |
     await d.cleanup();
   });
 
-  test('the default bridge: an address, a gateway, NAT out, and containers reach each other', () => {
+  test('the default bridge: an address, a gateway, NAT out, and containers reach each other', async () => {
     const bridge = JSON.parse(ok(['network', 'inspect', 'bridge']))[0] as { IPAM: { Config: { Subnet: string; Gateway: string }[] }; Options: Record<string, string> };
     const { Subnet: subnet, Gateway: gateway } = bridge.IPAM.Config[0]!;
     assert.match(bridge.Options['com.docker.network.bridge.name']!, /^bt[0-9a-f]{8}$/);
@@ -84,6 +84,15 @@ describe('networks through the real docker CLI', { skip: !isRoot || !hasDocker |
     ok(['rm', '-f', 'w1']);
     assert.equal(existsSync(sandbox), false);
     assert.deepEqual(leases(), []);
+    // A stray address on the bridge (a crash, a hand) is gone after a restart; containers run.
+    const br = bridge.Options['com.docker.network.bridge.name']!;
+    assert.equal(spawnSync('ip', ['addr', 'add', '10.254.253.1/24', 'dev', br]).status, 0);
+    await d.stop();
+    await d.restart();
+    const addrs = spawnSync('ip', ['-4', '-o', 'addr', 'show', 'dev', br]).stdout.toString().trim().split('\n');
+    assert.equal(addrs.length, 1, addrs.join('\n'));
+    assert.match(addrs[0]!, new RegExp(`inet ${gateway.replace(/\./g, '\\.')}/`));
+    assert.match(ok(['run', '--rm', 'busybox', 'ip', '-4', '-o', 'addr', 'show', 'eth0']), /inet /);
   });
 
   test('outbound NAT: a container reaching a namespace outside its bridge arrives from the host address', () => {
