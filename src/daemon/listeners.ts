@@ -39,6 +39,24 @@ function isLoopback(host: string): boolean {
   return host === '::1';
 }
 
+/**
+ * Refuses listener settings that can never work (a plain TCP listener off loopback), before the
+ * daemon sets anything up on the host.
+ */
+export function checkListeners(cfg: DaemonConfig): void {
+  for (const spec of cfg.hosts) {
+    const h = parseHost(spec, cfg.tls);
+    if (h.proto === 'tcp' && !cfg.tls && !isLoopback(h.addr)) throw plainTcpRefused(spec);
+  }
+}
+
+function plainTcpRefused(spec: string): Error {
+  return invalidArgument(
+    `refusing to listen on ${spec} without TLS: anyone who can reach it would have root on this host. ` +
+      `Use --tlsverify with --tlscacert, --tlscert and --tlskey, or a loopback address such as tcp://127.0.0.1:2375`,
+  );
+}
+
 /** Starts every `-H` listener; a plain TCP listener off loopback is refused. */
 export async function startListeners(cfg: DaemonConfig, api: ApiHandlers): Promise<Listener[]> {
   const listeners: Listener[] = [];
@@ -47,12 +65,7 @@ export async function startListeners(cfg: DaemonConfig, api: ApiHandlers): Promi
     for (const spec of cfg.hosts) {
       const h = parseHost(spec, cfg.tls);
       if (h.proto === 'tcp') {
-        if (!tlsOptions && !isLoopback(h.addr)) {
-          throw invalidArgument(
-            `refusing to listen on ${spec} without TLS: anyone who can reach it would have root on this host. ` +
-              `Use --tlsverify with --tlscacert, --tlscert and --tlskey, or a loopback address such as tcp://127.0.0.1:2375`,
-          );
-        }
+        if (!tlsOptions && !isLoopback(h.addr)) throw plainTcpRefused(spec);
         const server = tlsOptions ? createHttpsServer({ ...tlsOptions, allowHalfOpen: true }) : createHttpServer();
         wire(server, api);
         await listen(server, { host: h.addr, port: h.port! });

@@ -9,7 +9,7 @@ import { createServer as createNetServer, type Server } from 'node:net';
 import { createLogger, isLogLevel, type LogLevel } from '../base/log.js';
 import { composeEngine } from './compose.js';
 import { mergeConfig, readConfigFile, RELOADABLE, type DaemonConfig, DEFAULTS } from './config.js';
-import { startListeners, stopListeners } from './listeners.js';
+import { checkListeners, startListeners, stopListeners } from './listeners.js';
 import { BERTH_VERSION } from './system-info.js';
 
 const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
@@ -101,6 +101,7 @@ async function main(): Promise<void> {
   // A bug in one request must not take down the daemon (and with it every API client).
   process.on('uncaughtException', (err) => log.error('uncaught exception', { err }));
   process.on('unhandledRejection', (err) => log.error('unhandled rejection', { err }));
+  checkListeners(config);
   const engine = await composeEngine(() => config, log);
   const api = createApi(engine.services, log);
   const listeners = await startListeners(config, api);

@@ -122,7 +122,7 @@ function reapContainers(dir: string): void {
 }
 
 /** The bridges and firewall chains a test daemon made (its containers' CNI rules went with them). */
-function removeNetworks(dataRoot: string, bridge: string): void {
+export function removeNetworks(dataRoot: string, bridge: string): void {
   const bridges = [bridge];
   const netDir = join(dataRoot, 'networks');
   if (existsSync(netDir)) {

@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readAll } from '../../src/client/index.js';
 import { makeImageArchive, makeTar } from '../helpers/archives.js';
-import { BERTHD, isRoot, NODE, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { BERTHD, isRoot, NODE, removeNetworks, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 
 function listDir(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir).sort() : [];
@@ -77,7 +77,7 @@ describe('berthd as a process', { skip: !isRoot }, () => {
     assert.equal(await exited, 0);
     assert.ok(!existsSync(t.socket));
     assert.ok(!existsSync(join(t.dir, 'berthd.pid')));
-    rmSync(t.dir, { recursive: true, force: true });
+    await t.cleanup();
   });
 
   test('fd:// serves on a socket passed by the service manager (socket activation)', async () => {
@@ -85,7 +85,10 @@ describe('berthd as a process', { skip: !isRoot }, () => {
     const sock = join(dir, 'act.sock');
     // systemd-socket-activate is not on every host: bind the socket in a parent that execs berthd with it as fd 3.
     const py = `import socket,os,sys\ns=socket.socket(socket.AF_UNIX);s.bind(sys.argv[1]);s.listen(16)\nos.dup2(s.fileno(),3) if s.fileno()!=3 else None\nos.set_inheritable(3,True)\nos.environ['LISTEN_FDS']='1';os.environ['LISTEN_PID']=str(os.getpid())\nos.execv(sys.argv[2],sys.argv[2:])`;
-    const proc = (await import('node:child_process')).spawn('python3', ['-c', py, sock, '/bin/bash', NODE.replace(/node\.sh$/, 'node.sh'), BERTHD, '-H', 'fd://', '--data-root', join(dir, 'data'), '--pidfile', join(dir, 'pid')], { stdio: 'ignore' });
+    // Its own exec root and bridge: nothing shared with the host's berthd.
+    const bridge = `btfd${process.pid.toString(16).slice(-6)}`;
+    writeFileSync(join(dir, 'daemon.json'), JSON.stringify({ bridge }));
+    const proc = (await import('node:child_process')).spawn('python3', ['-c', py, sock, '/bin/bash', NODE.replace(/node\.sh$/, 'node.sh'), BERTHD, '-H', 'fd://', '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'), '--config-file', join(dir, 'daemon.json'), '--pidfile', join(dir, 'pid')], { stdio: 'ignore' });
     try {
       let ok = false;
       for (let i = 0; i < 100 && !ok; i++) {
@@ -100,6 +103,7 @@ describe('berthd as a process', { skip: !isRoot }, () => {
         proc.kill('SIGTERM');
         await exited;
       }
+      removeNetworks(join(dir, 'data'), bridge);
       rmSync(dir, { recursive: true, force: true });
     }
   });
