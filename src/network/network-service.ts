@@ -92,8 +92,20 @@ export class NetworkService {
     );
   }
 
-  /** Makes the predefined networks (once) and brings the bridges, firewall and resolvers up. */
+  /**
+   * Makes the predefined networks (once) and brings the bridges, firewall and resolvers up.
+   * Without them (not root, no iptables) the daemon still serves; bridge containers then fail
+   * to start with the reason.
+   */
   async init(): Promise<void> {
+    try {
+      await this.setUp();
+    } catch (err) {
+      this.d.log.warn('bridge networking is unavailable', { err });
+    }
+  }
+
+  private async setUp(): Promise<void> {
     const byName = new Map(this.d.store.all().map((n) => [n.name, n]));
     if (!byName.has('bridge')) {
       // Pool and bridge under the host lock: another daemon starting now must see our route.

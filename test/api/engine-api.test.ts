@@ -9,16 +9,19 @@ import { silentLogger } from '../../src/base/log.js';
 import { ApiClient, readAll } from '../../src/client/index.js';
 import { composeEngine, type Engine } from '../../src/daemon/compose.js';
 import { DEFAULTS } from '../../src/daemon/config.js';
+import { removeNetworks } from '../helpers/daemon.js';
 
 /** The API layer on a private socket over a real engine in a temp dir; no root needed. */
 describe('Engine API shapes and errors', () => {
+  const bridge = `bta${process.pid.toString(16).slice(-6)}`;
   let dir: string;
   let server: Server;
   let client: ApiClient;
   let engine: Engine;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'berth-api-'));
-    engine = await composeEngine(() => ({ ...DEFAULTS, dataRoot: join(dir, 'data'), execRoot: join(dir, 'exec') }), silentLogger);
+    // Its own bridge (as root the engine sets one up), never the host berthd's berth0.
+    engine = await composeEngine(() => ({ ...DEFAULTS, dataRoot: join(dir, 'data'), execRoot: join(dir, 'exec'), bridge, dns: ['127.0.0.1'] }), silentLogger);
     const api = createApi(engine.services, silentLogger);
     server = createServer(api.request);
     server.on('upgrade', api.upgrade);
@@ -29,6 +32,7 @@ describe('Engine API shapes and errors', () => {
     server.close();
     server.closeAllConnections();
     await engine.shutdown();
+    if (process.getuid?.() === 0) removeNetworks(join(dir, 'data'), bridge);
     rmSync(dir, { recursive: true, force: true });
   });
 

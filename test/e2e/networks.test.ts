@@ -124,10 +124,12 @@ describe('networks through the real docker CLI', { skip: !isRoot || !hasDocker |
 
   test('user-defined networks: create options, inspect, DNS by name, short ID and alias, isolation', () => {
     ok(['network', 'create', '--subnet', '10.231.0.0/24', '--gateway', '10.231.0.254', '--ip-range', '10.231.0.128/25', '--label', 'team=a', '-o', 'com.docker.network.bridge.name=btest-a', '-o', 'com.docker.network.driver.mtu=1400', 'neta']);
-    ok(['network', 'create', 'netb']);
+    ok(['network', 'create', '--attachable', 'netb']);
     const n = JSON.parse(ok(['network', 'inspect', 'neta']))[0] as Record<string, unknown> & { IPAM: { Config: Record<string, string>[] } };
     assert.deepEqual(n.IPAM.Config, [{ Subnet: '10.231.0.0/24', IPRange: '10.231.0.128/25', Gateway: '10.231.0.254' }]);
     assert.deepEqual(n.Labels, { team: 'a' });
+    assert.equal(n.Attachable, false);
+    assert.equal(JSON.parse(ok(['network', 'inspect', '-f', '{{json .Attachable}}', 'netb'])), true);
     assert.equal(n.Driver, 'bridge');
     assert.equal(n.Scope, 'local');
     assert.match(spawnSync('ip', ['-o', 'link', 'show', 'btest-a']).stdout.toString(), /mtu 1400/);
