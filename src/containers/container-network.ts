@@ -10,7 +10,7 @@ import type { ContainerRecord, NetworkState } from './types.js';
 /** What containers need of networks (the daemon passes the network service). */
 export type ContainerNetworks = Pick<
   NetworkService,
-  'find' | 'userDefined' | 'attach' | 'detach' | 'restore' | 'resolverFor' | 'createSandbox' | 'removeSandbox'
+  'find' | 'userDefined' | 'attach' | 'detach' | 'restore' | 'resolverFor' | 'createSandbox' | 'removeSandbox' | 'renameContainer'
 >;
 
 export type SpecNetwork = { mode: 'new' } | { mode: 'host' } | { mode: 'path'; path: string };
@@ -95,7 +95,7 @@ export async function startNetwork(rec: ContainerRecord, networks: ContainerNetw
   const sandboxKey = await networks.createSandbox(rec.id);
   const state: NetworkState = { sandboxKey, endpoints: {}, ports: [] };
   rec.network = state;
-  const c = { id: rec.id, name: rec.name.slice(1), sandbox: sandboxKey };
+  const c = { id: rec.id, name: rec.name.slice(1), sandbox: sandboxKey, dns: rec.hostConfig.dns };
   let i = 0;
   let resolver: string | undefined;
   for (const [name, req] of Object.entries(rec.networks ?? {})) {
@@ -132,7 +132,7 @@ export async function stopNetwork(rec: ContainerRecord, networks: ContainerNetwo
 export async function restoreNetwork(rec: ContainerRecord, networks: ContainerNetworks): Promise<void> {
   const state = rec.network;
   if (!state) return;
-  await networks.restore({ id: rec.id, name: rec.name.slice(1), sandbox: state.sandboxKey }, Object.values(state.endpoints), state.ports);
+  await networks.restore({ id: rec.id, name: rec.name.slice(1), sandbox: state.sandboxKey, dns: rec.hostConfig.dns }, Object.values(state.endpoints), state.ports);
 }
 
 /** `network connect`: an endpoint now if the container runs; the network is joined at start anyway. */
@@ -146,7 +146,7 @@ export async function connectNetwork(rec: ContainerRecord, network: string, req:
   if (req.aliases.length && !networks.userDefined(net)) throw invalidArgument('network-scoped alias is supported only for containers in user defined networks');
   if ((rec.state.status === 'running' || rec.state.status === 'paused') && rec.network) {
     const n = Object.keys(rec.network.endpoints).length;
-    const r = await networks.attach({ id: rec.id, name: rec.name.slice(1), sandbox: rec.network.sandboxKey }, net.name, req, `eth${n}`);
+    const r = await networks.attach({ id: rec.id, name: rec.name.slice(1), sandbox: rec.network.sandboxKey, dns: rec.hostConfig.dns }, net.name, req, `eth${n}`);
     rec.network.endpoints[net.name] = r.endpoint;
   }
   rec.networks = { ...(rec.networks ?? {}), [net.name]: req };

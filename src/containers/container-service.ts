@@ -353,6 +353,7 @@ export class ContainerService {
     this.d.store.reserveName(name, rec.id);
     const old = rec.name;
     rec.name = name;
+    this.d.networks.renameContainer(rec.id, old.slice(1), name.slice(1), Object.values(rec.network?.endpoints ?? {}));
     try {
       await this.d.store.put(rec);
     } catch (err) {

@@ -20,8 +20,11 @@ export interface DnsRecordSource {
   lookup(listenAddress: string, name: string): string[];
   /** A name for an IPv4 address on that network (PTR), or undefined. */
   reverse(listenAddress: string, ip: string): string | undefined;
-  /** Upstream servers for names it does not know: "ip" or "ip:port" (default port 53). */
-  upstreams(listenAddress: string): string[];
+  /**
+   * Upstream servers for names it does not know, for the client at `clientIp` (Docker forwards a
+   * container's queries to its own `--dns` servers): "ip" or "ip:port" (default port 53).
+   */
+  upstreams(listenAddress: string, clientIp: string): string[];
 }
 
 export interface EmbeddedDnsOptions {
@@ -225,7 +228,7 @@ export class EmbeddedDns {
     }
     const maxSize = transport === 'tcp' ? TCP_MAX_SIZE : Math.max(UDP_MIN_SIZE, ednsPayloadSize(query));
     try {
-      return await this.respond(l, raw, query, transport, maxSize);
+      return await this.respond(l, raw, query, transport, maxSize, peer);
     } catch (err) {
       // A record source that throws, or a name dns-packet cannot encode: fail this query only.
       this.log.warn('embedded DNS: query failed', { peer, transport, error: err });
@@ -233,13 +236,13 @@ export class EmbeddedDns {
     }
   }
 
-  private async respond(l: Listener, raw: Buffer, query: DecodedPacket, transport: Transport, maxSize: number): Promise<Buffer> {
+  private async respond(l: Listener, raw: Buffer, query: DecodedPacket, transport: Transport, maxSize: number, peer: string): Promise<Buffer> {
     // The same gate as miekg/dns's default MsgAcceptFunc, which Docker's server uses.
     if (((query.flags ?? 0) & OPCODE_MASK) !== 0) return encodeReply(query, RCODE.NOTIMP, [], maxSize, transport);
     if (query.questions?.length !== 1) return encodeReply({ ...query, questions: [] }, RCODE.FORMERR, [], maxSize, transport);
     const answers = this.answerLocally(l, query);
     if (answers) return encodeReply(query, RCODE.NOERROR, answers, maxSize, transport);
-    const forwarded = await this.forward(l, raw, transport, query);
+    const forwarded = await this.forward(l, raw, transport, query, peer);
     return forwarded ?? encodeReply(query, RCODE.SERVFAIL, [], maxSize, transport);
   }
 
@@ -274,8 +277,8 @@ export class EmbeddedDns {
    * Relays the query to the upstreams in order over the client's transport; the next is tried on
    * error, timeout, SERVFAIL or REFUSED (Docker's rule). Undefined when none answered.
    */
-  private async forward(l: Listener, raw: Buffer, transport: Transport, query: DecodedPacket): Promise<Buffer | undefined> {
-    const upstreams = this.upstreamsFor(l);
+  private async forward(l: Listener, raw: Buffer, transport: Transport, query: DecodedPacket, peer: string): Promise<Buffer | undefined> {
+    const upstreams = this.upstreamsFor(l, peer.slice(0, peer.lastIndexOf(':')));
     if (upstreams.length === 0) return undefined;
     if (this.forwarding >= MAX_FORWARDS) {
       this.log.warn('embedded DNS: too many concurrent forwarded queries', { limit: MAX_FORWARDS });
@@ -313,10 +316,10 @@ export class EmbeddedDns {
     }
   }
 
-  private upstreamsFor(l: Listener): DnsUpstream[] {
+  private upstreamsFor(l: Listener, clientIp: string): DnsUpstream[] {
     const own = new Set([...this.bound.values()].map((x) => `${x.address.toLowerCase()}|${x.port}`));
     const result: DnsUpstream[] = [];
-    for (const spec of this.source.upstreams(l.address)) {
+    for (const spec of this.source.upstreams(l.address, clientIp)) {
       const up = parseUpstream(spec);
       if (!up) {
         this.log.debug('embedded DNS: invalid upstream ignored', { upstream: spec });

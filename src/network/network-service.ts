@@ -64,6 +64,8 @@ export interface AttachedContainer {
   id: string;
   name: string;
   sandbox: string;
+  /** Its `--dns` servers: where the embedded resolver forwards its other queries. */
+  dns?: string[] | undefined;
 }
 
 interface LiveEndpoint {
@@ -82,7 +84,9 @@ export class NetworkService {
       {
         lookup: (addr, name) => this.dnsLookup(addr, name),
         reverse: (addr, ip) => this.dnsReverse(addr, ip),
-        upstreams: () => {
+        upstreams: (addr, clientIp) => {
+          const own = this.containerAt(addr, clientIp)?.dns ?? [];
+          if (own.length) return own;
           const configured = d.upstreams();
           return configured.length ? configured : hostNameservers();
         },
@@ -420,6 +424,20 @@ export class NetworkService {
     if (primary && ports.length) await this.ports.openProxies(c.id, c.name, primary.ip, ports).catch((err: unknown) => this.d.log.warn('cannot reopen published ports', { container: c.id, err }));
   }
 
+  /** `docker rename`: the container answers to its new name on its networks (and not the old one). */
+  renameContainer(containerId: string, oldName: string, newName: string, endpoints: Endpoint[]): void {
+    for (const m of this.live.values()) {
+      const e = m.get(containerId);
+      if (e) e.container.name = newName;
+    }
+    for (const e of endpoints) if (e.dnsNames.length) e.dnsNames = e.dnsNames.map((x) => (x === oldName ? newName : x));
+    for (const m of this.live.values()) {
+      const e = m.get(containerId);
+      const same = e && endpoints.find((x) => x.endpointId === e.endpoint.endpointId);
+      if (e && same) e.endpoint = same;
+    }
+  }
+
   /** The resolver a container on `ref` should use: the gateway of a user-defined network. */
   resolverFor(ref: string): string | undefined {
     const n = this.find(ref);
@@ -443,6 +461,11 @@ export class NetworkService {
 
   private networkServedAt(addr: string): NetworkRecord | undefined {
     return this.d.store.all().find((n) => this.userDefined(n) && n.ipam.config[0]?.gateway === addr);
+  }
+
+  private containerAt(addr: string, ip: string): AttachedContainer | undefined {
+    const n = this.networkServedAt(addr);
+    return n ? this.endpoints(n.id).find((e) => e.endpoint.ip === ip)?.container : undefined;
   }
 
   private dnsLookup(addr: string, name: string): string[] {

@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { busyboxRootfs, docker, isRoot, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { busyboxRootfs, docker, isRoot, ROOT, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 
 const hasDocker = docker('unix:///nonexistent', ['--version']).code === 0;
 const hasCni = existsSync('/usr/lib/cni/bridge');
@@ -142,6 +142,12 @@ describe('networks through the real docker CLI', { skip: !isRoot || !hasDocker |
     assert.equal(q.match(new RegExp(`Address: ${ip.replace(/\./g, '\\.')}`, 'g'))?.length, 4, q);
     assert.match(q, /srv\n$/);
     assert.deepEqual(JSON.parse(inspect('srv', '{{json .NetworkSettings.Networks.neta.DNSNames}}')), ['srv', id.slice(0, 12), 'api']);
+    // A rename is seen at once: the new name answers, the old one no longer does.
+    ok(['rename', 'srv', 'srv2']);
+    const renamed = dk(['run', '--rm', '--network', 'neta', 'busybox', 'sh', '-c', 'nslookup srv2; nslookup srv']);
+    assert.equal(renamed.stdout.match(new RegExp(`Address: ${ip.replace(/\./g, '\\.')}`, 'g'))?.length, 1, renamed.stdout);
+    assert.match(renamed.stdout, /Name:\s+srv2\n/);
+    ok(['rename', 'srv2', 'srv']);
     // Another network sees neither the names nor the address.
     const other = dk(['run', '--rm', '--network', 'netb', 'busybox', 'sh', '-c', `nslookup srv; ping -c1 -W1 ${ip}; nslookup srv 10.231.0.254`]);
     assert.doesNotMatch(other.stdout, new RegExp(`Address: ${ip.replace(/\./g, '\\.')}`));
@@ -162,6 +168,38 @@ describe('networks through the real docker CLI', { skip: !isRoot || !hasDocker |
     ok(['rm', '-f', 'srv']);
     ok(['network', 'rm', 'neta']);
     assert.equal(spawnSync('ip', ['link', 'show', 'btest-a']).status, 1);
+  });
+
+  test("the embedded DNS forwards other names to the container's --dns servers, else the daemon's", async () => {
+    // A resolver of the test's own on a loopback address (the daemon's default upstream is 127.0.0.1),
+    // in a process of its own: this one blocks while the docker CLI runs.
+    const code = `
+      import dnsPacket from ${JSON.stringify(join(ROOT, 'node_modules/dns-packet/index.js'))};
+      import { createSocket } from 'node:dgram';
+      const s = createSocket('udp4');
+      s.on('message', (msg, rinfo) => {
+        const q = dnsPacket.decode(msg);
+        const name = q.questions[0].name;
+        const answers = name === 'ext.test' && q.questions[0].type === 'A' ? [{ type: 'A', name, ttl: 60, data: '10.9.8.7' }] : [];
+        s.send(dnsPacket.encode({ id: q.id, type: 'response', flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE, questions: q.questions, answers }), rinfo.port, rinfo.address);
+      });
+      s.bind(53, '127.0.0.2', () => console.log('ready'));`;
+    const fake = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve, reject) => {
+      fake.stdout.once('data', () => resolve());
+      fake.once('exit', (c) => reject(new Error(`fake resolver exited ${c}`)));
+    });
+    try {
+      ok(['network', 'create', 'netdns']);
+      const withDns = ok(['run', '--rm', '--network', 'netdns', '--dns', '127.0.0.2', 'busybox', 'sh', '-c', 'cat /etc/resolv.conf; nslookup ext.test']);
+      assert.doesNotMatch(withDns, /nameserver 127\.0\.0\.2/);
+      assert.match(withDns, /Name:\s+ext\.test\nAddress: 10\.9\.8\.7/);
+      const without = dk(['run', '--rm', '--network', 'netdns', 'busybox', 'nslookup', 'ext.test']);
+      assert.doesNotMatch(without.stdout, /10\.9\.8\.7/);
+      ok(['network', 'rm', 'netdns']);
+    } finally {
+      fake.kill();
+    }
   });
 
   test('connect and disconnect a running container, with --ip and --alias', () => {
