@@ -2,19 +2,14 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { berth, busyboxRootfs, docker, isRoot, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { busyboxRootfs, cliFor, docker, isRoot, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 
 const hasDocker = docker('unix:///nonexistent', ['--version']).code === 0;
 const hasCni = existsSync('/usr/lib/cni/bridge');
 
 describe('the berth CLI drives networks and published ports', { skip: !isRoot || !hasCni }, () => {
   let d: TestDaemon;
-  const b = (args: string[], input?: Buffer | string) => berth(d.host, args, input);
-  const ok = (args: string[], input?: Buffer | string): string => {
-    const r = b(args, input);
-    assert.equal(r.code, 0, `berth ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
+  const { run: b, ok } = cliFor('berth', () => d);
 
   before(async () => {
     d = await startDaemon();

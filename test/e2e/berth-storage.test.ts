@@ -3,19 +3,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { berth, busyboxRootfs, docker, isRoot, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { busyboxRootfs, cliFor, docker, isRoot, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 
 const hasDocker = docker('unix:///nonexistent', ['--version']).code === 0;
 
 describe('the berth CLI manages volumes and mounts as the docker CLI does', { skip: !isRoot }, () => {
   let d: TestDaemon;
   let host: string;
-  const b = (args: string[], input?: Buffer | string) => berth(d.host, args, input);
-  const ok = (args: string[], input?: Buffer | string): string => {
-    const r = b(args, input);
-    assert.equal(r.code, 0, `berth ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
+  const { run: b, ok } = cliFor('berth', () => d);
 
   before(async () => {
     d = await startDaemon();

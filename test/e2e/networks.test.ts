@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { busyboxRootfs, docker, isRoot, ROOT, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { busyboxRootfs, cliFor, docker, isRoot, ROOT, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 
 const hasDocker = docker('unix:///nonexistent', ['--version']).code === 0;
 const hasCni = existsSync('/usr/lib/cni/bridge');
@@ -26,17 +26,7 @@ function curl(url: string): string {
 
 describe('networks through the real docker CLI', { skip: !isRoot || !hasDocker || !hasCni }, () => {
   let d: TestDaemon;
-  const dk = (args: string[], input?: Buffer | string) => docker(d.host, args, input);
-  const ok = (args: string[], input?: Buffer | string): string => {
-    const r = dk(args, input);
-    assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
-  const fails = (args: string[], message: RegExp): void => {
-    const r = dk(args);
-    assert.notEqual(r.code, 0, `docker ${args.join(' ')} should fail`);
-    assert.match(r.stderr, message);
-  };
+  const { run: dk, ok, fails } = cliFor('docker', () => d);
   const inspect = (ref: string, fmt: string): string => ok(['inspect', '-f', fmt, ref]).trim();
   const web = (name: string, extra: string[], text = name): string =>
     ok(['run', '-d', '--name', name, ...extra, 'busybox', 'sh', '-c', `mkdir -p /www && echo ${text} > /www/index.html && exec httpd -f -p 80 -h /www`]).trim();

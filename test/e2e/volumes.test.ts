@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { busyboxRootfs, docker, isRoot, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { busyboxRootfs, cliFor, docker, isRoot, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 
 const hasDocker = docker('unix:///nonexistent', ['--version']).code === 0;
 
@@ -28,17 +28,7 @@ const mountedUnder = (dir: string): string[] =>
 describe('volumes, bind mounts and tmpfs through the real docker CLI', { skip: !isRoot || !hasDocker }, () => {
   let d: TestDaemon;
   let host: string;
-  const dk = (args: string[], input?: Buffer | string) => docker(d.host, args, input);
-  const ok = (args: string[], input?: Buffer | string): string => {
-    const r = dk(args, input);
-    assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
-  const fails = (args: string[], message: RegExp): void => {
-    const r = dk(args);
-    assert.notEqual(r.code, 0, `docker ${args.join(' ')} should fail`);
-    assert.match(r.stderr, message);
-  };
+  const { run: dk, ok, fails } = cliFor('docker', () => d);
   const mounts = (ref: string): MountJson[] => JSON.parse(ok(['inspect', '-f', '{{json .Mounts}}', ref])) as MountJson[];
   const volumeNames = (): string[] => ok(['volume', 'ls', '-q']).split('\n').filter(Boolean).sort();
 

@@ -166,3 +166,36 @@ function run(cmd: string, args: string[], env: Record<string, string>, input?: B
 }
 
 export const isRoot = process.getuid?.() === 0 && process.env.BERTH_TEST_ROOT === '1';
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A CLI bound to a test's daemon: run it, expect success (its stdout), or expect a failure. */
+export interface BoundCli {
+  run(args: string[], input?: Buffer | string): CliResult;
+  ok(args: string[], input?: Buffer | string): string;
+  fails(args: string[], message: RegExp): CliResult;
+}
+
+/** `daemon` is read at each call, as tests assign theirs in `before`. */
+export function cliFor(tool: 'docker' | 'berth', daemon: () => TestDaemon): BoundCli {
+  const exec = tool === 'docker' ? docker : berth;
+  const run = (args: string[], input?: Buffer | string): CliResult => exec(daemon().host, args, input);
+  return {
+    run,
+    ok: (args, input) => {
+      const r = run(args, input);
+      if (r.code !== 0) throw new Error(`${tool} ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+      return r.stdout;
+    },
+    fails: (args, message) => {
+      const r = run(args);
+      if (r.code === 0) throw new Error(`${tool} ${args.join(' ')} should fail; it printed: ${r.stdout}`);
+      if (!message.test(r.stderr)) throw new Error(`${tool} ${args.join(' ')}: ${JSON.stringify(r.stderr)} does not match ${message}`);
+      return r;
+    },
+  };
+}
