@@ -7,6 +7,20 @@
 import { goQuote } from '../format/template.js';
 import { ipString, isValidMAC, parseIP } from './ip-addr.js';
 
+/** The fields of an EndpointSettings the daemon fills in: docker's client sends them zeroed, in this order. */
+export const UNSET_ENDPOINT_FIELDS = {
+  NetworkID: '',
+  EndpointID: '',
+  Gateway: '',
+  IPAddress: '',
+  IPPrefixLen: 0,
+  IPv6Gateway: '',
+  GlobalIPv6Address: '',
+  GlobalIPv6PrefixLen: 0,
+  DNSNames: null,
+} as const;
+
+
 /** One `--network` value as docker's `NetworkAttachmentOpts` holds it. */
 export interface NetworkAttachment {
   target: string;
@@ -166,15 +180,7 @@ function endpointSettings(n: NetworkAttachment): Endpoint {
     MacAddress: n.macAddress,
     DriverOpts: driverOpts,
     GwPriority: n.gwPriority,
-    NetworkID: '',
-    EndpointID: '',
-    Gateway: '',
-    IPAddress: '',
-    IPPrefixLen: 0,
-    IPv6Gateway: '',
-    GlobalIPv6Address: '',
-    GlobalIPv6PrefixLen: 0,
-    DNSNames: null,
+    ...UNSET_ENDPOINT_FIELDS,
   };
   return { settings, empty: !ipam && !n.links.length && !n.aliases.length && !n.macAddress && !driverOpts && n.gwPriority === 0 };
 }

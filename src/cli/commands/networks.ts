@@ -12,7 +12,7 @@ import { naturalCompare } from '../format/natural-sort.js';
 import { formatOutput } from '../format/table.js';
 import { compileTemplate } from '../format/template.js';
 import { cidrContains, parseCIDR, parseIP } from './ip-addr.js';
-import { readCsvRecord } from './network-opts.js';
+import { readCsvRecord, UNSET_ENDPOINT_FIELDS } from './network-opts.js';
 import { confirm, formatRow, truncateId } from './shared.js';
 import { typedNetwork, rawTemplateData, type WireNetwork } from './network-inspect.js';
 
@@ -379,15 +379,7 @@ export function networkConnectBody(container: string, o: ConnectFlags): Record<s
       MacAddress: '',
       DriverOpts: Object.fromEntries([...driverOpts.keys()].sort().map((k) => [k, driverOpts.get(k)!])),
       GwPriority: gwPriority(o.gwPriority),
-      NetworkID: '',
-      EndpointID: '',
-      Gateway: '',
-      IPAddress: '',
-      IPPrefixLen: 0,
-      IPv6Gateway: '',
-      GlobalIPv6Address: '',
-      GlobalIPv6PrefixLen: 0,
-      DNSNames: null,
+      ...UNSET_ENDPOINT_FIELDS,
     },
   };
 }
