@@ -8,49 +8,23 @@ import { BerthError, conflict, invalidArgument, notFound } from '../base/errors.
 import type { Digest } from '../base/digest.js';
 import type { Logger } from '../base/log.js';
 import { removeAll } from '../base/fs.js';
-import { directorySize } from '../base/dir-size.js';
-import { readCgroupStats, readNetStats, type NetStats, readFrom, readLogs, splitRecords, type CgroupStats, type LogRecord, type RuntimeBinary } from '../runtime/index.js';
+import { readFrom, readLogs, splitRecords, type LogRecord, type RuntimeBinary } from '../runtime/index.js';
 import type { ContainerStore } from './container-store.js';
-import { createRootfsDirs, isMounted, mountRootfs, rootfsPaths, unmountRootfs } from './rootfs.js';
-import { diffUpper, exportRootfs, type Change } from './container-fs.js';
-import { archivePath, extractInto, statPath, type PathStat } from './archive.js';
+import { createRootfsDirs, mountRootfs, rootfsPaths, unmountRootfs } from './rootfs.js';
 import { logFiles, logLimits } from './log-rotation.js';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { PassThrough, type Readable, type Writable } from 'node:stream';
-import { writeLayerTar } from '../base/tar/index.js';
-import { applyChanges, type CommitOptions, type ContainerConfigJson } from '../images/index.js';
-import { Lifecycle, type ImageLookup, type WaitCondition } from './lifecycle.js';
+import { Lifecycle, type WaitCondition } from './lifecycle.js';
+import type { ContainerImages } from './image-access.js';
+
+export type { CommitRequest, ContainerImages, ResolvedImage } from './image-access.js';
 import { generateName, VALID_NAME } from './names.js';
 import { resources, signalNumber } from './run-spec.js';
 import { initialState, type ContainerConfig, type ContainerRecord, type HostConfig } from './types.js';
 import type { ContainerIO, OutputListener } from './container-io.js';
 import { ExecService } from './exec-service.js';
+import { ContainerContent } from './container-content.js';
 import { dropMountPoints, populateVolumes, registerMountPoints, type ContainerVolumes } from './container-mounts.js';
 import { connectNetwork, disconnectNetwork, planNetworks, stopNetwork, type ContainerNetworks, type EndpointsConfig } from './container-network.js';
 import type { EndpointRequest } from '../network/index.js';
-
-export interface ResolvedImage {
-  id: Digest;
-  layers: Digest[];
-  config: { Entrypoint?: string[] | null; Cmd?: string[] | null; StopSignal?: string; Labels?: Record<string, string> | null; Volumes?: Record<string, object> | null; ExposedPorts?: Record<string, object> };
-}
-
-export interface ContainerImages extends ImageLookup {
-  resolve(ref: string): Promise<ResolvedImage>;
-  /** Makes an image of the parent's layers plus `layer` (a tar), with this config. */
-  commit(layer: Readable, opts: CommitOptions): Promise<Digest>;
-  /** The image's own container config (for the committed image's defaults). */
-  imageContainerConfig(id: Digest): Promise<ContainerConfigJson>;
-}
-
-export interface CommitRequest {
-  tag?: string | undefined;
-  comment: string;
-  author: string;
-  pause: boolean;
-  changes: string[];
-}
 
 export interface ContainerServiceDeps {
   store: ContainerStore;
@@ -93,6 +67,8 @@ interface Waiter {
 export class ContainerService {
   private readonly lifecycle: Lifecycle;
   readonly execs: ExecService;
+  /** What is inside a container: processes, usage, files (top, stats, diff, export, commit, cp). */
+  readonly content: ContainerContent;
   private readonly waiters = new Map<string, Set<Waiter>>();
   private readonly restartTimers = new Map<string, NodeJS.Timeout>();
   private readonly pendingAttach = new Map<string, Set<PendingAttach>>();
@@ -124,6 +100,15 @@ export class ContainerService {
       },
     });
     this.execs = new ExecService(d.store, this.lifecycle, (rec, action, attrs) => this.emit(rec, action, attrs));
+    this.content = new ContainerContent({
+      store: d.store,
+      images: d.images,
+      layerDir: d.layerDir,
+      lifecycle: this.lifecycle,
+      emit: (rec, action, attrs) => this.emit(rec, action, attrs),
+      pause: (id) => this.pause(id),
+      unpause: (id) => this.unpause(id),
+    });
   }
 
   private emit(rec: ContainerRecord, action: string, attrs: Record<string, string> = {}): void {
@@ -603,160 +588,12 @@ export class ContainerService {
     this.emit(rec, 'update');
   }
 
-  /** `docker top`: the host's `ps` output for the container's processes. */
-  async top(ref: string, psArgs: string): Promise<{ titles: string[]; processes: string[][] }> {
-    const rec = this.find(ref);
-    if (rec.state.status !== 'running' && rec.state.status !== 'paused') throw conflict(`Container ${rec.id} is not running`);
-    const pids = new Set(await this.lifecycle.runtimeFor(rec).pids(rec.id));
-    const args = psArgs.trim() ? psArgs.trim().split(/\s+/) : ['-ef'];
-    const { stdout } = await execFileP('ps', args).catch((err: unknown) => {
-      throw invalidArgument(`ps: ${(err as { stderr?: string }).stderr?.trim() || (err as Error).message}`);
-    });
-    const lines = stdout.split('\n').filter(Boolean);
-    const titles = (lines[0] ?? '').trim().split(/\s+/);
-    const pidCol = titles.indexOf('PID');
-    if (pidCol < 0) throw invalidArgument(`Couldn't find PID field in ps output`);
-    const processes = lines.slice(1).map((l) => {
-      const f = l.trim().split(/\s+/);
-      // The last column (the command) keeps its spaces.
-      return [...f.slice(0, titles.length - 1), f.slice(titles.length - 1).join(' ')];
-    });
-    return { titles, processes: processes.filter((p) => pids.has(Number(p[pidCol]))) };
-  }
-
-  /** One sample of the container's resource usage, Docker's stats shape (without the pre-sample). */
-  stats(ref: string): { rec: ContainerRecord; sample: (CgroupStats & { networks?: Record<string, NetStats> }) | undefined } {
-    const rec = this.find(ref);
-    const running = rec.state.status === 'running' || rec.state.status === 'paused';
-    if (!running) return { rec, sample: undefined };
-    // Host-network containers have no interfaces of their own (Docker shows none).
-    const networks = rec.hostConfig.networkMode === 'host' ? undefined : readNetStats(rec.state.pid);
-    return { rec, sample: { ...readCgroupStats(`/berth/${rec.id}`), ...(networks ? { networks } : {}) } };
-  }
-
-  diff(ref: string): Change[] {
-    const rec = this.find(ref);
-    const paths = rootfsPaths(this.d.store.dir(rec.id));
-    return diffUpper(paths.upper, this.lowerDirsSync(rec));
-  }
-
-  private lowerDirsSync(rec: ContainerRecord): string[] {
-    return rec.layers.map((l) => this.d.layerDir(l));
-  }
-
-  /** `docker export`: the container's filesystem as a tar (mounted for the export when stopped). */
-  async export(ref: string, out: Writable, signal?: AbortSignal): Promise<void> {
-    const rec = this.find(ref);
-    const paths = rootfsPaths(this.d.store.dir(rec.id));
-    await this.lifecycle.locks.run(rec.id, async () => {
-      const wasMounted = isMounted(paths.merged);
-      if (!wasMounted) mountRootfs(paths, await this.d.images.layerDirs(rec.layers));
-      try {
-        await exportRootfs(paths.merged, out, signal);
-      } finally {
-        if (!wasMounted && !this.isRunning(rec.id)) unmountRootfs(paths);
-      }
-    });
-    this.emit(rec, 'export');
-  }
-
-  /** `docker commit`: the container's writable layer as a new image on top of its image. */
-  async commit(ref: string, req: CommitRequest): Promise<Digest> {
-    const rec = this.find(ref);
-    const paths = rootfsPaths(this.d.store.dir(rec.id));
-    const pause = req.pause && rec.state.status === 'running';
-    if (pause) await this.pause(rec.id);
-    try {
-      const base = await this.d.images.imageContainerConfig(rec.imageId);
-      const env = new Map<string, string>();
-      for (const e of [...(base.Env ?? []), ...rec.config.env.filter((x) => x.includes('='))]) env.set(e.split('=', 1)[0]!, e);
-      const config = applyChanges(
-        {
-          ...base,
-          Hostname: rec.config.hostname || rec.id.slice(0, 12),
-          Domainname: rec.config.domainname,
-          User: rec.config.user || base.User || '',
-          Env: [...env.values()],
-          Cmd: rec.config.cmd ?? base.Cmd ?? null,
-          Entrypoint: rec.config.entrypoint ?? base.Entrypoint ?? null,
-          WorkingDir: rec.config.workingDir || base.WorkingDir || '',
-          Labels: rec.config.labels,
-          ExposedPorts: Object.keys(rec.config.exposedPorts).length ? rec.config.exposedPorts : base.ExposedPorts,
-          Volumes: Object.keys(rec.config.volumes).length ? rec.config.volumes : (base.Volumes ?? null),
-          ...(rec.config.stopSignal ? { StopSignal: rec.config.stopSignal } : {}),
-        },
-        req.changes,
-      );
-      const tar = new PassThrough();
-      const writing = writeLayerTar(paths.upper, tar, { whiteouts: 'overlay', exclude: new Set(['etc/hosts', 'etc/hostname', 'etc/resolv.conf']) });
-      writing.catch((err: unknown) => tar.destroy(err as Error));
-      const id = await this.d.images.commit(tar, {
-        parent: rec.imageId,
-        config,
-        tag: req.tag,
-        comment: req.comment,
-        author: req.author,
-        containerId: rec.id,
-        createdBy: [rec.path, ...rec.args].join(' '),
-      });
-      await writing;
-      this.emit(rec, 'commit', { comment: req.comment, imageID: id, ...(req.tag ? { imageRef: req.tag } : {}) });
-      return id;
-    } finally {
-      if (pause) await this.unpause(rec.id).catch(() => {});
-    }
-  }
-
-  /**
-   * Runs `fn` on the container's root filesystem, mounting it for the call when the container
-   * is not running (so `cp` works on stopped containers too).
-   */
-  async withRootfs<T>(ref: string, fn: (rootfs: string, rec: ContainerRecord) => Promise<T>): Promise<T> {
-    const rec = this.find(ref);
-    const paths = rootfsPaths(this.d.store.dir(rec.id));
-    if (this.isRunning(rec.id) && isMounted(paths.merged)) return fn(paths.merged, rec);
-    return this.lifecycle.locks.run(rec.id, async () => {
-      const wasMounted = isMounted(paths.merged);
-      if (!wasMounted) {
-        createRootfsDirs(paths);
-        mountRootfs(paths, await this.d.images.layerDirs(rec.layers));
-      }
-      try {
-        return await fn(paths.merged, rec);
-      } finally {
-        if (!wasMounted && !this.isRunning(rec.id)) unmountRootfs(paths);
-      }
-    });
-  }
-
-  statPath(ref: string, path: string): Promise<PathStat> {
-    return this.withRootfs(ref, async (root, rec) => statPath(root, path, rec.name.slice(1)));
-  }
-
-  /** The stat of `path` is known (and a missing path a 404) before the first byte of the tar. */
-  getArchive(ref: string, path: string, begin: (stat: PathStat) => Writable, signal?: AbortSignal): Promise<void> {
-    return this.withRootfs(ref, async (root, rec) => {
-      const stat = statPath(root, path, rec.name.slice(1));
-      await archivePath(root, path, rec.name.slice(1), begin(stat), signal);
-    });
-  }
-
-  putArchive(ref: string, path: string, input: Readable, signal?: AbortSignal): Promise<void> {
-    return this.withRootfs(ref, async (root, rec) => extractInto(root, path, rec.name.slice(1), input, signal));
-  }
-
-  /** Bytes in the container's writable layer (`SizeRw`, `ps -s`). */
-  sizeRw(id: string): number {
-    return directorySize(rootfsPaths(this.d.store.dir(id)).upper);
-  }
-
   isRunning(id: string): boolean {
     const s = this.d.store.get(id)?.state.status;
     return s === 'running' || s === 'paused';
   }
 }
 
-const execFileP = promisify(execFile);
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

@@ -98,7 +98,7 @@ function listFilter(f: FilterArgs, all: ContainerRecord[], find: (ref: string) =
 
 /** Docker's SizeRw (the writable layer) and SizeRootFs (that plus the image). */
 async function sizes(s: EngineServices, rec: ContainerRecord): Promise<{ SizeRw: number; SizeRootFs: number }> {
-  const rw = s.containers.sizeRw(rec.id);
+  const rw = s.containers.content.sizeRw(rec.id);
   const image = await s.images.image(rec.imageId).then((i) => i.size).catch(() => 0);
   return { SizeRw: rw, SizeRootFs: rw + image };
 }
@@ -271,7 +271,7 @@ function statsJson(rec: ContainerRecord, sample: (CgroupStats & { networks?: unk
 async function stats(s: EngineServices, ctx: RequestContext): Promise<void> {
   const stream = queryBool(ctx.query, 'stream', true);
   const oneShot = queryBool(ctx.query, 'one-shot');
-  let { rec, sample } = s.containers.stats(ctx.params.id!);
+  let { rec, sample } = s.containers.content.stats(ctx.params.id!);
   let prevAt = new Date();
   let previous: CgroupStats | undefined;
   if (!stream) {
@@ -280,7 +280,7 @@ async function stats(s: EngineServices, ctx: RequestContext): Promise<void> {
       previous = sample;
       prevAt = new Date();
       await new Promise((r) => setTimeout(r, 1000));
-      ({ sample } = s.containers.stats(rec.id));
+      ({ sample } = s.containers.content.stats(rec.id));
     }
     sendJson(ctx.res, 200, statsJson(rec, sample, previous, new Date(), prevAt));
     return;
@@ -299,7 +299,7 @@ async function stats(s: EngineServices, ctx: RequestContext): Promise<void> {
       }, { once: true });
     });
     try {
-      ({ rec, sample } = s.containers.stats(rec.id));
+      ({ rec, sample } = s.containers.content.stats(rec.id));
     } catch {
       break;
     }
@@ -354,19 +354,19 @@ export function containerRoutes(s: EngineServices): Route[] {
     }],
     ['POST', '/containers/:id/wait', (ctx) => wait(s, ctx)],
     ['HEAD', '/containers/:id/archive', async (ctx) => {
-      const st = await s.containers.statPath(id(ctx), ctx.query.get('path') ?? '');
+      const st = await s.containers.content.statPath(id(ctx), ctx.query.get('path') ?? '');
       ctx.res.writeHead(200, { 'X-Docker-Container-Path-Stat': Buffer.from(JSON.stringify(st)).toString('base64'), 'Content-Type': 'application/json' });
       ctx.res.end();
     }],
     ['GET', '/containers/:id/archive', async (ctx) => {
-      await s.containers.getArchive(id(ctx), ctx.query.get('path') ?? '', (st) => {
+      await s.containers.content.getArchive(id(ctx), ctx.query.get('path') ?? '', (st) => {
         ctx.res.writeHead(200, { 'X-Docker-Container-Path-Stat': Buffer.from(JSON.stringify(st)).toString('base64'), 'Content-Type': 'application/x-tar' });
         return ctx.res;
       }, ctx.signal);
       ctx.res.end();
     }],
     ['PUT', '/containers/:id/archive', async (ctx) => {
-      await s.containers.putArchive(id(ctx), ctx.query.get('path') ?? '', ctx.req, ctx.signal);
+      await s.containers.content.putArchive(id(ctx), ctx.query.get('path') ?? '', ctx.req, ctx.signal);
       sendEmpty(ctx.res, 200);
     }],
     ['POST', '/containers/:id/update', async (ctx) => {
@@ -390,15 +390,15 @@ export function containerRoutes(s: EngineServices): Route[] {
       sendJson(ctx.res, 200, { Warnings: [] });
     }],
     ['GET', '/containers/:id/top', async (ctx) => {
-      const r = await s.containers.top(id(ctx), ctx.query.get('ps_args') ?? '');
+      const r = await s.containers.content.top(id(ctx), ctx.query.get('ps_args') ?? '');
       sendJson(ctx.res, 200, { Titles: r.titles, Processes: r.processes });
     }],
     ['GET', '/containers/:id/stats', (ctx) => stats(s, ctx)],
-    ['GET', '/containers/:id/changes', async (ctx) => sendJson(ctx.res, 200, s.containers.diff(id(ctx)).map((c) => ({ Path: c.path, Kind: c.kind })))],
+    ['GET', '/containers/:id/changes', async (ctx) => sendJson(ctx.res, 200, s.containers.content.diff(id(ctx)).map((c) => ({ Path: c.path, Kind: c.kind })))],
     ['GET', '/containers/:id/export', async (ctx) => {
       s.containers.find(id(ctx));
       ctx.res.writeHead(200, { 'Content-Type': 'application/x-tar' });
-      await s.containers.export(id(ctx), ctx.res, ctx.signal);
+      await s.containers.content.export(id(ctx), ctx.res, ctx.signal);
     }],
     ['GET', '/containers/:id/logs', (ctx) => logs(s, ctx)],
     ['DELETE', '/containers/:id', async (ctx) => {
@@ -421,7 +421,7 @@ export function containerRoutes(s: EngineServices): Route[] {
       if (!repo && tag) throw invalidArgument('tag without a repository');
       // The request body (a Config to merge) is read and, for now, only validated as JSON.
       await readJson(ctx.req);
-      const id = await s.containers.commit(container, {
+      const id = await s.containers.content.commit(container, {
         tag: repo ? `${repo}${tag ? `:${tag}` : ''}` : undefined,
         comment: q.get('comment') ?? '',
         author: q.get('author') ?? '',
