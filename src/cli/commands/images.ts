@@ -8,7 +8,7 @@ import { createdAgo, humanSize, humanSizeWithPrecision } from '../format/units.j
 import { displayJsonMessages } from '../progress.js';
 import { confirm, inspectOutput, goTime, formatRow, splitRepoTag, truncateId } from './shared.js';
 
-interface WireImage {
+export interface WireImage {
   Id: string;
   RepoTags: string[] | null;
   RepoDigests: string[] | null;

@@ -8,20 +8,13 @@ import { formatOutput } from '../format/table.js';
 import { compileTemplate } from '../format/template.js';
 import { createdAgo, humanSizeWithPrecision } from '../format/units.js';
 import { familiarName, parseImageRef } from '../reference.js';
-import { IMAGE_HEADERS } from './images.js';
+import { IMAGE_HEADERS, type WireImage } from './images.js';
 import { containerRow, HEADERS as CONTAINER_HEADERS, type WireContainer } from './ps.js';
 import { formatRow, goTime, truncateId } from './shared.js';
 import { VOLUME_HEADERS, volumeRow, type WireVolume } from './volumes.js';
 
-interface WireDfImage {
-  Id: string;
-  RepoTags: string[] | null;
-  RepoDigests: string[] | null;
-  Created: number;
-  Size: number;
-  SharedSize: number;
-  Containers: number;
-}
+/** An image as `/system/df` lists it: the image list's fields without labels. */
+type WireDfImage = Omit<WireImage, 'Labels'>;
 
 interface WireBuildCache {
   ID: string;
