@@ -141,7 +141,8 @@ export async function prepareMounts(
       source = await volumes.mount(m.name, { container: rec.id, destination: m.destination, readWrite: m.rw, propagation: m.propagation });
       mounted.push(m.name);
       if (m.subpath) {
-        source = posix.join(source, m.subpath);
+        // Inside the volume, symlinks included: a link in it must not lead the bind out to the host.
+        source = resolveInRoot(source, m.subpath);
         if (!existsSync(source)) throw invalidArgument(`cannot access path ${source}: no such file or directory`);
       }
     } else if (!existsSync(source)) {
@@ -187,7 +188,7 @@ export async function populateVolumes(rec: ContainerRecord, rootfs: string, volu
     if (m.type !== 'volume' || !m.copyData) continue;
     const dir = await volumes.mount(m.name, { container: rec.id, destination: m.destination, readWrite: m.rw, propagation: m.propagation }, true);
     try {
-      await copyImageContent(rootfs, m.destination, m.subpath ? posix.join(dir, m.subpath) : dir);
+      await copyImageContent(rootfs, m.destination, m.subpath ? resolveInRoot(dir, m.subpath) : dir);
     } finally {
       await volumes.unmount(m.name, rec.id, true);
     }

@@ -208,6 +208,16 @@ describe('volumes, bind mounts and tmpfs through the real docker CLI', { skip: !
     assert.equal(ok(['ps', '-aq']), '');
   });
 
+  test('volume-subpath mounts a directory of the volume; a symlink in it cannot lead out to the host', () => {
+    ok(['run', '--rm', '-v', 'subvol:/v', 'busybox', 'sh', '-c', 'mkdir -p /v/sub && echo in-sub > /v/sub/f && ln -s / /v/esc && ln -s /etc /v/etc-link']);
+    assert.equal(ok(['run', '--rm', '--mount', 'type=volume,src=subvol,dst=/x,volume-subpath=sub', 'busybox', 'cat', '/x/f']), 'in-sub\n');
+    // "/" and "/etc" are taken inside the volume: its root, and a missing path (refused).
+    assert.deepEqual(ok(['run', '--rm', '--mount', 'type=volume,src=subvol,dst=/x,volume-subpath=esc', 'busybox', 'ls', '/x']).split(/\s+/).filter(Boolean).sort(), ['esc', 'etc-link', 'sub']);
+    fails(['run', '--rm', '--mount', 'type=volume,src=subvol,dst=/x,volume-subpath=etc-link', 'busybox', 'ls', '/x'], /cannot access path/);
+    fails(['run', '--rm', '--mount', 'type=volume,src=subvol,dst=/x,volume-subpath=../..', 'busybox', 'true'], /subpath must be a relative path within the volume/);
+    ok(['volume', 'rm', 'subvol']);
+  });
+
   test('--mount volume-opt and volume-label create the volume with them; prune takes label filters', () => {
     ok(['run', '--rm', '--mount', 'type=volume,src=optvol,dst=/o,volume-opt=type=tmpfs,volume-opt=device=tmpfs,volume-opt=o=size=2m,volume-label=made=by-mount', 'busybox', 'sh', '-c', 'grep " /o " /proc/mounts']);
     const v = JSON.parse(ok(['volume', 'inspect', 'optvol']))[0] as { Options: Record<string, string>; Labels: Record<string, string> };
