@@ -10,7 +10,7 @@ import type { ContainerRecord, NetworkState } from './types.js';
 /** What containers need of networks (the daemon passes the network service). */
 export type ContainerNetworks = Pick<
   NetworkService,
-  'find' | 'userDefined' | 'attach' | 'detach' | 'restore' | 'resolverFor' | 'createSandbox' | 'removeSandbox' | 'renameContainer'
+  'find' | 'userDefined' | 'attach' | 'detach' | 'restore' | 'resolverFor' | 'createSandbox' | 'removeSandbox' | 'renameContainer' | 'clearStaleSandbox'
 >;
 
 export type SpecNetwork = { mode: 'new' } | { mode: 'host' } | { mode: 'path'; path: string };
@@ -92,6 +92,7 @@ export async function startNetwork(rec: ContainerRecord, networks: ContainerNetw
     const first = Object.values(other.network.endpoints)[0];
     return { spec: { mode: 'path', path: other.network.sandboxKey }, ip: first?.ip ?? '', resolver: undefined };
   }
+  await networks.clearStaleSandbox(rec.id, Object.keys(rec.networks ?? {}));
   const sandboxKey = await networks.createSandbox(rec.id);
   const state: NetworkState = { sandboxKey, endpoints: {}, ports: [] };
   rec.network = state;
@@ -120,6 +121,9 @@ export async function stopNetwork(rec: ContainerRecord, networks: ContainerNetwo
   let first = true;
   for (const [name, e] of Object.entries(state.endpoints)) {
     await networks.detach(c, name, e, first ? state.ports : []);
+    // Done ones are forgotten at once, so a retry after a failure below never releases twice.
+    if (first) state.ports = [];
+    delete state.endpoints[name];
     first = false;
   }
   await networks.removeSandbox(rec.id).catch((err: unknown) => {
@@ -145,7 +149,9 @@ export async function connectNetwork(rec: ContainerRecord, network: string, req:
   if (req.ipv4Address && !networks.userDefined(net)) throw invalidArgument('user specified IP address is supported on user defined networks only');
   if (req.aliases.length && !networks.userDefined(net)) throw invalidArgument('network-scoped alias is supported only for containers in user defined networks');
   if ((rec.state.status === 'running' || rec.state.status === 'paused') && rec.network) {
-    const n = Object.keys(rec.network.endpoints).length;
+    const used = new Set(Object.values(rec.network.endpoints).map((e) => e.ifname));
+    let n = 0;
+    while (used.has(`eth${n}`)) n++;
     const r = await networks.attach({ id: rec.id, name: rec.name.slice(1), sandbox: rec.network.sandboxKey, dns: rec.hostConfig.dns }, net.name, req, `eth${n}`);
     rec.network.endpoints[net.name] = r.endpoint;
   }

@@ -353,8 +353,14 @@ export class Lifecycle {
         }
         await this.exited(rec.id);
       } else {
+        // A restart that was waiting its backoff when berthd went down: the policy decides again.
+        if (rec.state.status === 'restarting') {
+          rec.state.status = 'exited';
+          await this.d.store.put(rec);
+        }
         // A crash between mount and record can leave a rootfs mounted, or a sandbox behind.
         unmountRootfs(rootfsPaths(this.d.store.dir(rec.id)));
+        if (!rec.network) await this.d.networks.clearStaleSandbox(rec.id, Object.keys(rec.networks ?? {})).catch(() => {});
         if (rec.network) {
           await stopNetwork(rec, this.d.networks).catch((err: unknown) => this.d.log.warn('network cleanup failed', { id: rec.id, err }));
           await this.d.store.put(rec);

@@ -75,6 +75,7 @@ export async function applyFirewall(tag: string, nets: BridgeNet[]): Promise<voi
       `-A ${c.fwd} -o ${a.bridge} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
       // Published ports arrive DNATed (portmap); nothing else is let in from outside.
       `-A ${c.fwd} -o ${a.bridge} -m conntrack --ctstate DNAT -j ACCEPT`,
+      `-A ${c.fwd} -o ${a.bridge} -j DROP`,
     );
     if (a.dnsAddress) for (const proto of ['udp', 'tcp']) filter.push(`-A ${c.dns} -d ${a.dnsAddress} ! -i ${a.bridge} -p ${proto} --dport 53 -j DROP`);
   }

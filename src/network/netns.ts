@@ -38,6 +38,12 @@ export class NetnsDir {
       // One process: unshare pins the namespace and runs `ip` inside it.
       await execFileP('unshare', [`--net=${p}`, 'ip', 'link', 'set', 'lo', 'up']);
     } catch (err) {
+      // unshare may have pinned the namespace before `ip` failed.
+      try {
+        umount2(p, MNT_DETACH);
+      } catch {
+        // not mounted
+      }
       rmSync(p, { force: true });
       throw new BerthError('Internal', `creating a network namespace: ${((err as { stderr?: string }).stderr ?? (err as Error).message).trim()}`, { cause: err });
     }

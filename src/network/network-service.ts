@@ -4,11 +4,13 @@
  * (a veth, an address from host-local, NAT and published ports), with Docker's errors.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { randomId } from '../base/ids.js';
 import { BerthError, conflict, invalidArgument, notFound } from '../base/errors.js';
 import { KeyedMutex } from '../base/lock.js';
+import { removeAll } from '../base/fs.js';
+import { join } from 'node:path';
 import { withHostLock } from '../base/host-mutex.js';
 import type { Logger } from '../base/log.js';
 import { cniAdd, cniDel, type CniResult } from './cni.js';
@@ -85,6 +87,8 @@ export class NetworkService {
         lookup: (addr, name) => this.dnsLookup(addr, name),
         reverse: (addr, ip) => this.dnsReverse(addr, ip),
         upstreams: (addr, clientIp) => {
+          // An internal network reaches nothing outside, its DNS included (moby 26+).
+          if (this.networkServedAt(addr)?.internal) return [];
           const own = this.containerAt(addr, clientIp)?.dns ?? [];
           if (own.length) return own;
           const configured = d.upstreams();
@@ -196,6 +200,8 @@ export class NetworkService {
   async create(req: CreateNetwork): Promise<NetworkRecord> {
     const driver = req.driver || 'bridge';
     if (!req.name) throw invalidArgument('network name must not be empty');
+    // The name also names host-local's lease directory: nothing that could climb out of it.
+    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(req.name)) throw invalidArgument(`invalid network name "${req.name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
     if (PREDEFINED.includes(req.name) || driver === 'host' || driver === 'null') throw new BerthError('Forbidden', `operation is not permitted on predefined ${req.name} network `);
     if (driver !== 'bridge') throw new BerthError('NotFound', `could not find plugin ${driver} in v1 plugin registry: plugin not found`);
     if (req.enableIPv6) throw new BerthError('NotImplemented', 'IPv6 networks are not supported by berth');
@@ -203,12 +209,22 @@ export class NetworkService {
       if (this.d.store.all().some((n) => n.name === req.name)) throw conflict(`network with name ${req.name} already exists`);
       const bridgeName = req.options?.[BRIDGE_NAME_OPT] || '';
       if (bridgeName && this.d.store.all().some((n) => n.bridge === bridgeName)) throw conflict(`bridge name ${bridgeName} is already in use by another network`);
+      // Never take over an interface berth did not make (eth0, docker0…): it would lose its addresses.
+      if (bridgeName && (await execFileP('ip', ['link', 'show', 'dev', bridgeName]).then(() => true, () => false))) {
+        throw conflict(`bridge name ${bridgeName} is already in use by an interface of the host`);
+      }
+      if (bridgeName && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,14}$/.test(bridgeName)) throw invalidArgument(`invalid bridge name "${bridgeName}"`);
       const mtu = req.options?.[MTU_OPT];
       if (mtu !== undefined && !(Number.isInteger(Number(mtu)) && Number(mtu) >= 68)) throw invalidArgument(`invalid MTU value: ${mtu}`);
       const rec = await withHostLock(POOL_LOCK, async () => {
         const r = this.record(req.name, 'bridge', req, '', this.pools(req));
         r.bridge = bridgeName || `br-${r.id.slice(0, 12)}`;
-        await this.ensureBridge(r);
+        try {
+          await this.ensureBridge(r);
+        } catch (err) {
+          await this.deleteBridge(r);
+          throw err;
+        }
         return r;
       });
       try {
@@ -302,7 +318,7 @@ export class NetworkService {
       }
       await this.d.store.delete(n.id);
       await this.deleteBridge(n);
-      await execFileP('rm', ['-rf', `${this.d.ipamDir}/${n.name}`]).catch(() => {});
+      await removeAll(join(this.d.ipamDir, n.name)).catch(() => {});
       await this.refreshFirewall();
       this.d.publish('destroy', n.id, { name: n.name, type: 'bridge' });
     });
@@ -404,8 +420,11 @@ export class NetworkService {
   async detach(c: AttachedContainer, networkName: string, endpoint: Endpoint, ports: PortMapping[] = []): Promise<void> {
     const n = this.d.store.get(endpoint.networkId);
     this.live.get(endpoint.networkId)?.delete(c.id);
-    await this.ports.closeProxies(c.id);
-    this.ports.release(ports);
+    // Only the primary endpoint carries the published ports (and their proxies).
+    if (ports.length) {
+      await this.ports.closeProxies(c.id);
+      this.ports.release(ports);
+    }
     const rt = { containerId: c.id, netns: c.sandbox, ifname: endpoint.ifname };
     const runtimeConfig = ports.length ? { portMappings: ports.map((m) => ({ hostPort: m.hostPort, containerPort: m.containerPort, protocol: m.proto, hostIP: m.hostIp === '0.0.0.0' ? '' : m.hostIp })) } : {};
     if (n) {
@@ -446,6 +465,21 @@ export class NetworkService {
 
   sandboxPath(containerId: string): string {
     return this.d.netns.path(containerId);
+  }
+
+  /**
+   * A sandbox a crash left behind (berthd killed between setting a container's network up and
+   * recording it): its endpoints' leases and rules are released and the namespace removed.
+   */
+  async clearStaleSandbox(containerId: string, networkNames: string[]): Promise<void> {
+    const path = this.d.netns.path(containerId);
+    if (!existsSync(path)) return;
+    for (const [i, name] of networkNames.entries()) {
+      const n = this.d.store.all().find((x) => x.name === name);
+      if (!n || n.driver !== 'bridge') continue;
+      await cniDel(n.name, this.plugins(n, true), { containerId, netns: path, ifname: `eth${i}` }).catch(() => {});
+    }
+    await this.d.netns.remove(containerId);
   }
 
   /** A new network namespace for a container, with `lo` up (as Docker's sandboxes have). */

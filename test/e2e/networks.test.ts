@@ -149,6 +149,9 @@ describe('networks through the real docker CLI', { skip: !isRoot || !hasDocker |
     fails(['network', 'create', '--subnet', '10.231.0.0/16', 'overlap'], /Pool overlaps with other one on this address space/);
     fails(['network', 'create', '--subnet', '10.232.0.1/16', 'badsub'], /invalid subnet 10\.232\.0\.1\/16/);
     fails(['network', 'rm', 'bridge'], /bridge is a pre-defined network and cannot be removed/);
+    fails(['network', 'create', '../../escape'], /invalid network name/);
+    // A host interface is never taken over as a network's bridge.
+    fails(['network', 'create', '-o', 'com.docker.network.bridge.name=lo', 'takeover'], /already in use by an interface of the host/);
     // (`run` would take the 404 for a missing image and try to pull, as it does against Docker.)
     fails(['create', '--network', 'nosuchnet', 'busybox', 'true'], /network nosuchnet not found|pulling .* is not possible/);
     fails(['network', 'connect', 'nosuchnet', 'srv'], /network nosuchnet not found/);
@@ -194,7 +197,7 @@ describe('networks through the real docker CLI', { skip: !isRoot || !hasDocker |
 
   test('connect and disconnect a running container, with --ip and --alias', () => {
     ok(['network', 'create', '--subnet', '10.233.0.0/24', 'netc']);
-    ok(['run', '-d', '--name', 'roamer', 'busybox', 'sleep', '60']);
+    web('roamer', ['-p', '18450:80']);
     ok(['network', 'connect', '--ip', '10.233.0.77', '--alias', 'wanderer', 'netc', 'roamer']);
     assert.match(ok(['exec', 'roamer', 'ip', '-4', '-o', 'addr', 'show', 'eth1']), /inet 10\.233\.0\.77\/24/);
     assert.equal(inspect('roamer', '{{.NetworkSettings.Networks.netc.IPAddress}}'), '10.233.0.77');
@@ -203,6 +206,12 @@ describe('networks through the real docker CLI', { skip: !isRoot || !hasDocker |
     fails(['run', '--rm', '--network', 'netc', '--ip', '10.233.0.77', 'busybox', 'true'], /Address already in use/);
     ok(['network', 'disconnect', 'netc', 'roamer']);
     assert.match(dk(['exec', 'roamer', 'ip', 'link', 'show', 'eth1']).stderr, /can't find device 'eth1'/);
+    // Leaving a second network keeps the first network's published port working.
+    assert.equal(curl('http://127.0.0.1:18450/'), 'roamer\n');
+    // Joining again takes the free interface name.
+    ok(['network', 'connect', 'netc', 'roamer']);
+    assert.match(ok(['exec', 'roamer', 'ip', '-4', '-o', 'addr', 'show', 'eth1']), /inet 10\.233\.0\./);
+    ok(['network', 'disconnect', 'netc', 'roamer']);
     assert.equal(inspect('roamer', '{{index .NetworkSettings.Networks "netc"}}'), '<nil>');
     fails(['network', 'disconnect', 'netc', 'roamer'], /is not connected to network netc/);
     // A created container joins at its start.

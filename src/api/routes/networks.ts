@@ -1,5 +1,5 @@
 import { invalidArgument } from '../../base/errors.js';
-import { FilterArgs } from '../../base/filters.js';
+import { FilterArgs, parseTimestamp } from '../../base/filters.js';
 import { readJson, sendJson, type Route } from '../context.js';
 import { networkToWire } from '../network-wire.js';
 import type { EngineServices } from '../services.js';
@@ -91,6 +91,8 @@ export function networkRoutes(s: EngineServices): Route[] {
       const deleted: string[] = [];
       for (const n of s.networks.list()) {
         if (s.networks.isPredefined(n) || usedBy(s, n.name) > 0 || !f.matchLabels('label', n.labels)) continue;
+        if (f.get('label!').some((l) => { const eq = l.indexOf('='); const k = eq < 0 ? l : l.slice(0, eq); return k in n.labels && (eq < 0 || n.labels[k] === l.slice(eq + 1)); })) continue;
+        if (f.get('until').some((u) => Date.parse(n.created) >= parseTimestamp(u))) continue;
         await s.networks.remove(n.id).then(() => deleted.push(n.name), () => {});
       }
       sendJson(ctx.res, 200, { NetworksDeleted: deleted });
