@@ -229,8 +229,8 @@ describe('networks through the real docker CLI', { skip: !isRoot || !hasDocker |
     const before = new Set(readdirSync('/sys/class/net'));
     const seen = ok(['run', '--rm', '--network', 'host', 'busybox', 'ls', '/sys/class/net']).split(/\s+/).filter(Boolean);
     const after = new Set(readdirSync('/sys/class/net'));
-    // Veths come and go with other tests' containers; every other host link is seen, and only those.
-    const steady = (l: string): boolean => !l.startsWith('veth');
+    // Veths and test bridges come and go with other test files; every other host link is seen, and only those.
+    const steady = (l: string): boolean => !/^(veth|bt|br-|bd)/.test(l);
     for (const link of before) if (after.has(link) && steady(link)) assert.ok(seen.includes(link), `${link} is on the host`);
     for (const link of seen.filter(steady)) assert.ok(before.has(link) || after.has(link), `${link} is not a host link`);
     const ownBridge = (JSON.parse(ok(['network', 'inspect', 'bridge']))[0] as { Options: Record<string, string> }).Options['com.docker.network.bridge.name']!;
