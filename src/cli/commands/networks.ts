@@ -10,10 +10,9 @@ import { invalidFlag, StatusError } from '../errors.js';
 import { jsonCompact, jsonIndent } from '../format/go-json.js';
 import { naturalCompare } from '../format/natural-sort.js';
 import { formatOutput } from '../format/table.js';
-import { compileTemplate } from '../format/template.js';
 import { cidrContains, parseCIDR, parseIP } from './ip-addr.js';
 import { readCsvRecord, UNSET_ENDPOINT_FIELDS } from './network-opts.js';
-import { confirm, formatRow, truncateId } from './shared.js';
+import { compileInspectTemplate, confirm, formatRow, truncateId } from './shared.js';
 import { typedNetwork, rawTemplateData, type WireNetwork } from './network-inspect.js';
 
 export type { WireNetwork } from './network-inspect.js';
@@ -246,12 +245,8 @@ export async function inspectNetworks(out: (text: string) => void, names: string
   let tpl: ((data: unknown) => string) | undefined;
   let rawTpl: ((data: unknown) => string) | undefined;
   if (format && format !== 'json') {
-    try {
-      tpl = compileTemplate(format, { exactFields: true });
-      rawTpl = compileTemplate(format, { missingKeyError: true, exactFields: true });
-    } catch (err) {
-      throw new StatusError(64, (err as Error).message);
-    }
+    tpl = compileInspectTemplate(format, { exactFields: true });
+    rawTpl = compileInspectTemplate(format, { missingKeyError: true, exactFields: true });
   }
   const raws: string[] = [];
   const errors: string[] = [];

@@ -1,7 +1,8 @@
 import { createInterface } from 'node:readline/promises';
 import { ApiError } from '../../client/index.js';
 import type { CliContext } from '../context.js';
-import { compileTemplate, MARSHAL_JSON } from '../format/template.js';
+import { compileTemplate, MARSHAL_JSON, type TemplateOptions } from '../format/template.js';
+import { StatusError } from '../errors.js';
 
 /** Docker's short ID: 12 hex digits without the algorithm. */
 export function truncateId(id: string): string {
@@ -112,4 +113,13 @@ export async function inspectOutput(ctx: CliContext, names: string[], format: st
     ctx.print(found.length ? JSON.stringify(found, null, 4) : '[]');
   }
   if (errors.length) throw new Error(errors.join('\n'));
+}
+
+/** An `inspect -f` template; one that does not parse exits 64, as docker's does. */
+export function compileInspectTemplate(format: string, options: TemplateOptions = {}): (data: unknown) => string {
+  try {
+    return compileTemplate(format, options);
+  } catch (err) {
+    throw new StatusError(64, (err as Error).message);
+  }
 }

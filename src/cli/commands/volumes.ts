@@ -9,9 +9,9 @@ import { collect, filtersJson, type CliContext } from '../context.js';
 import { invalidFlag, StatusError } from '../errors.js';
 import { naturalCompare } from '../format/natural-sort.js';
 import { formatOutput } from '../format/table.js';
-import { compileTemplate, NilPointer } from '../format/template.js';
+import { NilPointer } from '../format/template.js';
 import { humanSizeWithPrecision } from '../format/units.js';
-import { confirm, formatRow, goEscapeHtml } from './shared.js';
+import { compileInspectTemplate, confirm, formatRow, goEscapeHtml } from './shared.js';
 
 /** A volume as `GET /volumes` and `GET /volumes/{name}` return it. */
 export interface WireVolume {
@@ -197,11 +197,7 @@ function named(name: string): new () => object {
 export async function inspectVolumes(out: (text: string) => void, names: string[], format: string | undefined, fetch: (name: string) => Promise<WireVolume>): Promise<void> {
   let tpl: ((data: unknown) => string) | undefined;
   if (format && format !== 'json') {
-    try {
-      tpl = compileTemplate(format);
-    } catch (err) {
-      throw new StatusError(64, (err as Error).message);
-    }
+    tpl = compileInspectTemplate(format);
   }
   const found: WireVolume[] = [];
   const errors: string[] = [];
