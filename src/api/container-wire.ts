@@ -206,7 +206,7 @@ function mountToWire(m: MountSpec): Json {
 }
 
 /** `inspect`'s `Mounts` (moby's addMountPoints), in a stable order. */
-export function mountPointsToWire(mounts: MountPoint[] | undefined): Json[] {
+export function mountPointsToWire(mounts: ContainerRecord['mounts']): Json[] {
   return [...(mounts ?? [])]
     .sort((a, b) => (a.destination < b.destination ? -1 : 1))
     .map((m) => ({
@@ -221,7 +221,7 @@ export function mountPointsToWire(mounts: MountPoint[] | undefined): Json[] {
     }));
 }
 
-export function configToWire(c: ContainerConfig): Json {
+export function configToWire(c: ContainerRecord['config']): Json {
   return {
     Hostname: c.hostname,
     Domainname: c.domainname,
@@ -246,7 +246,7 @@ export function configToWire(c: ContainerConfig): Json {
   };
 }
 
-export function hostConfigToWire(h: HostConfig): Json {
+export function hostConfigToWire(h: ContainerRecord['hostConfig']): Json {
   return {
     Binds: h.binds.length ? h.binds : null,
     ContainerIDFile: '',

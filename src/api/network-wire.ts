@@ -4,6 +4,7 @@
  */
 import type { ContainerRecord } from '../containers/index.js';
 import type { Endpoint, NetworkRecord, NetworkService } from '../network/index.js';
+import type { DeepReadonly } from '../base/record-table.js';
 
 type Json = Record<string, unknown>;
 
@@ -38,7 +39,7 @@ export function networkToWire(n: NetworkRecord, s: NetworkService, withContainer
   };
 }
 
-function endpointToWire(rec: ContainerRecord, networkId: string, e: Endpoint | undefined, req: { aliases: string[]; ipv4Address: string; macAddress: string } | undefined): Json {
+function endpointToWire(rec: ContainerRecord, networkId: string, e: DeepReadonly<Endpoint> | undefined, req: { readonly aliases: readonly string[]; ipv4Address: string; macAddress: string } | undefined): Json {
   return {
     IPAMConfig: req?.ipv4Address ? { IPv4Address: req.ipv4Address } : null,
     Links: null,

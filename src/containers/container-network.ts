@@ -5,7 +5,7 @@
  */
 import { BerthError, conflict, invalidArgument } from '../base/errors.js';
 import type { EndpointRequest, NetworkService, PortRequest } from '../network/index.js';
-import type { ContainerRecord, NetworkState } from './types.js';
+import type { ContainerData, ContainerRecord, NetworkState } from './types.js';
 
 /** What containers need of networks (the daemon passes the network service). */
 export type ContainerNetworks = Pick<
@@ -78,7 +78,7 @@ export function portRequests(rec: ContainerRecord): PortRequest[] {
  * Sets up the container's networking for a start. Fills `rec.network` as it goes, so that a
  * failure part-way can be undone by {@link stopNetwork}.
  */
-export async function startNetwork(rec: ContainerRecord, networks: ContainerNetworks, findContainer: (ref: string) => ContainerRecord): Promise<{ spec: SpecNetwork; ip: string; resolver: string | undefined }> {
+export async function startNetwork(rec: ContainerData, networks: ContainerNetworks, findContainer: (ref: string) => ContainerRecord): Promise<{ spec: SpecNetwork; ip: string; resolver: string | undefined }> {
   const mode = rec.hostConfig.networkMode;
   if (mode === 'host') return { spec: { mode: 'host' }, ip: '', resolver: undefined };
   // runc makes a fresh namespace with lo up itself: no sandbox of our own to set up or remove.
@@ -96,7 +96,7 @@ export async function startNetwork(rec: ContainerRecord, networks: ContainerNetw
   const sandboxKey = await networks.createSandbox(rec.id);
   const state: NetworkState = { sandboxKey, endpoints: {}, ports: [] };
   rec.network = state;
-  const c = { id: rec.id, name: rec.name.slice(1), sandbox: sandboxKey, dns: rec.hostConfig.dns };
+  const c = { id: rec.id, name: rec.name.slice(1), sandbox: sandboxKey, dns: [...rec.hostConfig.dns] };
   let i = 0;
   let resolver: string | undefined;
   for (const [name, req] of Object.entries(rec.networks ?? {})) {
@@ -114,7 +114,7 @@ export async function startNetwork(rec: ContainerRecord, networks: ContainerNetw
 }
 
 /** Undoes {@link startNetwork}: endpoints, ports and the sandbox. */
-export async function stopNetwork(rec: ContainerRecord, networks: ContainerNetworks): Promise<void> {
+export async function stopNetwork(rec: ContainerData, networks: ContainerNetworks): Promise<void> {
   const state = rec.network;
   if (!state) return;
   const c = { id: rec.id, name: rec.name.slice(1), sandbox: state.sandboxKey };
@@ -133,14 +133,14 @@ export async function stopNetwork(rec: ContainerRecord, networks: ContainerNetwo
 }
 
 /** After a berthd restart, a running container's endpoints and ports are the network layer's again. */
-export async function restoreNetwork(rec: ContainerRecord, networks: ContainerNetworks): Promise<void> {
+export async function restoreNetwork(rec: ContainerData, networks: ContainerNetworks): Promise<void> {
   const state = rec.network;
   if (!state) return;
-  await networks.restore({ id: rec.id, name: rec.name.slice(1), sandbox: state.sandboxKey, dns: rec.hostConfig.dns }, Object.values(state.endpoints), state.ports);
+  await networks.restore({ id: rec.id, name: rec.name.slice(1), sandbox: state.sandboxKey, dns: [...rec.hostConfig.dns] }, Object.values(state.endpoints), state.ports);
 }
 
 /** `network connect`: an endpoint now if the container runs; the network is joined at start anyway. */
-export async function connectNetwork(rec: ContainerRecord, network: string, req: EndpointRequest, networks: ContainerNetworks): Promise<void> {
+export async function connectNetwork(rec: ContainerData, network: string, req: EndpointRequest, networks: ContainerNetworks): Promise<void> {
   const net = networks.find(network);
   const mode = rec.hostConfig.networkMode;
   if (isSpecial(mode)) throw invalidArgument('container sharing network namespace with another container or host cannot be connected to any other network');
@@ -152,14 +152,14 @@ export async function connectNetwork(rec: ContainerRecord, network: string, req:
     const used = new Set(Object.values(rec.network.endpoints).map((e) => e.ifname));
     let n = 0;
     while (used.has(`eth${n}`)) n++;
-    const r = await networks.attach({ id: rec.id, name: rec.name.slice(1), sandbox: rec.network.sandboxKey, dns: rec.hostConfig.dns }, net.name, req, `eth${n}`);
+    const r = await networks.attach({ id: rec.id, name: rec.name.slice(1), sandbox: rec.network.sandboxKey, dns: [...rec.hostConfig.dns] }, net.name, req, `eth${n}`);
     rec.network.endpoints[net.name] = r.endpoint;
   }
   rec.networks = { ...(rec.networks ?? {}), [net.name]: req };
 }
 
 /** `network disconnect`: the endpoint goes now if the container runs, and from its next starts. */
-export async function disconnectNetwork(rec: ContainerRecord, network: string, networks: ContainerNetworks): Promise<void> {
+export async function disconnectNetwork(rec: ContainerData, network: string, networks: ContainerNetworks): Promise<void> {
   const net = networks.find(network);
   if (!rec.networks?.[net.name]) throw invalidArgument(`container ${rec.id} is not connected to network ${net.name}`);
   const live = rec.network?.endpoints[net.name];

@@ -18,7 +18,8 @@ import type { ContainerImages } from './image-access.js';
 export type { CommitRequest, ContainerImages, ResolvedImage } from './image-access.js';
 import { generateName, VALID_NAME } from './names.js';
 import { resources, signalNumber } from './run-spec.js';
-import { initialState, type ContainerConfig, type ContainerRecord, type HostConfig } from './types.js';
+import { initialState, type ContainerConfig, type ContainerData, type ContainerRecord, type HostConfig } from './types.js';
+import { thaw } from '../base/record-table.js';
 import type { ContainerIO, OutputListener } from './container-io.js';
 import { ExecService } from './exec-service.js';
 import { ContainerContent } from './container-content.js';
@@ -204,7 +205,7 @@ export class ContainerService {
         cmd: req.config.cmd ?? (req.config.entrypoint ? null : (image.config.Cmd ?? null)),
         stopSignal: req.config.stopSignal ?? image.config.StopSignal,
       };
-      const rec: ContainerRecord = {
+      const rec: ContainerData = {
         schemaVersion: 1,
         id,
         name,
@@ -233,7 +234,7 @@ export class ContainerService {
             unmountRootfs(paths);
           }
         }
-        await this.d.store.put(rec);
+        await this.d.store.create(rec);
       } catch (err) {
         await dropMountPoints(rec, this.d.volumes, true);
         throw err;
@@ -249,9 +250,9 @@ export class ContainerService {
 
   async start(ref: string): Promise<void> {
     const rec = this.find(ref);
-    this.cancelRestart(rec.id);
+    await this.cancelRestart(rec.id);
     try {
-      await this.lifecycle.locks.run(rec.id, () => this.lifecycle.start(rec));
+      await this.lifecycle.locks.run(rec.id, () => this.lifecycle.start(rec.id));
     } catch (err) {
       if (!(err instanceof BerthError && err.kind === 'NotModified')) {
         // Clients attached for this start see their stream end, as Docker resets the streams.
@@ -272,31 +273,32 @@ export class ContainerService {
 
   /** `docker stop`: the stop signal, then SIGKILL after the timeout (seconds; -1 waits forever). */
   async stop(ref: string, opts: { timeout?: number | undefined; signal?: string | undefined } = {}): Promise<void> {
-    const rec = this.find(ref);
+    let rec = this.find(ref);
     if (rec.state.status === 'restarting') {
       // A queued restart sees this and stands down; one under way finishes, then stops below.
-      rec.state.stoppedByUser = true;
-      this.cancelRestart(rec.id);
+      await this.markStoppedByUser(rec.id);
+      await this.cancelRestart(rec.id);
       await this.lifecycle.locks.run(rec.id, async () => {});
       if (!this.isRunning(rec.id)) {
-        rec.state = { ...rec.state, status: 'exited', stoppedByUser: true };
-        await this.d.store.put(rec);
+        await this.d.store.update(rec.id, (c) => {
+          c.state.status = 'exited';
+        });
         return;
       }
     } else {
-      this.cancelRestart(rec.id);
+      await this.cancelRestart(rec.id);
     }
+    rec = this.find(rec.id);
     if (rec.state.status !== 'running' && rec.state.status !== 'paused') throw new BerthError('NotModified', 'container already stopped');
-    rec.state.stoppedByUser = true;
-    await this.d.store.put(rec);
+    rec = await this.markStoppedByUser(rec.id);
     const timeout = opts.timeout ?? rec.config.stopTimeout ?? 10;
     const sig = signalNumber(opts.signal || rec.config.stopSignal, 'SIGTERM');
     const exit = this.waitFor(rec.id, 'next-exit');
-    if (rec.state.status === 'paused') await this.lifecycle.unpause(rec).catch(() => {});
-    await this.lifecycle.signal(rec, sig).catch(() => {});
+    if (rec.state.status === 'paused') await this.lifecycle.unpause(rec.id).catch(() => {});
+    await this.lifecycle.signal(this.find(rec.id), sig).catch(() => {});
     const graceful = timeout < 0 ? await exit.then(() => true) : await Promise.race([exit.then(() => true), sleep(timeout * 1000).then(() => false)]);
     if (!graceful) {
-      await this.lifecycle.signal(rec, 9).catch(() => {});
+      await this.lifecycle.signal(this.find(rec.id), 9).catch(() => {});
       await Promise.race([exit, sleep(30_000)]);
     }
     this.emit(rec, 'stop');
@@ -306,9 +308,7 @@ export class ContainerService {
     const rec = this.find(ref);
     const sig = signalNumber(signal, 'SIGKILL');
     if (rec.state.status !== 'running' && rec.state.status !== 'paused') throw conflict(`cannot kill container: ${rec.id}: container ${rec.id} is not running`);
-    rec.state.stoppedByUser = true;
-    await this.d.store.put(rec);
-    await this.lifecycle.signal(rec, sig);
+    await this.lifecycle.signal(await this.markStoppedByUser(rec.id), sig);
     this.emit(rec, 'kill', { signal: String(sig) });
   }
 
@@ -321,12 +321,12 @@ export class ContainerService {
 
   async pause(ref: string): Promise<void> {
     const rec = this.find(ref);
-    await this.lifecycle.locks.run(rec.id, () => this.lifecycle.pause(rec));
+    await this.lifecycle.locks.run(rec.id, () => this.lifecycle.pause(rec.id));
   }
 
   async unpause(ref: string): Promise<void> {
     const rec = this.find(ref);
-    await this.lifecycle.locks.run(rec.id, () => this.lifecycle.unpause(rec));
+    await this.lifecycle.locks.run(rec.id, () => this.lifecycle.unpause(rec.id));
   }
 
   async rename(ref: string, newName: string): Promise<void> {
@@ -337,69 +337,68 @@ export class ContainerService {
     if (name === rec.name) throw invalidArgument(`Renaming a container with the same name as its current name`);
     this.d.store.reserveName(name, rec.id);
     const old = rec.name;
-    rec.name = name;
-    this.d.networks.renameContainer(rec.id, old.slice(1), name.slice(1), Object.values(rec.network?.endpoints ?? {}));
+    let renamed: ContainerRecord;
     try {
-      await this.d.store.put(rec);
+      renamed = await this.d.store.update(rec.id, (c) => {
+        c.name = name;
+      });
     } catch (err) {
-      rec.name = old;
       this.d.store.releaseName(name, rec.id);
       throw err;
     }
-    this.emit(rec, 'rename', { oldName: old });
+    this.d.networks.renameContainer(rec.id, old.slice(1), name.slice(1), Object.values(thaw<ContainerData>(renamed).network?.endpoints ?? {}));
+    this.emit(renamed, 'rename', { oldName: old });
   }
 
   /** `rm` (`force` kills a running one first; `volumes` also removes its anonymous volumes). */
   async remove(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     const rec = this.find(ref);
-    this.cancelRestart(rec.id);
+    await this.cancelRestart(rec.id);
     if (rec.state.status === 'running' || rec.state.status === 'paused' || rec.state.status === 'restarting') {
       if (!opts.force) {
         throw conflict(`cannot remove container "${rec.name}": container is ${rec.state.status === 'paused' ? 'paused' : 'running'}: stop the container before removing or force remove`);
       }
       if (rec.state.status !== 'restarting') {
-        rec.state.stoppedByUser = true;
+        await this.markStoppedByUser(rec.id);
         const exit = this.waitFor(rec.id, 'next-exit');
-        if (rec.state.status === 'paused') await this.lifecycle.unpause(rec).catch(() => {});
-        await this.lifecycle.signal(rec, 9).catch(() => {});
+        if (rec.state.status === 'paused') await this.lifecycle.unpause(rec.id).catch(() => {});
+        await this.lifecycle.signal(this.find(rec.id), 9).catch(() => {});
         await Promise.race([exit, sleep(30_000)]);
       }
     }
-    await this.lifecycle.locks.run(rec.id, async () => {
-      if (rec.state.status === 'running' || rec.state.status === 'paused') throw conflict(`cannot remove container "${rec.name}": could not kill it`);
+    const gone = await this.lifecycle.locks.run(rec.id, async () => {
+      const cur = this.find(rec.id);
+      if (cur.state.status === 'running' || cur.state.status === 'paused') throw conflict(`cannot remove container "${cur.name}": could not kill it`);
       // An exited container was already deleted from the runtime when its exit was recorded.
-      const wasCreated = rec.state.status === 'created';
-      rec.state.status = 'removing';
-      if (wasCreated) await this.lifecycle.runtimeFor(rec).delete(rec.id).catch(() => {});
-      await stopNetwork(rec, this.d.networks).catch(() => {});
-      unmountRootfs(rootfsPaths(this.d.store.dir(rec.id)));
-      await removeAll(this.lifecycle.bundle(rec.id));
-      await this.d.store.delete(rec.id);
-      const errors = await dropMountPoints(rec, this.d.volumes, opts.volumes ?? false);
-      if (errors.length) this.d.log.warn('removing a container\'s volumes failed', { id: rec.id, errors });
+      const wasCreated = cur.state.status === 'created';
+      const removing = await this.d.store.update(cur.id, (c) => {
+        c.state.status = 'removing';
+      });
+      if (wasCreated) await this.lifecycle.runtimeFor(cur).delete(cur.id).catch(() => {});
+      await stopNetwork(thaw<ContainerData>(removing), this.d.networks).catch(() => {});
+      unmountRootfs(rootfsPaths(this.d.store.dir(cur.id)));
+      await removeAll(this.lifecycle.bundle(cur.id));
+      await this.d.store.delete(cur.id);
+      const errors = await dropMountPoints(removing, this.d.volumes, opts.volumes ?? false);
+      if (errors.length) this.d.log.warn('removing a container\'s volumes failed', { id: cur.id, errors });
+      return removing;
     });
-    this.emit(rec, 'destroy');
-    this.execs.forget(rec.id);
-    this.closePendingAttach(rec.id);
-    this.notify(rec.id, 'removed', { statusCode: rec.state.exitCode });
+    this.emit(gone, 'destroy');
+    this.execs.forget(gone.id);
+    this.closePendingAttach(gone.id);
+    this.notify(gone.id, 'removed', { statusCode: gone.state.exitCode });
   }
 
   /** `network connect`: at once on a running container, at its next start otherwise. */
   async connect(ref: string, network: string, req: EndpointRequest): Promise<void> {
     const rec = this.find(ref);
-    await this.lifecycle.locks.run(rec.id, async () => {
-      await connectNetwork(rec, network, req, this.d.networks);
-      await this.d.store.put(rec);
-    });
+    await this.lifecycle.locks.run(rec.id, () => this.d.store.update(rec.id, (c) => connectNetwork(c, network, req, this.d.networks)));
   }
 
   /** `network disconnect`. */
   async disconnect(ref: string, network: string): Promise<void> {
     const rec = this.find(ref);
-    await this.lifecycle.locks.run(rec.id, async () => {
-      await disconnectNetwork(rec, network, this.d.networks);
-      await this.d.store.put(rec);
-    });
+    await this.lifecycle.locks.run(rec.id, () => this.d.store.update(rec.id, (c) => disconnectNetwork(c, network, this.d.networks)));
   }
 
   /** Resolves when the condition holds: Docker's `/wait`. Registered at once (before start). */
@@ -438,7 +437,7 @@ export class ContainerService {
         (policy.name === 'on-failure' && rec.state.exitCode !== 0 && (policy.maximumRetryCount === 0 || rec.restartCount < policy.maximumRetryCount)));
     if (restart) {
       this.notify(rec.id, 'exit', result);
-      this.scheduleRestart(rec);
+      await this.scheduleRestart(rec).catch((err: unknown) => this.d.log.warn('scheduling a restart failed', { id: rec.id, err }));
       return;
     }
     if (rec.hostConfig.autoRemove) {
@@ -457,37 +456,49 @@ export class ContainerService {
   }
 
   /** Docker's backoff: 100 ms doubling per quick restart, reset after 10 s of running. */
-  private scheduleRestart(rec: ContainerRecord): void {
+  private async scheduleRestart(rec: ContainerRecord): Promise<void> {
     const ranFor = Date.parse(rec.state.finishedAt) - Date.parse(rec.state.startedAt);
     const attempt = ranFor > 10_000 ? 0 : rec.restartCount;
     const delay = Math.min(100 * 2 ** attempt, 60_000);
-    rec.state.status = 'restarting';
-    void this.d.store.put(rec);
+    await this.d.store.update(rec.id, (c) => {
+      c.state.status = 'restarting';
+    });
     const timer = setTimeout(() => {
       this.restartTimers.delete(rec.id);
-      const cur = this.d.store.get(rec.id);
-      if (!cur || cur.state.status !== 'restarting' || cur.state.stoppedByUser) return;
-      cur.restartCount++;
       // Straight to the lifecycle: the container stays "restarting" until it runs again.
       this.lifecycle.locks
-        .run(cur.id, async () => {
-          if (cur.state.status !== 'restarting' || cur.state.stoppedByUser) return;
-          await this.lifecycle.start(cur);
+        .run(rec.id, async () => {
+          const cur = this.d.store.get(rec.id);
+          if (!cur || cur.state.status !== 'restarting' || cur.state.stoppedByUser) return;
+          await this.d.store.update(cur.id, (c) => {
+            c.restartCount++;
+          });
+          await this.lifecycle.start(cur.id);
         })
         .catch((err: unknown) => {
-          this.d.log.warn('restart failed', { id: cur.id, err });
+          this.d.log.warn('restart failed', { id: rec.id, err });
         });
     }, delay);
     timer.unref();
     this.restartTimers.set(rec.id, timer);
   }
 
-  private cancelRestart(id: string): void {
+  /** Drops a pending restart; a container waiting for one is exited again (written before it returns). */
+  private async cancelRestart(id: string): Promise<void> {
     const t = this.restartTimers.get(id);
     if (t) clearTimeout(t);
     this.restartTimers.delete(id);
-    const rec = this.d.store.get(id);
-    if (rec && rec.state.status === 'restarting') rec.state.status = 'exited';
+    if (this.d.store.get(id)?.state.status !== 'restarting') return;
+    await this.d.store.update(id, (c) => {
+      if (c.state.status === 'restarting') c.state.status = 'exited';
+    });
+  }
+
+  /** `stop`, `kill` and `rm -f` from a user: restart policies leave the container down. */
+  private markStoppedByUser(id: string): Promise<ContainerRecord> {
+    return this.d.store.update(id, (c) => {
+      c.state.stoppedByUser = true;
+    });
   }
 
   /**
@@ -573,7 +584,7 @@ export class ContainerService {
       if (changes.restartPolicy && rec.hostConfig.autoRemove && changes.restartPolicy.name && changes.restartPolicy.name !== 'no') {
         throw invalidArgument('Restart policy cannot be updated because AutoRemove is enabled for the container');
       }
-      const next: ContainerRecord = { ...rec, hostConfig: { ...rec.hostConfig, ...changes } };
+      const next = { ...rec, hostConfig: { ...rec.hostConfig, ...changes } };
       // Docker: a new memory limit above the old swap limit raises nothing by itself.
       if (changes.memory && !changes.memorySwap && rec.hostConfig.memorySwap > 0 && changes.memory > rec.hostConfig.memorySwap) {
         throw invalidArgument('Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time');
@@ -582,8 +593,9 @@ export class ContainerService {
       if (rec.state.status === 'running' || rec.state.status === 'paused') {
         await this.lifecycle.updateResources(rec, limits);
       }
-      rec.hostConfig = next.hostConfig;
-      await this.d.store.put(rec);
+      await this.d.store.update(rec.id, (c) => {
+        Object.assign(c.hostConfig, structuredClone(changes));
+      });
     });
     this.emit(rec, 'update');
   }

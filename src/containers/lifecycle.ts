@@ -5,7 +5,9 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, watch, type FSWatcher } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BerthError, conflict } from '../base/errors.js';
+import { BerthError, conflict, notFound } from '../base/errors.js';
+import { thaw } from '../base/record-table.js';
+import { UndoStack } from '../base/undo.js';
 import { atomicWriteFile } from '../base/fs.js';
 import { KeyedMutex } from '../base/lock.js';
 import type { Logger } from '../base/log.js';
@@ -20,12 +22,12 @@ import { prepareMounts, releaseMounts, type ContainerVolumes } from './container
 import { restoreNetwork, startNetwork, stopNetwork, type ContainerNetworks } from './container-network.js';
 import { NETWORK_ERROR } from '../network/index.js';
 import { capabilities, checkSecurityOpts, devices, etcMounts, hostCapabilities, noNewPrivileges, processEnv, resources, rlimits, seccompFor, signalNumber } from './run-spec.js';
-import type { ContainerRecord } from './types.js';
+import type { ContainerData, ContainerRecord, ContainerStatus } from './types.js';
 
 export interface ImageLookup {
   /** The image's config (Env, User, WorkingDir…) and layers, by ID. */
   imageConfig(id: string): Promise<{ env: string[]; user: string; workingDir: string }>;
-  layerDirs(layers: string[]): Promise<string[]>;
+  layerDirs(layers: readonly string[]): Promise<string[]>;
 }
 
 export interface LifecycleDeps {
@@ -129,7 +131,9 @@ export class Lifecycle {
     this.io.clear();
   }
 
-  async start(rec: ContainerRecord): Promise<void> {
+  /** Starts a created or stopped container; the caller holds the container's lock. */
+  async start(id: string): Promise<void> {
+    const rec = this.current(id);
     if (rec.state.status === 'running' || rec.state.status === 'paused') throw new BerthError('NotModified', 'container already started');
     if (rec.state.status === 'removing') throw conflict(`cannot start container ${rec.id}: container is marked for removal`);
     checkSecurityOpts(rec);
@@ -137,124 +141,156 @@ export class Lifecycle {
     // Fail at once with the reason, rather than after crun's own error (or a hang).
     const why = runtimeUnsupported(runtime.bin.name);
     if (why) throw new BerthError('InvalidArgument', why);
-    const bundle = this.bundle(rec.id);
-    const dir = this.d.store.dir(rec.id);
-    const root = rootfsPaths(dir);
-    let created = false;
-    const mountedVolumes: string[] = [];
-    const t0 = performance.now();
-    const lap = (what: string): void => this.d.log.debug(`start ${rec.id.slice(0, 12)}: ${what}`, { ms: Math.round(performance.now() - t0) });
+    const undo = new UndoStack();
+    // The network layer records each endpoint here as it makes it, so a failure part-way is undone.
+    const work = thaw<ContainerData>(rec);
     try {
-      rmSync(bundle, { recursive: true, force: true });
-      mkdirSync(bundle, { recursive: true, mode: 0o700 });
-      createRootfsDirs(root);
-      const merged = mountRootfs(root, await this.d.images.layerDirs(rec.layers));
-      const image = await this.d.images.imageConfig(rec.imageId);
-      const hostname = rec.config.hostname || rec.id.slice(0, 12);
-      const net = await startNetwork(rec, this.d.networks, (r) => this.d.store.find(r));
-      lap('network up');
-      const hostNetwork = net.spec.mode === 'host';
-      const etc = etcPaths(dir);
-      await writeEtcFiles(etc, {
-        hostname,
-        domainname: rec.config.domainname,
-        ip: net.ip,
-        resolver: net.resolver,
-        hostGateway: this.d.hostGateway(),
-        extraHosts: rec.hostConfig.extraHosts,
-        dns: rec.hostConfig.dns.length ? rec.hostConfig.dns : this.d.defaultDns(),
-        dnsSearch: rec.hostConfig.dnsSearch,
-        dnsOptions: rec.hostConfig.dnsOptions,
-        hostNetwork,
-      });
-      const user = resolveUser(merged, rec.config.user || image.user, rec.hostConfig.groupAdd);
-      const cwd = rec.config.workingDir || image.workingDir || '/';
-      // Docker creates a missing working directory (owned by root) inside the container.
-      mkdirSync(resolveInRoot(merged, cwd), { recursive: true, mode: 0o755 });
-      const storage = await prepareMounts(rec, this.d.volumes, mountedVolumes);
-      const caps = capabilities(rec, this.hostCaps);
-      const dev = devices(rec);
-      const spec = buildOciSpec({
-        id: rec.id,
-        rootfs: merged,
-        readonlyRootfs: rec.hostConfig.readonlyRootfs,
-        // Docker: host networking keeps a private UTS namespace named like the host; --uts host has none.
-        hostname: rec.hostConfig.utsMode === 'host' ? '' : hostNetwork && !rec.config.hostname ? hostName() : hostname,
-        domainname: rec.config.domainname,
-        // --init: Docker's docker-init (tini) as PID 1, bind-mounted from the host's static build.
-        args: rec.hostConfig.init ? [INIT_PATH, '--', rec.path, ...rec.args] : [rec.path, ...rec.args],
-        env: processEnv(rec, image.env, hostname, user.home),
-        cwd,
-        user,
-        terminal: rec.config.tty,
-        consoleSize: rec.hostConfig.consoleSize,
-        capabilities: caps,
-        privileged: rec.hostConfig.privileged,
-        noNewPrivileges: noNewPrivileges(rec),
-        seccomp: seccompFor(rec, caps),
-        rlimits: rlimits(rec, this.hostCaps.includes('CAP_SYS_RESOURCE')),
-        network: net.spec,
-        ipc: rec.hostConfig.ipcMode === 'host' ? { mode: 'host' } : { mode: 'new' },
-        pid: rec.hostConfig.pidMode === 'host' ? { mode: 'host' } : { mode: 'new' },
-        uts: rec.hostConfig.utsMode === 'host' ? { mode: 'host' } : { mode: 'new' },
-        shmSize: rec.hostConfig.shmSize || 64 * 1024 * 1024,
-        // The user's mounts come last: one on /etc/hosts (say) replaces berth's.
-        mounts: [...etcMounts(etc, rec.hostConfig.readonlyRootfs), ...(rec.hostConfig.init ? [initMount()] : []), ...storage.mounts],
-        rootfsPropagation: storage.rootfsPropagation,
-        resources: resources(rec),
-        cgroupsPath: `/berth/${rec.id}`,
-        devices: dev.devices,
-        deviceRules: dev.rules,
-        sysctl: rec.hostConfig.sysctls,
-        annotations: {},
-      });
-      lap('spec built');
-      await atomicWriteFile(join(bundle, 'config.json'), JSON.stringify(spec));
-      rmSync(join(this.exitDir, rec.id), { force: true });
-      rmSync(join(this.persistDir(rec.id), 'oom'), { force: true });
-      const started = await conmonCreate({
-        id: rec.id,
-        name: rec.name.slice(1),
-        bundle,
-        runtime: runtime.bin,
-        exitDir: this.exitDir,
-        persistDir: this.persistDir(rec.id),
-        logPath: this.logPath(rec.id),
-        terminal: rec.config.tty,
-        stdin: rec.config.openStdin,
-        leaveStdinOpen: rec.config.openStdin && !rec.config.stdinOnce,
-        tmpDir: join(this.d.execRoot, 'tmp'),
-      });
-      created = true;
-      lap('created by conmon');
-      // Attach before the process runs, so its first bytes reach clients attached before start.
-      this.io.get(rec.id)?.close();
-      const io = await ContainerIO.connect(bundle);
-      this.io.set(rec.id, io);
-      this.d.ioReady(rec.id, io);
-      if (rec.config.tty && rec.hostConfig.consoleSize[0] > 0) await resizeTerminal(bundle, rec.hostConfig.consoleSize[0], rec.hostConfig.consoleSize[1]).catch(() => {});
-      rec.generation++;
-      rec.state = { ...rec.state, status: 'running', pid: started.pid, shimPid: started.conmonPid, exitCode: 0, error: '', oomKilled: false, startedAt: new Date().toISOString(), finishedAt: rec.state.finishedAt, stoppedByUser: false };
-      await this.d.store.put(rec);
-      lap('attached and recorded');
+      await this.launch(rec, work, runtime, undo);
       await runtime.start(rec.id);
-      lap('started');
-      this.d.emit(rec, 'start');
+      this.lap(rec, 'started');
+      this.d.emit(this.current(id), 'start');
     } catch (err) {
       const message = (err as Error).message;
-      this.io.get(rec.id)?.close();
-      this.io.delete(rec.id);
-      if (created) await runtime.delete(rec.id).catch(() => {});
-      unmountRootfs(root);
-      await releaseMounts(rec, this.d.volumes, mountedVolumes);
-      await stopNetwork(rec, this.d.networks).catch((e: unknown) => this.d.log.warn('network teardown failed', { id: rec.id, err: e }));
-      rec.state = { ...rec.state, status: rec.state.status === 'created' ? 'created' : 'exited', pid: 0, shimPid: 0, error: message, exitCode: startExitCode(message) };
-      if (rec.state.status === 'exited') rec.state.finishedAt = new Date().toISOString();
-      await this.d.store.put(rec).catch(() => {});
+      await undo.unwind((what, e) => this.d.log.warn(`undoing a failed start: ${what}`, { id, err: e }));
+      await this.d.store
+        .update(id, (c) => {
+          const status = c.state.status === 'created' ? 'created' : 'exited';
+          // What a failed teardown left stays recorded, for the next cleanup to find.
+          c.network = work.network;
+          c.state = { ...c.state, status, pid: 0, shimPid: 0, error: message, exitCode: startExitCode(message), finishedAt: status === 'exited' ? new Date().toISOString() : c.state.finishedAt };
+        })
+        .catch(() => {});
       // Only the runtime's own failures get moby's "failed to create task" wrapping.
       if (err instanceof BerthError && (err.kind !== 'Internal' || err.code === NETWORK_ERROR)) throw err;
       throw new BerthError('Internal', `failed to create task for container: OCI runtime create failed: ${message}: unknown`, { cause: err });
     }
+  }
+
+  private readonly t0 = new Map<string, number>();
+  private lap(rec: ContainerRecord, what: string): void {
+    const t0 = this.t0.get(rec.id) ?? performance.now();
+    this.t0.set(rec.id, t0);
+    this.d.log.debug(`start ${rec.id.slice(0, 12)}: ${what}`, { ms: Math.round(performance.now() - t0) });
+    if (what === 'started') this.t0.delete(rec.id);
+  }
+
+  /**
+   * Everything up to a created (not yet running) process under conmon, each step registering its
+   * undo; then records the container as running, so a crash from here on finds it to re-adopt.
+   */
+  private async launch(rec: ContainerRecord, work: ContainerData, runtime: OciRuntime, undo: UndoStack): Promise<void> {
+    this.t0.set(rec.id, performance.now());
+    const bundle = this.bundle(rec.id);
+    const dir = this.d.store.dir(rec.id);
+    const root = rootfsPaths(dir);
+    rmSync(bundle, { recursive: true, force: true });
+    mkdirSync(bundle, { recursive: true, mode: 0o700 });
+    createRootfsDirs(root);
+    const merged = mountRootfs(root, await this.d.images.layerDirs(rec.layers));
+    undo.push('unmount the rootfs', () => unmountRootfs(root));
+    const image = await this.d.images.imageConfig(rec.imageId);
+    undo.push('tear the network down', () => stopNetwork(work, this.d.networks));
+    const net = await startNetwork(work, this.d.networks, (r) => this.d.store.find(r));
+    this.lap(rec, 'network up');
+    const hostname = rec.config.hostname || rec.id.slice(0, 12);
+    const hostNetwork = net.spec.mode === 'host';
+    const etc = etcPaths(dir);
+    await writeEtcFiles(etc, {
+      hostname,
+      domainname: rec.config.domainname,
+      ip: net.ip,
+      resolver: net.resolver,
+      hostGateway: this.d.hostGateway(),
+      extraHosts: [...rec.hostConfig.extraHosts],
+      dns: rec.hostConfig.dns.length ? [...rec.hostConfig.dns] : this.d.defaultDns(),
+      dnsSearch: [...rec.hostConfig.dnsSearch],
+      dnsOptions: [...rec.hostConfig.dnsOptions],
+      hostNetwork,
+    });
+    const user = resolveUser(merged, rec.config.user || image.user, [...rec.hostConfig.groupAdd]);
+    const cwd = rec.config.workingDir || image.workingDir || '/';
+    // Docker creates a missing working directory (owned by root) inside the container.
+    mkdirSync(resolveInRoot(merged, cwd), { recursive: true, mode: 0o755 });
+    const mountedVolumes: string[] = [];
+    undo.push('release the volumes', () => releaseMounts(rec, this.d.volumes, mountedVolumes));
+    const storage = await prepareMounts(rec, this.d.volumes, mountedVolumes);
+    const caps = capabilities(rec, this.hostCaps);
+    const dev = devices(rec);
+    const spec = buildOciSpec({
+      id: rec.id,
+      rootfs: merged,
+      readonlyRootfs: rec.hostConfig.readonlyRootfs,
+      // Docker: host networking keeps a private UTS namespace named like the host; --uts host has none.
+      hostname: rec.hostConfig.utsMode === 'host' ? '' : hostNetwork && !rec.config.hostname ? hostName() : hostname,
+      domainname: rec.config.domainname,
+      // --init: Docker's docker-init (tini) as PID 1, bind-mounted from the host's static build.
+      args: rec.hostConfig.init ? [INIT_PATH, '--', rec.path, ...rec.args] : [rec.path, ...rec.args],
+      env: processEnv(rec, image.env, hostname, user.home),
+      cwd,
+      user,
+      terminal: rec.config.tty,
+      consoleSize: [...rec.hostConfig.consoleSize],
+      capabilities: caps,
+      privileged: rec.hostConfig.privileged,
+      noNewPrivileges: noNewPrivileges(rec),
+      seccomp: seccompFor(rec, caps),
+      rlimits: rlimits(rec, this.hostCaps.includes('CAP_SYS_RESOURCE')),
+      network: net.spec,
+      ipc: rec.hostConfig.ipcMode === 'host' ? { mode: 'host' } : { mode: 'new' },
+      pid: rec.hostConfig.pidMode === 'host' ? { mode: 'host' } : { mode: 'new' },
+      uts: rec.hostConfig.utsMode === 'host' ? { mode: 'host' } : { mode: 'new' },
+      shmSize: rec.hostConfig.shmSize || 64 * 1024 * 1024,
+      // The user's mounts come last: one on /etc/hosts (say) replaces berth's.
+      mounts: [...etcMounts(etc, rec.hostConfig.readonlyRootfs), ...(rec.hostConfig.init ? [initMount()] : []), ...storage.mounts],
+      rootfsPropagation: storage.rootfsPropagation,
+      resources: resources(rec),
+      cgroupsPath: `/berth/${rec.id}`,
+      devices: dev.devices,
+      deviceRules: dev.rules,
+      sysctl: { ...rec.hostConfig.sysctls },
+      annotations: {},
+    });
+    this.lap(rec, 'spec built');
+    await atomicWriteFile(join(bundle, 'config.json'), JSON.stringify(spec));
+    rmSync(join(this.exitDir, rec.id), { force: true });
+    rmSync(join(this.persistDir(rec.id), 'oom'), { force: true });
+    const started = await conmonCreate({
+      id: rec.id,
+      name: rec.name.slice(1),
+      bundle,
+      runtime: runtime.bin,
+      exitDir: this.exitDir,
+      persistDir: this.persistDir(rec.id),
+      logPath: this.logPath(rec.id),
+      terminal: rec.config.tty,
+      stdin: rec.config.openStdin,
+      leaveStdinOpen: rec.config.openStdin && !rec.config.stdinOnce,
+      tmpDir: join(this.d.execRoot, 'tmp'),
+    });
+    undo.push('delete the runtime container', () => runtime.delete(rec.id));
+    this.lap(rec, 'created by conmon');
+    // Attach before the process runs, so its first bytes reach clients attached before start.
+    this.io.get(rec.id)?.close();
+    const io = await ContainerIO.connect(bundle);
+    this.io.set(rec.id, io);
+    undo.push('close the stdio', () => {
+      io.close();
+      if (this.io.get(rec.id) === io) this.io.delete(rec.id);
+    });
+    this.d.ioReady(rec.id, io);
+    if (rec.config.tty && rec.hostConfig.consoleSize[0] > 0) await resizeTerminal(bundle, rec.hostConfig.consoleSize[0], rec.hostConfig.consoleSize[1]).catch(() => {});
+    await this.d.store.update(rec.id, (c) => {
+      c.generation++;
+      c.network = work.network;
+      c.state = { ...c.state, status: 'running', pid: started.pid, shimPid: started.conmonPid, exitCode: 0, error: '', oomKilled: false, startedAt: new Date().toISOString(), stoppedByUser: false };
+    });
+    this.lap(rec, 'attached and recorded');
+  }
+
+  private current(id: string): ContainerRecord {
+    const rec = this.d.store.get(id);
+    if (!rec) throw notFound(`No such container: ${id}`);
+    return rec;
   }
 
   /** Sends a signal to the container's init. */
@@ -272,21 +308,25 @@ export class Lifecycle {
     return signalNumber(rec.config.stopSignal || imageStopSignal, 'SIGTERM');
   }
 
-  async pause(rec: ContainerRecord): Promise<void> {
+  async pause(id: string): Promise<void> {
+    const rec = this.current(id);
     if (rec.state.status === 'paused') throw conflict(`Container ${rec.id} is already paused`);
     if (rec.state.status !== 'running') throw conflict(`Container ${rec.id} is not running`);
     await this.runtimeFor(rec).pause(rec.id);
-    rec.state.status = 'paused';
-    await this.d.store.put(rec);
-    this.d.emit(rec, 'pause');
+    this.d.emit(await this.setStatus(id, 'paused'), 'pause');
   }
 
-  async unpause(rec: ContainerRecord): Promise<void> {
+  async unpause(id: string): Promise<void> {
+    const rec = this.current(id);
     if (rec.state.status !== 'paused') throw conflict(`Container ${rec.id} is not paused`);
     await this.runtimeFor(rec).resume(rec.id);
-    rec.state.status = 'running';
-    await this.d.store.put(rec);
-    this.d.emit(rec, 'unpause');
+    this.d.emit(await this.setStatus(id, 'running'), 'unpause');
+  }
+
+  private setStatus(id: string, status: ContainerStatus): Promise<ContainerRecord> {
+    return this.d.store.update(id, (c) => {
+      c.state.status = status;
+    });
   }
 
   /**
@@ -312,11 +352,12 @@ export class Lifecycle {
       const t0 = performance.now();
       const oom = existsSync(join(this.persistDir(id), 'oom'));
       const runtime = this.runtimeFor(rec);
+      const work = thaw<ContainerData>(rec);
       if (rec.state.status === 'paused') await runtime.resume(id).catch(() => {});
       // The runtime's state and the network (a namespace of berth's own) come down side by side.
       await Promise.all([
         runtime.delete(id).catch((err: unknown) => this.d.log.warn('runtime delete failed', { id, err })),
-        stopNetwork(rec, this.d.networks).catch((err: unknown) => this.d.log.warn('network teardown failed', { id, err })),
+        stopNetwork(work, this.d.networks).catch((err: unknown) => this.d.log.warn('network teardown failed', { id, err })),
       ]);
       await rm(exitFile, { force: true });
       this.io.get(id)?.close();
@@ -324,11 +365,15 @@ export class Lifecycle {
       unmountRootfs(rootfsPaths(this.d.store.dir(id)));
       rmSync(this.bundle(id), { recursive: true, force: true });
       await releaseMounts(rec, this.d.volumes);
-      rec.state = { ...rec.state, status: 'exited', pid: 0, shimPid: 0, exitCode: code, error, oomKilled: oom, finishedAt: new Date().toISOString() };
-      await this.d.store.put(rec);
+      const exitCode = code;
+      const done = await this.d.store.update(id, (c) => {
+        // What a failed teardown left stays recorded, for the next cleanup to find.
+        c.network = work.network;
+        c.state = { ...c.state, status: 'exited', pid: 0, shimPid: 0, exitCode, error, oomKilled: oom, finishedAt: new Date().toISOString() };
+      });
       this.d.log.debug(`exit ${id.slice(0, 12)} recorded`, { ms: Math.round(performance.now() - t0) });
-      if (oom) this.d.emit(rec, 'oom');
-      this.d.emit(rec, 'die', { exitCode: String(code) });
+      if (oom) this.d.emit(done, 'oom');
+      this.d.emit(done, 'die', { exitCode: String(code) });
     });
     const rec = this.d.store.get(id);
     if (rec && rec.state.status === 'exited' && rec.state.finishedAt !== this.lastExit.get(id)) {
@@ -348,22 +393,22 @@ export class Lifecycle {
           } catch (err) {
             this.d.log.warn('cannot reattach to a running container', { id: rec.id, err });
           }
-          await restoreNetwork(rec, this.d.networks).catch((err: unknown) => this.d.log.warn('cannot restore a container\'s network', { id: rec.id, err }));
+          await restoreNetwork(thaw<ContainerData>(rec), this.d.networks).catch((err: unknown) => this.d.log.warn('cannot restore a container\'s network', { id: rec.id, err }));
           continue;
         }
         await this.exited(rec.id);
       } else {
         // A restart that was waiting its backoff when berthd went down: the policy decides again.
-        if (rec.state.status === 'restarting') {
-          rec.state.status = 'exited';
-          await this.d.store.put(rec);
-        }
+        if (rec.state.status === 'restarting') await this.setStatus(rec.id, 'exited');
         // A crash between mount and record can leave a rootfs mounted, or a sandbox behind.
         unmountRootfs(rootfsPaths(this.d.store.dir(rec.id)));
         if (!rec.network) await this.d.networks.clearStaleSandbox(rec.id, Object.keys(rec.networks ?? {})).catch(() => {});
         if (rec.network) {
-          await stopNetwork(rec, this.d.networks).catch((err: unknown) => this.d.log.warn('network cleanup failed', { id: rec.id, err }));
-          await this.d.store.put(rec);
+          const work = thaw<ContainerData>(rec);
+          await stopNetwork(work, this.d.networks).catch((err: unknown) => this.d.log.warn('network cleanup failed', { id: rec.id, err }));
+          await this.d.store.update(rec.id, (c) => {
+            c.network = work.network;
+          });
         }
       }
     }

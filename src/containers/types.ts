@@ -1,4 +1,5 @@
 import type { Digest } from '../base/digest.js';
+import type { DeepReadonly } from '../base/record-table.js';
 import type { Endpoint, EndpointRequest, PortMapping } from '../network/index.js';
 
 /** What a container runs: Docker's `Config`, in our casing. */
@@ -158,8 +159,8 @@ export interface ContainerState {
   shimPid: number;
 }
 
-/** One container as persisted in `<root>/<id>/container.json`. */
-export interface ContainerRecord {
+/** One container as persisted in `<root>/<id>/container.json`: the editable form (a store's draft). */
+export interface ContainerData {
   schemaVersion: 1;
   id: string;
   name: string;
@@ -182,6 +183,9 @@ export interface ContainerRecord {
   /** Monotonic count of starts, so exits of an older run are never taken for the current one. */
   generation: number;
 }
+
+/** A container as the store hands it out: a snapshot nobody can change in place. */
+export type ContainerRecord = DeepReadonly<ContainerData>;
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
 

@@ -8,6 +8,7 @@ import { randomId } from '../base/ids.js';
 import { BerthError, conflict, invalidArgument, notFound } from '../base/errors.js';
 import { directorySize } from '../base/dir-size.js';
 import { KeyedMutex } from '../base/lock.js';
+import { thaw, type DeepReadonly } from '../base/record-table.js';
 import type { Logger } from '../base/log.js';
 import { mountLocal, needsMount, unmountLocal, validateLocalOptions } from './local-driver.js';
 import type { VolumeStore } from './volume-store.js';
@@ -59,8 +60,9 @@ export class VolumeService {
     }
   }
 
-  private view(rec: VolumeRecord): Volume {
-    return { ...rec, mountpoint: this.d.store.dataDir(rec.name), refs: [...(this.refs.get(rec.name) ?? [])] };
+  /** A copy for the caller, with what only the service knows (mount point, users). */
+  private view(rec: DeepReadonly<VolumeRecord>): Volume {
+    return { ...thaw<VolumeRecord>(rec), mountpoint: this.d.store.dataDir(rec.name), refs: [...(this.refs.get(rec.name) ?? [])] };
   }
 
   async create(req: CreateVolume): Promise<Volume> {
@@ -90,7 +92,7 @@ export class VolumeService {
         createdAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
       };
       await mkdir(this.d.store.dataDir(name), { recursive: true, mode: 0o755 });
-      await this.d.store.put(rec);
+      await this.d.store.create(rec);
       this.d.publish('create', name, { driver: 'local' });
       return this.view(rec);
     });
@@ -115,7 +117,7 @@ export class VolumeService {
     return this.d.store.all().map((r) => this.view(r));
   }
 
-  isAnonymous(v: VolumeRecord): boolean {
+  isAnonymous(v: DeepReadonly<VolumeRecord>): boolean {
     return v.labels !== null && ANONYMOUS_LABEL in v.labels;
   }
 

@@ -1,16 +1,18 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { atomicWriteJson, ensureDir, readJsonIfExists, removeAll } from '../base/fs.js';
+import { RecordTable, type DeepReadonly } from '../base/record-table.js';
 import type { VolumeRecord } from './types.js';
 
 /**
  * Volume records, one directory each: `<root>/<name>/volume.json` and the data in `_data`
- * (Docker's layout, so `Mountpoint` reads the same). Served from memory, written through
- * atomically. The record is written last on create and removed first on delete, so a crash
- * leaves either a whole volume or a bare directory that `init` sweeps.
+ * (Docker's layout, so `Mountpoint` reads the same). Served from memory as frozen snapshots,
+ * written through atomically; a volume's record never changes after create (Docker has no
+ * volume update for local volumes). The record is written last on create and removed first on
+ * delete, so a crash leaves either a whole volume or a bare directory that `init` sweeps.
  */
 export class VolumeStore {
-  private readonly byName = new Map<string, VolumeRecord>();
+  private readonly table = new RecordTable<VolumeRecord>({ noun: 'volume', persist: (name, rec) => atomicWriteJson(this.file(name), rec) });
 
   constructor(readonly root: string) {}
 
@@ -22,7 +24,7 @@ export class VolumeStore {
         await removeAll(join(this.root, name));
         continue;
       }
-      this.byName.set(name, rec);
+      this.table.load(name, rec);
     }
   }
 
@@ -38,22 +40,20 @@ export class VolumeStore {
     return join(this.root, name, 'volume.json');
   }
 
-  all(): VolumeRecord[] {
-    return [...this.byName.values()];
+  all(): DeepReadonly<VolumeRecord>[] {
+    return this.table.all();
   }
 
-  get(name: string): VolumeRecord | undefined {
-    return this.byName.get(name);
+  get(name: string): DeepReadonly<VolumeRecord> | undefined {
+    return this.table.get(name);
   }
 
-  async put(rec: VolumeRecord): Promise<void> {
-    await atomicWriteJson(this.file(rec.name), rec);
-    this.byName.set(rec.name, rec);
+  async create(rec: VolumeRecord): Promise<void> {
+    await this.table.insert(rec.name, rec);
   }
 
   async delete(name: string): Promise<void> {
-    this.byName.delete(name);
-    await removeAll(this.file(name));
+    await this.table.remove(name, () => removeAll(this.file(name)));
     await removeAll(this.dir(name));
   }
 }

@@ -258,7 +258,7 @@ describe('containers through the real docker CLI', { skip: !isRoot || !hasDocker
     ok(['rmi', 'greet:1']);
   });
 
-  test('pause, unpause, restart and rename', () => {
+  test('pause, unpause, restart and rename', async () => {
     ok(['run', '-d', '--name', 'p1', 'busybox', 'sleep', '60']);
     ok(['pause', 'p1']);
     assert.equal(ok(['inspect', '-f', '{{.State.Status}} {{.State.Paused}}', 'p1']).trim(), 'paused true');
@@ -271,7 +271,15 @@ describe('containers through the real docker CLI', { skip: !isRoot || !hasDocker
     assert.equal(pid2.split(' ')[1], 'true');
     ok(['rename', 'p1', 'p2']);
     assert.equal(ok(['inspect', '-f', '{{.Name}}', 'p2']).trim(), '/p2');
-    ok(['rm', '-f', 'p2']);
+    // The old name is gone at once, and free for another container.
+    assert.match(dk(['inspect', 'p1']).stderr, /No such object: p1/);
+    ok(['create', '--name', 'p1', 'busybox', 'true']);
+    assert.notEqual(ok(['inspect', '-f', '{{.Id}}', 'p1']).trim(), ok(['inspect', '-f', '{{.Id}}', 'p2']).trim());
+    // After a daemon restart the names are as they were left.
+    await d.stop();
+    await d.restart();
+    assert.equal(ok(['inspect', '-f', '{{.Name}}', 'p2']).trim(), '/p2');
+    ok(['rm', '-f', 'p1', 'p2']);
   });
 
   test('containers survive kill -9 of berthd and are re-adopted', async () => {
