@@ -1,3 +1,4 @@
+import { thaw } from '../base/record-table.js';
 import type { Readable, Writable } from 'node:stream';
 import { decompressor, detectCompression, peek } from '../base/compression.js';
 import { shortId, type Digest } from '../base/digest.js';
@@ -110,7 +111,7 @@ export class ImageArchives {
       configMediaType: MEDIA.ociConfig,
       configSize: configBytes.length,
       layers,
-      manifests: this.deps.records.get(img.config)?.manifests ?? [],
+      manifests: thaw<ImageRecord['manifests']>(this.deps.records.get(img.config)?.manifests ?? []),
       addedAt: new Date().toISOString(),
     };
     await this.deps.records.put(record);

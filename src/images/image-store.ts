@@ -4,6 +4,7 @@ import { hexOf, isDigest, type Digest } from '../base/digest.js';
 import { atomicWriteJson, ensureDir, readJsonIfExists } from '../base/fs.js';
 import { rm } from 'node:fs/promises';
 import { Mutex } from '../base/lock.js';
+import { RecordTable, type DeepReadonly } from '../base/record-table.js';
 import type { ImageRecord } from './types.js';
 
 interface RefsFile {
@@ -16,13 +17,13 @@ interface RefsFile {
 
 /**
  * Persistent image records (`records/<hex>.json`) and the reference map (`refs.json`, one
- * atomically replaced file, as Docker's repositories.json). All reads are served from memory;
- * every mutation is written through before it returns.
+ * atomically replaced file, as Docker's repositories.json). All reads are served from memory, as
+ * frozen snapshots; every change is written through before it is visible.
  */
 export class ImageRecordStore {
   private readonly recordsDir: string;
   private readonly refsPath: string;
-  private readonly records = new Map<Digest, ImageRecord>();
+  private readonly records = new RecordTable<ImageRecord>({ noun: 'image', persist: (_id, rec) => atomicWriteJson(join(this.recordsDir, `${hexOf(rec.id)}.json`), rec) });
   private refs: RefsFile = { schemaVersion: 1, refs: {}, tagTimes: {} };
   private readonly writeLock = new Mutex();
 
@@ -39,7 +40,7 @@ export class ImageRecordStore {
         continue;
       }
       const rec = await readJsonIfExists<ImageRecord>(join(this.recordsDir, name));
-      if (rec && isDigest(rec.id)) this.records.set(rec.id, rec);
+      if (rec && isDigest(rec.id)) this.records.load(rec.id, rec);
     }
     const refs = await readJsonIfExists<RefsFile>(this.refsPath);
     if (refs) this.refs = refs;
@@ -55,18 +56,18 @@ export class ImageRecordStore {
     if (dirty) await atomicWriteJson(this.refsPath, this.refs);
   }
 
-  get(id: Digest): ImageRecord | undefined {
+  get(id: Digest): DeepReadonly<ImageRecord> | undefined {
     return this.records.get(id);
   }
 
-  all(): ImageRecord[] {
-    return [...this.records.values()];
+  all(): DeepReadonly<ImageRecord>[] {
+    return this.records.all();
   }
 
+  /** Writes a new or replacing record. */
   async put(record: ImageRecord): Promise<void> {
     await this.writeLock.run(async () => {
-      await atomicWriteJson(join(this.recordsDir, `${hexOf(record.id)}.json`), record);
-      this.records.set(record.id, record);
+      await this.records.insert(record.id, record);
     });
   }
 
@@ -82,8 +83,7 @@ export class ImageRecordStore {
       }
       await atomicWriteJson(this.refsPath, next);
       this.refs = next;
-      await rm(join(this.recordsDir, `${hexOf(id)}.json`), { force: true });
-      this.records.delete(id);
+      await this.records.remove(id, () => rm(join(this.recordsDir, `${hexOf(id)}.json`), { force: true }));
     });
   }
 

@@ -1,4 +1,5 @@
 import type { Digest } from '../base/digest.js';
+import type { DeepReadonly } from '../base/record-table.js';
 
 /** The OCI/Docker image config JSON, as far as berth reads it. Stored bytes stay untouched. */
 export interface ImageConfigJson {
@@ -82,7 +83,7 @@ export interface ImageRecord {
 /** An image as the service returns it: record + parsed config + references. */
 export interface Image {
   id: Digest;
-  record: ImageRecord;
+  record: DeepReadonly<ImageRecord>;
   config: ImageConfigJson;
   /** Familiar "name:tag" strings, e.g. "busybox:latest". */
   repoTags: string[];
