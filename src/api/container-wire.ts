@@ -4,7 +4,7 @@
  */
 import { humanDuration } from '../base/duration.js';
 import { invalidArgument } from '../base/errors.js';
-import type { ContainerConfig, ContainerRecord, EndpointsConfig, HostConfig, MountPoint, MountSpec } from '../containers/index.js';
+import type { ContainerConfig, ContainerRecord, EndpointsConfig, HealthConfig, HostConfig, MountPoint, MountSpec } from '../containers/index.js';
 
 type Json = Record<string, unknown>;
 
@@ -44,7 +44,51 @@ function strMap(v: unknown, what: string): Record<string, string> {
   return o as Record<string, string>;
 }
 
-export function configFromWire(c: Json): ContainerConfig {
+/** `Config.Healthcheck` (durations in ns). API versions before 1.44 had no StartInterval: moby drops it. */
+function healthFromWire(v: unknown, apiMinor: number): HealthConfig | undefined {
+  if (v === undefined || v === null) return undefined;
+  const h = obj(v, 'Config.Healthcheck');
+  const int = (x: unknown, field: string, type: string): number => {
+    if (x === undefined || x === null) return 0;
+    if (typeof x !== 'number' || !Number.isInteger(x)) throw invalidArgument(`json: cannot unmarshal ${typeof x === 'number' ? `number ${x}` : typeof x} into Go struct field HealthcheckConfig.Healthcheck.${field} of type ${type}`);
+    return x;
+  };
+  const test = h.Test;
+  if (test !== undefined && test !== null && !(Array.isArray(test) && test.every((x) => typeof x === 'string'))) {
+    throw invalidArgument(`json: cannot unmarshal ${typeof test} into Go struct field HealthcheckConfig.Healthcheck.Test of type []string`);
+  }
+  return {
+    test: (test as string[] | null | undefined) ?? [],
+    interval: int(h.Interval, 'Interval', 'time.Duration'),
+    timeout: int(h.Timeout, 'Timeout', 'time.Duration'),
+    startPeriod: int(h.StartPeriod, 'StartPeriod', 'time.Duration'),
+    startInterval: apiMinor < 44 ? 0 : int(h.StartInterval, 'StartInterval', 'time.Duration'),
+    retries: int(h.Retries, 'Retries', 'int'),
+  };
+}
+
+function healthToWire(h: NonNullable<ContainerRecord['config']['healthcheck']>): Json {
+  return {
+    ...(h.test.length ? { Test: [...h.test] } : {}),
+    ...(h.interval ? { Interval: h.interval } : {}),
+    ...(h.timeout ? { Timeout: h.timeout } : {}),
+    ...(h.startPeriod ? { StartPeriod: h.startPeriod } : {}),
+    ...(h.startInterval ? { StartInterval: h.startInterval } : {}),
+    ...(h.retries ? { Retries: h.retries } : {}),
+  };
+}
+
+/** `State.Health`, once the container has one (moby leaves it out otherwise). */
+export function healthStateToWire(h: ContainerRecord['state']['health']): Json | undefined {
+  if (!h) return undefined;
+  return {
+    Status: h.status,
+    FailingStreak: h.failingStreak,
+    Log: h.log.length ? h.log.map((r) => ({ Start: r.start, End: r.end, ExitCode: r.exitCode, Output: r.output })) : null,
+  };
+}
+
+export function configFromWire(c: Json, apiMinor = Infinity): ContainerConfig {
   const stopTimeout = c.StopTimeout === undefined || c.StopTimeout === null ? undefined : num(c.StopTimeout, 'Config.StopTimeout');
   return {
     hostname: str(c.Hostname, 'Config.Hostname'),
@@ -67,6 +111,7 @@ export function configFromWire(c: Json): ContainerConfig {
     exposedPorts: obj(c.ExposedPorts, 'Config.ExposedPorts') as Record<string, object>,
     volumes: obj(c.Volumes, 'Config.Volumes') as Record<string, object>,
     onBuild: strSlice(c.OnBuild, 'Config.OnBuild'),
+    healthcheck: healthFromWire(c.Healthcheck, apiMinor),
   };
 }
 
@@ -235,6 +280,7 @@ export function configToWire(c: ContainerRecord['config']): Json {
     StdinOnce: c.stdinOnce,
     Env: c.env,
     Cmd: c.cmd,
+    ...(c.healthcheck ? { Healthcheck: healthToWire(c.healthcheck) } : {}),
     Image: c.image,
     Volumes: Object.keys(c.volumes).length ? c.volumes : null,
     WorkingDir: c.workingDir,
@@ -326,6 +372,7 @@ export function humanStatus(rec: ContainerRecord, now = Date.now()): string {
     case 'created':
       return 'Created';
     case 'running':
+      if (s.health) return `Up ${ago(s.startedAt)} (${s.health.status === 'starting' ? 'health: starting' : s.health.status})`;
       return `Up ${ago(s.startedAt)}`;
     case 'paused':
       return `Up ${ago(s.startedAt)} (Paused)`;

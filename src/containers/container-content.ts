@@ -15,6 +15,7 @@ import { archivePath, extractInto, statPath, type PathStat } from './archive.js'
 import { diffUpper, exportRootfs, type Change } from './container-fs.js';
 import type { ContainerStore } from './container-store.js';
 import type { CommitRequest, ContainerImages } from './image-access.js';
+import { healthToImageConfig } from './health-config.js';
 import type { Lifecycle } from './lifecycle.js';
 import { createRootfsDirs, isMounted, mountRootfs, rootfsPaths, unmountRootfs } from './rootfs.js';
 import type { ContainerRecord } from './types.js';
@@ -120,6 +121,7 @@ export class ContainerContent {
           ExposedPorts: Object.keys(rec.config.exposedPorts).length ? rec.config.exposedPorts : base.ExposedPorts,
           Volumes: Object.keys(rec.config.volumes).length ? rec.config.volumes : (base.Volumes ?? null),
           ...(rec.config.stopSignal ? { StopSignal: rec.config.stopSignal } : {}),
+          ...(rec.config.healthcheck ? { Healthcheck: healthToImageConfig(rec.config.healthcheck) } : {}),
         },
         req.changes,
       );

@@ -22,6 +22,9 @@ import { initialState, type ContainerConfig, type ContainerData, type ContainerR
 import { thaw } from '../base/record-table.js';
 import type { ContainerIO, OutputListener } from './container-io.js';
 import { ExecService } from './exec-service.js';
+import { HealthMonitor } from './health-monitor.js';
+import type { ProbeExecs } from './health-probe.js';
+import { healthFromImageConfig, mergeHealthcheck, validateHealthcheck } from './health-config.js';
 import { ContainerContent } from './container-content.js';
 import { dropMountPoints, populateVolumes, registerMountPoints, type ContainerVolumes } from './container-mounts.js';
 import { connectNetwork, disconnectNetwork, planNetworks, stopNetwork, type ContainerNetworks, type EndpointsConfig } from './container-network.js';
@@ -68,6 +71,7 @@ interface Waiter {
 export class ContainerService {
   private readonly lifecycle: Lifecycle;
   readonly execs: ExecService;
+  private readonly health: HealthMonitor;
   /** What is inside a container: processes, usage, files (top, stats, diff, export, commit, cp). */
   readonly content: ContainerContent;
   private readonly waiters = new Map<string, Set<Waiter>>();
@@ -76,7 +80,17 @@ export class ContainerService {
   private readonly pendingStdin = new Map<string, { chunks: Buffer[]; closed: boolean }>();
 
   constructor(private readonly d: ContainerServiceDeps) {
+    // The monitor probes through the exec service, made below (it needs the lifecycle, which needs the monitor).
+    const execs: ProbeExecs = {
+      create: (...a) => this.execs.create(...a),
+      start: (...a) => this.execs.start(...a),
+      kill: (id) => this.execs.kill(id),
+      discard: (id) => this.execs.discard(id),
+      reapProbes: (id) => this.execs.reapProbes(id),
+    };
+    this.health = new HealthMonitor({ store: d.store, execs, emit: (rec, action, attrs) => this.emit(rec, action, attrs), log: d.log });
     this.lifecycle = new Lifecycle({
+      health: this.health,
       store: d.store,
       images: d.images,
       execRoot: d.execRoot,
@@ -131,6 +145,7 @@ export class ContainerService {
 
   close(): void {
     for (const t of this.restartTimers.values()) clearTimeout(t);
+    this.health.close();
     this.lifecycle.close();
   }
 
@@ -166,6 +181,7 @@ export class ContainerService {
   }
 
   async create(req: CreateRequest): Promise<{ id: string; warnings: string[] }> {
+    validateHealthcheck(req.config.healthcheck);
     if (!req.config.image) throw invalidArgument('No command specified');
     let name = req.name;
     if (name !== undefined && name !== '') {
@@ -204,6 +220,7 @@ export class ContainerService {
         entrypoint: req.config.entrypoint,
         cmd: req.config.cmd ?? (req.config.entrypoint ? null : (image.config.Cmd ?? null)),
         stopSignal: req.config.stopSignal ?? image.config.StopSignal,
+        healthcheck: mergeHealthcheck(req.config.healthcheck, healthFromImageConfig(image.config.Healthcheck)),
       };
       const rec: ContainerData = {
         schemaVersion: 1,

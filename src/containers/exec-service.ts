@@ -3,12 +3,12 @@
  * kept in memory as Docker keeps exec configs. The process spec derives from the container's
  * own config.json, so capabilities, rlimits and security settings match its init.
  */
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BerthError, conflict, notFound } from '../base/errors.js';
 import { atomicWriteFile } from '../base/fs.js';
 import { randomId } from '../base/ids.js';
-import { AttachSocket, cleanRuntimeMessage, conmonExec, resizeTerminal, resolveUser, type OciSpec } from '../runtime/index.js';
+import { AttachSocket, cleanRuntimeMessage, conmonExec, killProcessTree, resizeTerminal, resolveUser, sharesPidNamespace, type OciSpec } from '../runtime/index.js';
 import type { ContainerStore } from './container-store.js';
 import type { Lifecycle } from './lifecycle.js';
 import { CAP_NAMES, hostCapabilities } from './run-spec.js';
@@ -50,14 +50,16 @@ export class ExecService {
     private readonly emit: (rec: ContainerRecord, action: string, attrs?: Record<string, string>) => void,
   ) {}
 
-  create(ref: string, config: ExecConfig): string {
+  /** `probe`: the daemon's own (a healthcheck's), in a directory {@link reapProbes} recognises. */
+  create(ref: string, config: ExecConfig, opts: { probe?: boolean } = {}): string {
     const rec = this.store.find(ref);
     if (rec.state.status === 'paused') throw conflict(`Container ${rec.id} is paused, unpause the container before exec`);
     if (rec.state.status !== 'running') throw conflict(`container ${rec.id} is not running`);
     if (config.cmd.length === 0) throw new BerthError('InvalidArgument', 'No exec command specified');
     const id = randomId();
-    this.execs.set(id, { id, containerId: rec.id, config, running: false, exitCode: null, pid: 0, dir: join(this.lifecycle.bundle(rec.id), 'exec', id.slice(0, 12)) });
-    this.emit(rec, `exec_create: ${config.cmd.join(' ')}`, { execID: id });
+    const dir = join(this.lifecycle.bundle(rec.id), 'exec', `${opts.probe ? PROBE_PREFIX : ''}${id.slice(0, 12)}`);
+    this.execs.set(id, { id, containerId: rec.id, config, running: false, exitCode: null, pid: 0, dir });
+    this.emit(rec, `exec_create: ${commandText(config.cmd)}`, { execID: id });
     return id;
   }
 
@@ -83,7 +85,7 @@ export class ExecService {
     if (rec.state.status !== 'running') throw conflict(`container ${rec.id} is not running`);
     e.running = true;
     try {
-      const spec = JSON.parse(readFileSync(join(this.lifecycle.bundle(rec.id), 'config.json'), 'utf8')) as OciSpec;
+      const spec = JSON.parse(await readFile(join(this.lifecycle.bundle(rec.id), 'config.json'), 'utf8')) as OciSpec;
       const merged = rootfsPaths(this.store.dir(rec.id)).merged;
       const user = resolveUser(merged, e.config.user || rec.config.user, []);
       const tty = opts.tty ?? e.config.tty;
@@ -102,7 +104,7 @@ export class ExecService {
       const size = opts.consoleSize ?? e.config.consoleSize;
       if (tty && size && size[0] > 0) proc.consoleSize = { height: size[0], width: size[1] };
       else delete proc.consoleSize;
-      mkdirSync(e.dir, { recursive: true, mode: 0o700 });
+      await mkdir(e.dir, { recursive: true, mode: 0o700 });
       const specPath = join(e.dir, 'process.json');
       await atomicWriteFile(specPath, JSON.stringify(proc));
       const session = await conmonExec(
@@ -124,13 +126,13 @@ export class ExecService {
         },
       );
       e.pid = session.pid;
-      this.emit(rec, `exec_start: ${e.config.cmd.join(' ')}`, { execID: id });
-      const exitCode = session.exitCode.then((code) => {
+      this.emit(rec, `exec_start: ${commandText(e.config.cmd)}`, { execID: id });
+      const exitCode = session.exitCode.then(async (code) => {
         e.running = false;
         e.exitCode = code;
         e.pid = 0;
         this.emit(rec, 'exec_die', { execID: id, exitCode: String(code) });
-        rmSync(e.dir, { recursive: true, force: true });
+        await rm(e.dir, { recursive: true, force: true });
         return code;
       });
       return { exitCode };
@@ -140,7 +142,7 @@ export class ExecService {
       // Docker's codes for a command that cannot run.
       e.exitCode = /executable file not found|no such file or directory/.test(message) ? 127 : /permission denied/.test(message) ? 126 : 126;
       e.socket?.close();
-      rmSync(e.dir, { recursive: true, force: true });
+      await rm(e.dir, { recursive: true, force: true });
       throw new BerthError('Internal', `OCI runtime exec failed: exec failed: ${message}: unknown`, { cause: err });
     }
   }
@@ -151,8 +153,44 @@ export class ExecService {
     if (e.config.tty || e.socket) await resizeTerminal(e.dir, height, width).catch(() => {});
   }
 
+  /** Ends a running exec's process and whatever it started (SIGKILL). */
+  async kill(id: string): Promise<void> {
+    const e = this.execs.get(id);
+    if (e?.running && e.pid > 0) await killProcessTree(e.pid);
+  }
+
+  /** Forgets one session at once (the daemon's own execs: healthcheck probes), closing its stdio. */
+  discard(id: string): void {
+    this.execs.get(id)?.socket?.close();
+    this.execs.delete(id);
+  }
+
+  /**
+   * After a berthd crash: probes that were under way are ended (their processes, if still in the
+   * container, and their directories), since nobody waits for them any more.
+   */
+  async reapProbes(containerId: string): Promise<void> {
+    const rec = this.store.get(containerId);
+    if (!rec || rec.state.pid <= 0) return;
+    const root = join(this.lifecycle.bundle(containerId), 'exec');
+    for (const name of await readdir(root).catch(() => [] as string[])) {
+      if (!name.startsWith(PROBE_PREFIX)) continue;
+      const pid = Number((await readFile(join(root, name, 'exec_pid'), 'utf8').catch(() => '')).trim());
+      if (pid > 0 && (await sharesPidNamespace(pid, rec.state.pid))) await killProcessTree(pid);
+      await rm(join(root, name), { recursive: true, force: true });
+    }
+  }
+
   /** Forgets finished sessions of a container (on removal). */
   forget(containerId: string): void {
     for (const [id, e] of this.execs) if (e.containerId === containerId) this.execs.delete(id);
   }
+}
+
+/** Directory names of probe execs (a healthcheck's), beside users' execs. */
+const PROBE_PREFIX = 'probe-';
+
+/** How moby's exec events name the command: the entrypoint, a space, the arguments. */
+function commandText(cmd: string[]): string {
+  return `${cmd[0] ?? ''} ${cmd.slice(1).join(' ')}`;
 }

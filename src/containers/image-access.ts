@@ -7,7 +7,7 @@ import type { ImageLookup } from './lifecycle.js';
 export interface ResolvedImage {
   id: Digest;
   layers: Digest[];
-  config: { Entrypoint?: string[] | null; Cmd?: string[] | null; StopSignal?: string; Labels?: Record<string, string> | null; Volumes?: Record<string, object> | null; ExposedPorts?: Record<string, object> };
+  config: { Entrypoint?: string[] | null; Cmd?: string[] | null; StopSignal?: string; Labels?: Record<string, string> | null; Volumes?: Record<string, object> | null; ExposedPorts?: Record<string, object>; Healthcheck?: unknown };
 }
 
 export interface ContainerImages extends ImageLookup {

@@ -47,6 +47,16 @@ export interface LifecycleDeps {
   /** The default bridge's gateway (`--add-host x:host-gateway`). */
   hostGateway: () => string;
   defaultDns: () => string[];
+  health: HealthHooks;
+}
+
+/** What the lifecycle tells the health monitor (see health-monitor.ts). */
+export interface HealthHooks {
+  started(id: string): Promise<void>;
+  restored(id: string): Promise<void>;
+  stopped(id: string): Promise<void>;
+  paused(id: string): Promise<void>;
+  resumed(id: string): void;
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -148,6 +158,7 @@ export class Lifecycle {
       await this.launch(rec, work, runtime, undo);
       await runtime.start(rec.id);
       this.lap(rec, 'started');
+      await this.d.health.started(id).catch((err: unknown) => this.d.log.warn('starting the health monitor failed', { id, err }));
       this.d.emit(this.current(id), 'start');
     } catch (err) {
       const message = (err as Error).message;
@@ -313,6 +324,7 @@ export class Lifecycle {
     if (rec.state.status === 'paused') throw conflict(`Container ${rec.id} is already paused`);
     if (rec.state.status !== 'running') throw conflict(`Container ${rec.id} is not running`);
     await this.runtimeFor(rec).pause(rec.id);
+    await this.d.health.paused(id).catch((err: unknown) => this.d.log.warn('pausing the health monitor failed', { id, err }));
     this.d.emit(await this.setStatus(id, 'paused'), 'pause');
   }
 
@@ -320,7 +332,9 @@ export class Lifecycle {
     const rec = this.current(id);
     if (rec.state.status !== 'paused') throw conflict(`Container ${rec.id} is not paused`);
     await this.runtimeFor(rec).resume(rec.id);
-    this.d.emit(await this.setStatus(id, 'running'), 'unpause');
+    const running = await this.setStatus(id, 'running');
+    this.d.health.resumed(id);
+    this.d.emit(running, 'unpause');
   }
 
   private setStatus(id: string, status: ContainerStatus): Promise<ContainerRecord> {
@@ -350,6 +364,7 @@ export class Lifecycle {
         error = 'container supervisor (conmon) exited without an exit code';
       }
       const t0 = performance.now();
+      await this.d.health.stopped(id).catch((err: unknown) => this.d.log.warn('stopping the health monitor failed', { id, err }));
       const oom = existsSync(join(this.persistDir(id), 'oom'));
       const runtime = this.runtimeFor(rec);
       const work = thaw<ContainerData>(rec);
@@ -394,6 +409,7 @@ export class Lifecycle {
             this.d.log.warn('cannot reattach to a running container', { id: rec.id, err });
           }
           await restoreNetwork(thaw<ContainerData>(rec), this.d.networks).catch((err: unknown) => this.d.log.warn('cannot restore a container\'s network', { id: rec.id, err }));
+          await this.d.health.restored(rec.id).catch((err: unknown) => this.d.log.warn('restoring the health monitor failed', { id: rec.id, err }));
           continue;
         }
         await this.exited(rec.id);

@@ -25,6 +25,39 @@ export interface ContainerConfig {
   exposedPorts: Record<string, object>;
   volumes: Record<string, object>;
   onBuild: string[] | null;
+  /** HEALTHCHECK: the create body's merged over the image's at create (absent: none anywhere). */
+  healthcheck?: HealthConfig | undefined;
+}
+
+/**
+ * Docker's `HealthConfig`: `test` is `["NONE"]`, `["CMD", argv…]` or `["CMD-SHELL", command]`
+ * (empty: the image's); durations in nanoseconds, 0 meaning the default.
+ */
+export interface HealthConfig {
+  test: string[];
+  interval: number;
+  timeout: number;
+  startPeriod: number;
+  startInterval: number;
+  retries: number;
+}
+
+export type HealthStatus = 'starting' | 'healthy' | 'unhealthy';
+
+/** One probe's run, as `State.Health.Log` shows it. */
+export interface HealthResult {
+  start: string;
+  end: string;
+  exitCode: number;
+  output: string;
+}
+
+/** `State.Health`: present once a container with a healthcheck has started. */
+export interface HealthState {
+  status: HealthStatus;
+  failingStreak: number;
+  /** The last five probes, oldest first. */
+  log: HealthResult[];
 }
 
 export interface RestartPolicy {
@@ -157,6 +190,7 @@ export interface ContainerState {
   stoppedByUser: boolean;
   /** Pid of the container's conmon, while one supervises it. */
   shimPid: number;
+  health?: HealthState | undefined;
 }
 
 /** One container as persisted in `<root>/<id>/container.json`: the editable form (a store's draft). */

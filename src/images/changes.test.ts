@@ -37,3 +37,25 @@ test('instructions that are not metadata, unknown words and bad ports are refuse
   assert.throws(() => applyChanges({}, ['EXPOSE eighty']), /invalid containerPort: eighty/);
   assert.throws(() => applyChanges({}, ['ENV']), /ENV requires at least one argument/);
 });
+
+test('HEALTHCHECK changes as buildkit parses them', () => {
+  const S = 1_000_000_000;
+  assert.deepEqual(applyChanges({}, ['HEALTHCHECK --interval=1s --timeout=500ms --start-period=2s --start-interval=100ms --retries=2 CMD wget -q localhost']).Healthcheck, {
+    Test: ['CMD-SHELL', 'wget -q localhost'],
+    Interval: S,
+    Timeout: S / 2,
+    StartPeriod: 2 * S,
+    StartInterval: S / 10,
+    Retries: 2,
+  });
+  assert.deepEqual(applyChanges({}, ['HEALTHCHECK CMD ["cat", "/tmp/ok"]']).Healthcheck, { Test: ['CMD', 'cat', '/tmp/ok'] });
+  assert.deepEqual(applyChanges({ Healthcheck: { Test: ['CMD', 'x'] } }, ['healthcheck none']).Healthcheck, { Test: ['NONE'] });
+  assert.throws(() => applyChanges({}, ['HEALTHCHECK NONE x']), { message: 'HEALTHCHECK NONE takes no arguments' });
+  assert.throws(() => applyChanges({}, ['HEALTHCHECK CMD']), { message: 'Missing command after HEALTHCHECK CMD' });
+  assert.throws(() => applyChanges({}, ['HEALTHCHECK RUN true']), { message: 'Unknown type "RUN" in HEALTHCHECK (try CMD)' });
+  assert.throws(() => applyChanges({}, ['HEALTHCHECK --every=1s CMD true']), { message: 'unknown flag: --every' });
+  assert.throws(() => applyChanges({}, ['HEALTHCHECK --interval CMD true']), { message: 'missing a value on flag: --interval' });
+  assert.throws(() => applyChanges({}, ['HEALTHCHECK --interval=1us CMD true']), { message: 'Interval "interval" cannot be less than 1ms' });
+  assert.throws(() => applyChanges({}, ['HEALTHCHECK --retries=-1 CMD true']), { message: '--retries cannot be negative (-1)' });
+  assert.throws(() => applyChanges({}, ['HEALTHCHECK --timeout=soon CMD true']), { message: 'time: invalid duration "soon"' });
+});

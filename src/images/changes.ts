@@ -1,7 +1,8 @@
+import { parseDuration } from '../base/duration.js';
 import { invalidArgument } from '../base/errors.js';
 import type { ContainerConfigJson } from './types.js';
 
-const ALLOWED = new Set(['CMD', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'ONBUILD', 'LABEL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR']);
+const ALLOWED = new Set(['CMD', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'HEALTHCHECK', 'ONBUILD', 'LABEL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR']);
 
 /**
  * Applies `--change` instructions (import, commit) to a container config, as Docker does:
@@ -54,12 +55,77 @@ export function applyChanges(base: ContainerConfigJson, changes: string[]): Cont
       case 'ONBUILD':
         cfg.OnBuild = [...(cfg.OnBuild ?? []), rest];
         break;
+      case 'HEALTHCHECK':
+        cfg.Healthcheck = healthcheck(rest);
+        break;
     }
   }
   return cfg;
 }
 
-const KNOWN = new Set(['FROM', 'RUN', 'ADD', 'COPY', 'ARG', 'HEALTHCHECK', 'SHELL', 'MAINTAINER']);
+const KNOWN = new Set(['FROM', 'RUN', 'ADD', 'COPY', 'ARG', 'SHELL', 'MAINTAINER']);
+
+const HEALTH_FLAGS: Record<string, string> = { interval: 'Interval', timeout: 'Timeout', 'start-period': 'StartPeriod', 'start-interval': 'StartInterval', retries: 'Retries' };
+
+/**
+ * `HEALTHCHECK [--interval=…] [--timeout=…] [--start-period=…] [--start-interval=…] [--retries=…]
+ * CMD …` or `HEALTHCHECK NONE`, as buildkit parses it (instructions/parse.go `parseHealthcheck`).
+ */
+function healthcheck(rest: string): Record<string, unknown> {
+  const flags = new Map<string, string>();
+  let line = rest;
+  for (let m; (m = /^--(\S*)\s*/.exec(line)); ) {
+    line = line.slice(m[0].length);
+    const [name = '', value] = splitOnce(m[1]!, '=');
+    if (name === '') break;
+    if (!(name in HEALTH_FLAGS)) throw invalidArgument(`unknown flag: --${name}`);
+    if (flags.has(name)) throw invalidArgument(`duplicate flag specified: --${name}`);
+    if (value === undefined) throw invalidArgument(`missing a value on flag: --${name}`);
+    flags.set(name, value.replace(/^(["'])(.*)\1$/, '$2'));
+  }
+  const m = /^(\S*)\s*(.*)$/s.exec(line.trim())!;
+  const type = m[1]!.toUpperCase();
+  const args = m[2]!.trim();
+  if (!type) throw invalidArgument('HEALTHCHECK requires at least one argument');
+  if (type === 'NONE') {
+    if (args) throw invalidArgument('HEALTHCHECK NONE takes no arguments');
+    return { Test: ['NONE'] };
+  }
+  if (type !== 'CMD') throw invalidArgument(`Unknown type ${JSON.stringify(type)} in HEALTHCHECK (try CMD)`);
+  const json = args.startsWith('[') ? tryJsonArray(args) : undefined;
+  const test = json ? ['CMD', ...json] : args ? ['CMD-SHELL', args] : [];
+  if (test.length < 2) throw invalidArgument('Missing command after HEALTHCHECK CMD');
+  const out: Record<string, unknown> = { Test: test };
+  for (const [flag, value] of flags) {
+    if (value === '') continue;
+    if (flag === 'retries') {
+      if (!/^[+-]?\d+$/.test(value)) throw invalidArgument(`strconv.ParseInt: parsing ${JSON.stringify(value)}: invalid syntax`);
+      const n = Number(value);
+      if (n < 0) throw invalidArgument(`--retries cannot be negative (${n})`);
+      if (n) out.Retries = n;
+      continue;
+    }
+    const ns = parseDuration(value);
+    if (ns !== 0 && ns < 1_000_000) throw invalidArgument(`Interval "${flag}" cannot be less than 1ms`);
+    if (ns) out[HEALTH_FLAGS[flag]!] = ns;
+  }
+  return out;
+}
+
+function splitOnce(s: string, sep: string): [string, string | undefined] {
+  const i = s.indexOf(sep);
+  return i < 0 ? [s, undefined] : [s.slice(0, i), s.slice(i + 1)];
+}
+
+function tryJsonArray(text: string): string[] | undefined {
+  try {
+    const v: unknown = JSON.parse(text);
+    if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
+  } catch {
+    // Not JSON: shell form.
+  }
+  return undefined;
+}
 
 function execOrShell(rest: string): string[] {
   if (rest.startsWith('[')) {

@@ -6,7 +6,7 @@ import { FilterArgs, parseTimestamp } from '../../base/filters.js';
 import type { ContainerRecord } from '../../containers/index.js';
 import type { CgroupStats } from '../../runtime/index.js';
 import { networkSettingsToWire, portSummaryToWire } from '../network-wire.js';
-import { configFromWire, configToWire, endpointsFromWire, hostConfigFromWire, hostConfigToWire, humanStatus, mountPointsToWire } from '../container-wire.js';
+import { configFromWire, configToWire, endpointsFromWire, healthStateToWire, hostConfigFromWire, hostConfigToWire, humanStatus, mountPointsToWire } from '../container-wire.js';
 import { queryBool, queryInt, readJson, sendEmpty, sendJson, type RequestContext, type Route } from '../context.js';
 import { DetachScanner, frame, hijackHead, parseDetachKeys, safeWrite } from '../hijack.js';
 import type { EngineServices } from '../services.js';
@@ -51,6 +51,7 @@ export function toWireInspect(rec: ContainerRecord, s: EngineServices): Json {
       Error: st.error,
       StartedAt: st.startedAt,
       FinishedAt: st.finishedAt,
+      ...(st.health ? { Health: healthStateToWire(st.health) } : {}),
     },
     Image: rec.imageId,
     ResolvConfPath: `${s.containers.logPath(rec.id).replace(/container\.log$/, '')}resolv.conf`,
@@ -74,10 +75,12 @@ export function toWireInspect(rec: ContainerRecord, s: EngineServices): Json {
 }
 
 const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
+const HEALTH = ['none', 'starting', 'healthy', 'unhealthy'];
 
 function listFilter(f: FilterArgs, all: ContainerRecord[], find: (ref: string) => ContainerRecord): (c: ContainerRecord) => boolean {
   f.validate(['id', 'name', 'label', 'status', 'ancestor', 'exited', 'before', 'since', 'volume', 'network', 'publish', 'expose', 'health', 'isolation', 'is-task']);
   for (const st of f.get('status')) if (!STATUSES.includes(st)) throw invalidArgument(`invalid filter 'status=${st}'`);
+  for (const h of f.get('health')) if (!HEALTH.includes(h)) throw invalidArgument(`invalid filter 'health=${h}': invalid value for health (${h}): must be one of ${HEALTH.join(', ')}`);
   const before = f.get('before').map((r) => find(r).created);
   const since = f.get('since').map((r) => find(r).created);
   void all;
@@ -86,6 +89,7 @@ function listFilter(f: FilterArgs, all: ContainerRecord[], find: (ref: string) =
     if (f.has('name') && !f.get('name').some((n) => new RegExp(n).test(c.name.slice(1)) || new RegExp(n).test(c.name))) return false;
     if (f.has('label') && !f.matchLabels('label', c.config.labels)) return false;
     if (f.has('status') && !f.get('status').includes(c.state.status)) return false;
+    if (f.has('health') && !f.get('health').includes(c.state.health?.status ?? 'none')) return false;
     if (f.has('exited') && !(c.state.status === 'exited' && f.get('exited').map(Number).includes(c.state.exitCode))) return false;
     if (f.has('ancestor') && !f.get('ancestor').some((a) => c.config.image === a || c.imageId === a || c.imageId.startsWith(`sha256:${a}`) || c.config.image === `${a}:latest` || `${c.config.image}:latest` === a)) return false;
     if (before.some((t) => c.created >= t)) return false;
@@ -125,7 +129,7 @@ async function create(s: EngineServices, ctx: RequestContext): Promise<void> {
   const name = ctx.query.get('name') ?? undefined;
   const r = await s.containers.create({
     ...(name ? { name } : {}),
-    config: configFromWire(config),
+    config: configFromWire(config, ctx.apiMinor),
     hostConfig: hostConfigFromWire(HostConfig ?? {}),
     endpoints: endpointsFromWire(NetworkingConfig),
     macAddress: typeof config.MacAddress === 'string' ? config.MacAddress : '',

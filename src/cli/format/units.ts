@@ -2,10 +2,10 @@
  * Ports of github.com/docker/go-units (size.go, duration.go) and Go's time.ParseDuration, so
  * sizes, ages and flag values read and print exactly as the docker CLI's do.
  */
-import { humanDuration } from '../../base/duration.js';
+import { humanDuration, parseDuration } from '../../base/duration.js';
 import { invalidArgument } from '../../base/errors.js';
 
-export { humanDuration };
+export { humanDuration, parseDuration };
 
 const DECIMAL_ABBRS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
 const BINARY_ABBRS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB'];
@@ -147,63 +147,3 @@ export function parseBytes(s: string): number {
   return Math.trunc(size);
 }
 
-const DURATION_UNITS: Record<string, bigint> = {
-  ns: 1n, us: 1_000n, 'µs': 1_000n, 'μs': 1_000n, ms: 1_000_000n, s: 1_000_000_000n,
-  m: 60_000_000_000n, h: 3_600_000_000_000n,
-};
-const MAX_DURATION = 1n << 63n;
-
-/**
- * Go's `time.ParseDuration` (`1h30m`, `10s`, `500ms`, `-1.5h`, `0`). Returns nanoseconds, the
- * unit of `time.Duration` and of the Engine API's duration fields (e.g. Healthcheck.Interval).
- * @throws BerthError InvalidArgument with Go's messages (`time: invalid duration "x"`, …).
- */
-export function parseDuration(text: string): number {
-  const quoted = JSON.stringify(text);
-  const invalid = () => invalidArgument(`time: invalid duration ${quoted}`);
-  let s = text;
-  let neg = false;
-  if (s[0] === '-' || s[0] === '+') {
-    neg = s[0] === '-';
-    s = s.slice(1);
-  }
-  if (s === '0') return 0;
-  if (s === '') throw invalid();
-  let total = 0n;
-  while (s !== '') {
-    if (!/^[0-9.]/.test(s)) throw invalid();
-    const m = /^([0-9]*)(?:\.([0-9]*))?/.exec(s)!;
-    const intText = m[1] ?? '';
-    const fracText = m[2];
-    if (intText === '' && (fracText === undefined || fracText === '')) throw invalid();
-    s = s.slice(m[0].length);
-    const v = BigInt(intText === '' ? '0' : intText);
-    if (v > MAX_DURATION) throw invalid();
-    let unitLen = 0;
-    while (unitLen < s.length && !/[0-9.]/.test(s[unitLen]!)) unitLen++;
-    if (unitLen === 0) throw invalidArgument(`time: missing unit in duration ${quoted}`);
-    const u = s.slice(0, unitLen);
-    s = s.slice(unitLen);
-    const unit = DURATION_UNITS[u];
-    if (unit === undefined) throw invalidArgument(`time: unknown unit ${JSON.stringify(u)} in duration ${quoted}`);
-    if (v > MAX_DURATION / unit) throw invalid();
-    let part = v * unit;
-    if (fracText !== undefined && fracText !== '') {
-      // Go's leadingFraction: digits past int64 range are dropped, then float64 math truncates.
-      let f = 0n;
-      let scale = 1;
-      for (const c of fracText) {
-        const next = f * 10n + BigInt(c);
-        if (next > MAX_DURATION) break;
-        f = next;
-        scale *= 10;
-      }
-      part += BigInt(Math.trunc(Number(f) * (Number(unit) / scale)));
-      if (part > MAX_DURATION) throw invalid();
-    }
-    total += part;
-    if (total > MAX_DURATION) throw invalid();
-  }
-  if (!neg && total > MAX_DURATION - 1n) throw invalid();
-  return Number(neg ? -total : total);
-}
