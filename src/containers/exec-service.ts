@@ -87,7 +87,9 @@ export class ExecService {
     try {
       const spec = JSON.parse(await readFile(join(this.lifecycle.bundle(rec.id), 'config.json'), 'utf8')) as OciSpec;
       const merged = rootfsPaths(this.store.dir(rec.id)).merged;
-      const user = resolveUser(merged, e.config.user || rec.config.user, []);
+      // No user named: the container's own (its image's USER included), as its init runs.
+      const name = e.config.user || rec.config.user;
+      const user = name ? resolveUser(merged, name, []) : undefined;
       const tty = opts.tty ?? e.config.tty;
       const env = new Map<string, string>();
       for (const v of [...spec.process.env, ...e.config.env]) env.set(v.split('=', 1)[0]!, v);
@@ -98,7 +100,7 @@ export class ExecService {
         args: e.config.cmd,
         env: [...env.values()],
         cwd: e.config.workingDir || spec.process.cwd,
-        user: { uid: user.uid, gid: user.gid, ...(user.additionalGids.length ? { additionalGids: user.additionalGids } : {}) },
+        user: user ? { uid: user.uid, gid: user.gid, ...(user.additionalGids.length ? { additionalGids: user.additionalGids } : {}) } : spec.process.user,
         capabilities: { bounding: caps, effective: caps, permitted: caps },
       };
       const size = opts.consoleSize ?? e.config.consoleSize;

@@ -152,7 +152,8 @@ export class HealthMonitor {
         c.state.health = applyProbeResult(c.state.health, result, c.config.healthcheck, c.state.startedAt);
       });
     } catch (err) {
-      if (err === STALE) return;
+      // A monitor stopped meanwhile (the container may be gone): the result counts for nothing.
+      if (err === STALE || signal.aborted) return;
       throw err;
     }
     const after = rec.state.health?.status;
