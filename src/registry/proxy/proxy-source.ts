@@ -1,5 +1,5 @@
 import { open, rm } from 'node:fs/promises';
-import { Readable, Transform } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { isBerthError } from '../../base/errors.js';
 import type { Logger } from '../../base/log.js';
@@ -144,60 +144,67 @@ export class ProxyPullSource implements PullSource {
   }
 
   /**
-   * Streams a blob from the upstream, writing it to a temp file as it passes; at the end the
-   * digest is checked and the file committed. A mismatch fails the stream, so the client sees a
-   * broken transfer and nothing is stored.
+   * Streams a blob from the upstream into a temp file and to the client at once; at the end the
+   * digest is checked and the file committed, and only then does the client's stream end. A
+   * mismatch fails the client's stream (a broken transfer) and stores nothing. A client that
+   * leaves does not stop the caching: the fetch is not tied to its request.
    */
   private async fetchBlob(repo: string, digest: string, signal: AbortSignal): Promise<Readable> {
-    const res = await this.upstream.blob(repo, digest, 'GET', signal);
+    signal.throwIfAborted();
+    const res = await this.upstream.blob(repo, digest, 'GET', new AbortController().signal);
     if (res.status === 404) throw registryError('BLOB_UNKNOWN', undefined, { digest });
     if (!res.ok || !res.body) throw upstreamError(res.status);
+    const body = Readable.fromWeb(res.body as WebReadableStream<Uint8Array>);
+    const client = new PassThrough({ highWaterMark: 1 << 20 });
+    const done = this.cacheStream(repo, digest, body, client);
+    this.inflight.set(digest, done.catch(() => {}));
+    done.then(
+      () => client.end(),
+      (err: unknown) => {
+        this.opts.log.warn(`proxy: caching ${digest} failed`, { error: err });
+        client.destroy(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+    void done.catch(() => {}).finally(() => this.inflight.delete(digest));
+    return client;
+  }
+
+  private async cacheStream(repo: string, digest: string, body: Readable, client: PassThrough): Promise<void> {
     const algorithm = parseDigest(digest)!.algorithm;
     const hash = hashOf(algorithm);
     const tmp = this.storage.blobs.tempPath();
     const file = await open(tmp, 'wx', 0o644);
-    let settle!: (err?: unknown) => void;
-    const stored = new Promise<void>((resolve, reject) => (settle = (err) => (err === undefined ? resolve() : reject(err as Error))));
-    stored.catch(() => {});
-    this.inflight.set(digest, stored.catch(() => {}));
-    const storage = this.storage;
-    let committed = false;
-    const tee = new Transform({
-      highWaterMark: 1 << 20,
-      transform(chunk: Buffer, _enc, cb) {
-        hash.update(chunk);
-        file.write(chunk).then(() => cb(null, chunk), cb);
-      },
-      flush(cb) {
-        const commit = async (): Promise<void> => {
-          await file.close();
-          const actual = finishDigest(hash, algorithm);
-          if (actual !== digest) throw registryError('DIGEST_INVALID', `upstream blob does not match ${digest}`, { actual });
-          await storage.blobs.commitFile(tmp, digest);
-          await storage.linkBlob(repo, digest);
-        };
-        commit().then(() => {
-          committed = true;
-          settle();
-          cb();
-        }, cb);
-      },
-    });
-    tee.on('close', () => {
-      this.inflight.delete(digest);
-      if (committed) return;
-      // Failed, or the client went away: nothing of the partial blob stays.
-      void file
-        .close()
-        .catch(() => {})
-        .then(() => rm(tmp, { force: true }));
-      settle(tee.errored ?? new Error('blob stream closed before the end'));
-    });
-    const source = Readable.fromWeb(res.body as WebReadableStream<Uint8Array>);
-    source.on('error', (err) => tee.destroy(err));
-    source.pipe(tee);
-    return tee;
+    try {
+      for await (const chunk of body) {
+        hash.update(chunk as Buffer);
+        await file.write(chunk as Buffer);
+        if (!client.destroyed && !client.write(chunk)) await drained(client);
+      }
+      await file.close();
+      const actual = finishDigest(hash, algorithm);
+      if (actual !== digest) throw registryError('DIGEST_INVALID', `upstream blob does not match ${digest}`, { actual });
+      await this.storage.blobs.commitFile(tmp, digest);
+      await this.storage.linkBlob(repo, digest);
+    } catch (err) {
+      await file.close().catch(() => {});
+      await rm(tmp, { force: true });
+      body.destroy();
+      throw err;
+    }
   }
+}
+
+/** Resolves when the stream wants more data, or is gone. */
+function drained(stream: PassThrough): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      resolve();
+    };
+    stream.on('drain', done);
+    stream.on('close', done);
+  });
 }
 
 function drain(stream: Readable): Promise<void> {

@@ -1,4 +1,3 @@
-import { BerthError } from '../../base/errors.js';
 import { registryError } from '../errors.js';
 
 export interface UpstreamOptions {
@@ -46,7 +45,7 @@ export class Upstream {
         return await fetch(url, { method, headers: auth ? { ...headers, Authorization: auth } : headers, signal, redirect: 'follow' });
       } catch (err) {
         if (signal.aborted) throw err;
-        throw new BerthError('Unavailable', `upstream ${this.base.host}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+        throw registryError('UNAVAILABLE', `upstream ${this.base.host}: ${err instanceof Error ? err.message : String(err)}`);
       }
     };
     const cached = this.tokens.get(repo);
