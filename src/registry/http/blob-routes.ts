@@ -1,7 +1,7 @@
 import { pipeline } from 'node:stream/promises';
 import { registryError } from '../errors.js';
 import type { ByteRange } from '../storage/registry-storage.js';
-import { assertWritable, blobLocation, uploadLocation, type Handler, type RequestContext, type RouteDeps } from './context.js';
+import { assertWritable, blobLocation, uploadLocation, type Handler, type RequestContext } from './context.js';
 import { sendEmpty } from './respond.js';
 
 /** `bytes=a-b`, `bytes=a-` or `bytes=-n` within `size`; undefined for none or several ranges. */
@@ -22,7 +22,7 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
 
 export const headBlob: Handler = async (ctx, deps) => {
   const blob = await deps.pull.blob(ctx.repo, ctx.ref, ctx.signal);
-  sendBlobHeaders(ctx, ctx.ref, blob.size);
+  sendBlobHeaders(ctx, ctx.ref);
   ctx.res.statusCode = 200;
   ctx.res.setHeader('Content-Length', blob.size);
   ctx.res.end();
@@ -31,7 +31,7 @@ export const headBlob: Handler = async (ctx, deps) => {
 export const getBlob: Handler = async (ctx, deps) => {
   const blob = await deps.pull.blob(ctx.repo, ctx.ref, ctx.signal);
   const range = parseRange(ctx.req.headers.range, blob.size);
-  sendBlobHeaders(ctx, ctx.ref, blob.size);
+  sendBlobHeaders(ctx, ctx.ref);
   if (range === 'unsatisfiable') {
     ctx.res.setHeader('Content-Range', `bytes */${blob.size}`);
     throw registryError('RANGE_INVALID', 'requested range not satisfiable', { size: blob.size });
@@ -48,7 +48,7 @@ export const getBlob: Handler = async (ctx, deps) => {
   await pipeline(stream, ctx.res, { signal: ctx.signal });
 };
 
-function sendBlobHeaders(ctx: RequestContext, digest: string, _size: number): void {
+function sendBlobHeaders(ctx: RequestContext, digest: string): void {
   ctx.res.setHeader('Content-Type', 'application/octet-stream');
   ctx.res.setHeader('Docker-Content-Digest', digest);
   ctx.res.setHeader('Accept-Ranges', 'bytes');
@@ -155,4 +155,3 @@ function parseContentRange(header: string | undefined): ByteRange | undefined {
   return { start, end };
 }
 
-export type { RouteDeps };

@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Grant } from '../auth/authorizer.js';
-import type { Descriptor } from '../storage/manifest.js';
 import type { RegistryStorage } from '../storage/registry-storage.js';
 import type { PullSource } from '../pull-source.js';
 import { registryError } from '../errors.js';
@@ -58,4 +57,3 @@ export function assertWritable(deps: RouteDeps): void {
   if (deps.readOnly) throw registryError('UNSUPPORTED');
 }
 
-export type { Descriptor };
