@@ -8,7 +8,8 @@ cd "$here"
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 # Debian packages. Later issues append here.
-pkgs=(runc crun conmon busybox-static iproute2 iptables skopeo openssl ca-certificates socat tini containernetworking-plugins curl util-linux)
+pkgs=(runc crun conmon busybox-static iproute2 iptables skopeo openssl ca-certificates socat tini containernetworking-plugins curl util-linux
+  docker-registry apache2-utils)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -18,6 +19,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# docker-registry is only a test peer (the reference implementation): its packaged service
+# would hold port 5000, so it stays off where an init system runs it.
+if command -v systemctl >/dev/null && systemctl is-enabled docker-registry >/dev/null 2>&1; then
+  systemctl disable --now docker-registry >/dev/null 2>&1 || true
 fi
 
 # Node 24 LTS: Node 20 is end-of-life and a root daemon must not run on it.

@@ -5,6 +5,7 @@ import { CliContext, type GlobalFlags } from './context.js';
 import { registerContainerCommands } from './commands/containers.js';
 import { registerImageCommands } from './commands/images.js';
 import { registerNetworkCommands } from './commands/networks.js';
+import { registerRegistryCommands } from './commands/registry.js';
 import { registerSystemCommands } from './commands/system.js';
 import { registerVolumeCommands } from './commands/volumes.js';
 import { StatusError, UsageError } from './errors.js';
@@ -34,6 +35,7 @@ registerImageCommands(program, ctx);
 registerContainerCommands(program, ctx);
 registerVolumeCommands(program, ctx);
 registerNetworkCommands(program, ctx);
+registerRegistryCommands(program);
 
 /** The command whose arguments commander refused, for the `See 'berth CMD --help'.` line. */
 let failedCommand = '';
