@@ -179,6 +179,8 @@ export function hostConfigFromWire(h: Json): HostConfig {
       Object.entries(pb).map(([port, list]) => [port, (list ?? []).map((b) => ({ hostIp: str(b.HostIp, 'PortBinding.HostIp'), hostPort: str(b.HostPort, 'PortBinding.HostPort') }))]),
     ),
     publishAllPorts: bool(h.PublishAllPorts, 'HostConfig.PublishAllPorts'),
+    links: strList(h.Links, 'HostConfig.Links'),
+    deviceCgroupRules: strList(h.DeviceCgroupRules, 'HostConfig.DeviceCgroupRules'),
   };
 }
 
@@ -292,7 +294,8 @@ export function configToWire(c: ContainerRecord['config']): Json {
   };
 }
 
-export function hostConfigToWire(h: ContainerRecord['hostConfig']): Json {
+/** `links`: the container's legacy links as inspect shows them (`/<target>:/<source>/<alias>`). */
+export function hostConfigToWire(h: ContainerRecord['hostConfig'], links: string[] = []): Json {
   return {
     Binds: h.binds.length ? h.binds : null,
     ContainerIDFile: '',
@@ -314,7 +317,7 @@ export function hostConfigToWire(h: ContainerRecord['hostConfig']): Json {
     GroupAdd: h.groupAdd.length ? h.groupAdd : null,
     IpcMode: h.ipcMode || 'private',
     Cgroup: '',
-    Links: null,
+    Links: links.length ? links : null,
     OomScoreAdj: 0,
     PidMode: h.pidMode,
     Privileged: h.privileged,
@@ -344,7 +347,7 @@ export function hostConfigToWire(h: ContainerRecord['hostConfig']): Json {
     CpusetCpus: h.cpusetCpus,
     CpusetMems: h.cpusetMems,
     Devices: h.devices.map((d) => ({ PathOnHost: d.pathOnHost, PathInContainer: d.pathInContainer, CgroupPermissions: d.cgroupPermissions })),
-    DeviceCgroupRules: null,
+    DeviceCgroupRules: h.deviceCgroupRules?.length ? h.deviceCgroupRules : null,
     DeviceRequests: null,
     MemoryReservation: h.memoryReservation,
     MemorySwap: h.memorySwap,

@@ -39,10 +39,10 @@ export function networkToWire(n: NetworkRecord, s: NetworkService, withContainer
   };
 }
 
-function endpointToWire(rec: ContainerRecord, networkId: string, e: DeepReadonly<Endpoint> | undefined, req: { readonly aliases: readonly string[]; ipv4Address: string; macAddress: string } | undefined): Json {
+function endpointToWire(rec: ContainerRecord, networkId: string, e: DeepReadonly<Endpoint> | undefined, req: { readonly aliases: readonly string[]; readonly links?: readonly string[]; ipv4Address: string; macAddress: string } | undefined): Json {
   return {
     IPAMConfig: req?.ipv4Address ? { IPv4Address: req.ipv4Address } : null,
-    Links: null,
+    Links: req?.links?.length ? req.links : null,
     Aliases: req?.aliases.length ? req.aliases : null,
     MacAddress: e?.mac ?? req?.macAddress ?? '',
     DriverOpts: null,

@@ -3,6 +3,7 @@
  * remove, rename, logs and attach streams. Runs on {@link Lifecycle}; one lock per container.
  */
 import { join } from 'node:path';
+import { hostname } from 'node:os';
 import { randomId } from '../base/ids.js';
 import { BerthError, conflict, invalidArgument, notFound } from '../base/errors.js';
 import type { Digest } from '../base/digest.js';
@@ -29,6 +30,8 @@ import { ContainerContent } from './container-content.js';
 import { dropMountPoints, populateVolumes, registerMountPoints, type ContainerVolumes } from './container-mounts.js';
 import { connectNetwork, disconnectNetwork, planNetworks, stopNetwork, type ContainerNetworks, type EndpointsConfig } from './container-network.js';
 import type { EndpointRequest } from '../network/index.js';
+import { deviceCgroupRule } from './devices.js';
+import { editHostsFile, inspectLinks, removeHostsEntry, resolveLinks } from './links.js';
 
 export interface ContainerServiceDeps {
   store: ContainerStore;
@@ -200,6 +203,8 @@ export class ContainerService {
     }
     const mode = req.hostConfig.networkMode || 'default';
     const networks = planNetworks(mode, req.endpoints ?? {}, req.macAddress ?? '', this.d.networks, (r) => this.find(r));
+    const links = resolveLinks(req.hostConfig.links ?? [], mode, (r) => this.find(r));
+    for (const rule of req.hostConfig.deviceCgroupRules ?? []) deviceCgroupRule(rule);
     const id = randomId();
     if (!name) {
       for (let i = 0; ; i++) {
@@ -214,6 +219,8 @@ export class ContainerService {
     try {
       const config: ContainerConfig = {
         ...req.config,
+        // moby names a container's host after its short ID, or the host, at create.
+        hostname: req.config.hostname || (mode === 'host' ? hostname() : id.slice(0, 12)),
         labels: { ...(image.config.Labels ?? {}), ...req.config.labels },
         exposedPorts: { ...(image.config.ExposedPorts ?? {}), ...req.config.exposedPorts },
         volumes: { ...(image.config.Volumes ?? {}), ...req.config.volumes },
@@ -234,6 +241,7 @@ export class ContainerService {
         config,
         hostConfig: { ...req.hostConfig, networkMode: mode },
         networks,
+        ...(links.length ? { links } : {}),
         state: initialState(),
         restartCount: 0,
         generation: 0,
@@ -404,6 +412,39 @@ export class ContainerService {
     this.execs.forget(gone.id);
     this.closePendingAttach(gone.id);
     this.notify(gone.id, 'removed', { statusCode: gone.state.exitCode });
+  }
+
+  /**
+   * `rm --link /source/alias` (moby's rmLink): the source forgets the link, and a running source's
+   * /etc/hosts loses its entry. moby's errors (500s) for a name that is not a link.
+   */
+  async removeLink(ref: string): Promise<void> {
+    const link = this.d.store.findLink(ref);
+    if (!link) {
+      const full = ref.startsWith('/') ? ref : `/${ref}`;
+      this.find(ref);
+      const slash = full.indexOf('/', 1);
+      if (slash < 0) throw new BerthError('Internal', 'Conflict, cannot remove the default link name of the container');
+      throw new BerthError('Internal', `Cannot get parent ${full.slice(0, slash)} for link name ${full}`);
+    }
+    await this.lifecycle.locks.run(link.source.id, async () => {
+      const source = await this.d.store.update(link.source.id, (c) => {
+        c.links = (c.links ?? []).filter((l) => l.alias !== link.alias);
+        if (!c.links.length) delete c.links;
+      });
+      if (this.isRunning(source.id) && source.network?.endpoints.bridge) await editHostsFile(this.lifecycle.hostsPath(source), (h) => removeHostsEntry(h, link.alias));
+    });
+  }
+
+  /** `HostConfig.Links` as inspect shows them: `/<target>:/<source>/<alias>`. */
+  links(rec: ContainerRecord): string[] {
+    return inspectLinks(rec, (id) => this.d.store.get(id));
+  }
+
+  /** Every container's names for `ps`: its own, then the links' names to it, as moby sorts them. */
+  names(): (rec: ContainerRecord) => string[] {
+    const links = this.d.store.linkNames();
+    return (rec) => [rec.name, ...(links.get(rec.id) ?? [])].sort();
   }
 
   /** `network connect`: at once on a running container, at its next start otherwise. */

@@ -56,9 +56,12 @@ export class ContainerStore {
     return this.table.get(id);
   }
 
-  /** Full ID, name (with or without '/'), or a unique ID prefix, as Docker resolves them. */
+  /**
+   * Full ID, name (with or without '/'), a legacy link's name (`/source/alias`, its target), or a
+   * unique ID prefix, as Docker resolves them.
+   */
   find(ref: string): ContainerRecord {
-    const exact = this.table.get(ref) ?? this.table.get(this.byName.get(ref.startsWith('/') ? ref : `/${ref}`) ?? '');
+    const exact = this.table.get(ref) ?? this.table.get(this.byName.get(ref.startsWith('/') ? ref : `/${ref}`) ?? '') ?? this.linkTarget(ref);
     if (exact) return exact;
     if (/^[0-9a-f]+$/.test(ref)) {
       const hits = this.table.keys().filter((id) => id.startsWith(ref));
@@ -66,6 +69,31 @@ export class ContainerStore {
       if (hits.length > 1) throw new BerthError('InvalidArgument', `multiple IDs found with provided prefix: ${ref}`);
     }
     throw notFound(`No such container: ${ref}`);
+  }
+
+  /** The source and alias a link's name (`/source/alias`) stands for, if the source has that link. */
+  findLink(ref: string): { source: ContainerRecord; alias: string; targetId: string } | undefined {
+    const full = ref.startsWith('/') ? ref : `/${ref}`;
+    const slash = full.indexOf('/', 1);
+    if (slash < 0) return undefined;
+    const source = this.table.get(this.byName.get(full.slice(0, slash)) ?? '');
+    const alias = full.slice(slash + 1);
+    const link = source?.links?.find((l) => l.alias === alias);
+    return source && link ? { source, alias, targetId: link.targetId } : undefined;
+  }
+
+  private linkTarget(ref: string): ContainerRecord | undefined {
+    const link = this.findLink(ref);
+    return link ? this.table.get(link.targetId) : undefined;
+  }
+
+  /** Every container's link names (`/source/alias`), by target ID: the other names `ps` lists. */
+  linkNames(): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const source of this.table.all()) {
+      for (const l of source.links ?? []) out.set(l.targetId, [...(out.get(l.targetId) ?? []), `${source.name}/${l.alias}`]);
+    }
+    return out;
   }
 
   nameTaken(name: string): string | undefined {

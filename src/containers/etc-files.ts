@@ -21,6 +21,8 @@ export interface EtcInput {
   resolver?: string | undefined;
   /** What `--add-host x:host-gateway` points at: the default bridge's gateway. */
   hostGateway?: string | undefined;
+  /** Legacy links' targets: an address and its names (alias, hostname, name). */
+  links?: { ip: string; names: string[] }[] | undefined;
 }
 
 export interface EtcPaths {
@@ -52,6 +54,8 @@ export function hostsContent(i: EtcInput, hostGateway = ''): string {
     const addr = h.slice(sep + 1).replace(/^\[|\]$/g, '');
     lines.push(`${addr === 'host-gateway' ? hostGateway : addr}\t${name}`);
   }
+  // libnetwork adds legacy links' entries before the container joins, so before its own.
+  for (const l of i.links ?? []) lines.push(`${l.ip}\t${l.names.join(' ')}`);
   if (i.ip) lines.push(`${i.ip}\t${i.domainname ? `${i.hostname}.${i.domainname} ` : ''}${i.hostname}`);
   return lines.join('\n') + '\n';
 }

@@ -21,7 +21,9 @@ import { createRootfsDirs, mountRootfs, rootfsPaths, unmountRootfs } from './roo
 import { prepareMounts, releaseMounts, type ContainerVolumes } from './container-mounts.js';
 import { restoreNetwork, startNetwork, stopNetwork, type ContainerNetworks } from './container-network.js';
 import { NETWORK_ERROR } from '../network/index.js';
-import { capabilities, checkSecurityOpts, devices, etcMounts, hostCapabilities, noNewPrivileges, processEnv, resources, rlimits, seccompFor, signalNumber } from './run-spec.js';
+import { devices } from './devices.js';
+import { LINK_ERROR, linkSetup, mergeEnv, updateLinkingHosts } from './links.js';
+import { capabilities, checkSecurityOpts, etcMounts, hostCapabilities, noNewPrivileges, processEnv, resources, rlimits, seccompFor, signalNumber } from './run-spec.js';
 import type { ContainerData, ContainerRecord, ContainerStatus } from './types.js';
 
 export interface ImageLookup {
@@ -160,6 +162,7 @@ export class Lifecycle {
       this.lap(rec, 'started');
       await this.d.health.started(id).catch((err: unknown) => this.d.log.warn('starting the health monitor failed', { id, err }));
       this.d.emit(this.current(id), 'start');
+      await updateLinkingHosts(this.current(id), this.d.store.all(), (r) => this.hostsPath(r)).catch((err: unknown) => this.d.log.warn('updating the hosts of containers linked to it failed', { id, err }));
     } catch (err) {
       const message = (err as Error).message;
       await undo.unwind((what, e) => this.d.log.warn(`undoing a failed start: ${what}`, { id, err: e }));
@@ -172,7 +175,7 @@ export class Lifecycle {
         })
         .catch(() => {});
       // Only the runtime's own failures get moby's "failed to create task" wrapping.
-      if (err instanceof BerthError && (err.kind !== 'Internal' || err.code === NETWORK_ERROR)) throw err;
+      if (err instanceof BerthError && (err.kind !== 'Internal' || err.code === NETWORK_ERROR || err.code === LINK_ERROR)) throw err;
       throw new BerthError('Internal', `failed to create task for container: OCI runtime create failed: ${message}: unknown`, { cause: err });
     }
   }
@@ -203,21 +206,30 @@ export class Lifecycle {
     undo.push('tear the network down', () => stopNetwork(work, this.d.networks));
     const net = await startNetwork(work, this.d.networks, (r) => this.d.store.find(r));
     this.lap(rec, 'network up');
-    const hostname = rec.config.hostname || rec.id.slice(0, 12);
+    const mode = rec.hostConfig.networkMode;
+    // moby: `--network container:X` takes X's hostname and shares X's /etc files.
+    const joined = mode.startsWith('container:') ? this.d.store.find(mode.slice('container:'.length)) : undefined;
+    const etcOwner = joined ? (joined.etcOwner ?? joined.id) : rec.id;
+    const hostname = joined ? joined.config.hostname || joined.id.slice(0, 12) : rec.config.hostname || rec.id.slice(0, 12);
+    const domainname = joined ? joined.config.domainname : rec.config.domainname;
     const hostNetwork = net.spec.mode === 'host';
-    const etc = etcPaths(dir);
-    await writeEtcFiles(etc, {
-      hostname,
-      domainname: rec.config.domainname,
-      ip: net.ip,
-      resolver: net.resolver,
-      hostGateway: this.d.hostGateway(),
-      extraHosts: [...rec.hostConfig.extraHosts],
-      dns: rec.hostConfig.dns.length ? [...rec.hostConfig.dns] : this.d.defaultDns(),
-      dnsSearch: [...rec.hostConfig.dnsSearch],
-      dnsOptions: [...rec.hostConfig.dnsOptions],
-      hostNetwork,
-    });
+    const links = work.network?.endpoints.bridge ? await linkSetup(rec, { get: (r) => this.d.store.get(r), env: (t) => this.targetEnv(t) }) : { env: [], hosts: [] };
+    const etc = etcPaths(this.d.store.dir(etcOwner));
+    if (!joined) {
+      await writeEtcFiles(etc, {
+        hostname,
+        domainname,
+        ip: net.ip,
+        resolver: net.resolver,
+        hostGateway: this.d.hostGateway(),
+        extraHosts: [...rec.hostConfig.extraHosts],
+        dns: rec.hostConfig.dns.length ? [...rec.hostConfig.dns] : this.d.defaultDns(),
+        dnsSearch: [...rec.hostConfig.dnsSearch],
+        dnsOptions: [...rec.hostConfig.dnsOptions],
+        hostNetwork,
+        links: links.hosts,
+      });
+    }
     const user = resolveUser(merged, rec.config.user || image.user, [...rec.hostConfig.groupAdd]);
     const cwd = rec.config.workingDir || image.workingDir || '/';
     // Docker creates a missing working directory (owned by root) inside the container.
@@ -226,17 +238,17 @@ export class Lifecycle {
     undo.push('release the volumes', () => releaseMounts(rec, this.d.volumes, mountedVolumes));
     const storage = await prepareMounts(rec, this.d.volumes, mountedVolumes);
     const caps = capabilities(rec, this.hostCaps);
-    const dev = devices(rec);
+    const dev = await devices(rec);
     const spec = buildOciSpec({
       id: rec.id,
       rootfs: merged,
       readonlyRootfs: rec.hostConfig.readonlyRootfs,
       // Docker: host networking keeps a private UTS namespace named like the host; --uts host has none.
       hostname: rec.hostConfig.utsMode === 'host' ? '' : hostNetwork && !rec.config.hostname ? hostName() : hostname,
-      domainname: rec.config.domainname,
+      domainname,
       // --init: Docker's docker-init (tini) as PID 1, bind-mounted from the host's static build.
       args: rec.hostConfig.init ? [INIT_PATH, '--', rec.path, ...rec.args] : [rec.path, ...rec.args],
-      env: processEnv(rec, image.env, hostname, user.home),
+      env: processEnv(rec, image.env, hostname, user.home, links.env),
       cwd,
       user,
       terminal: rec.config.tty,
@@ -293,9 +305,27 @@ export class Lifecycle {
     await this.d.store.update(rec.id, (c) => {
       c.generation++;
       c.network = work.network;
+      if (joined) {
+        c.etcOwner = etcOwner;
+        c.config.hostname = hostname;
+        c.config.domainname = domainname;
+      } else {
+        delete c.etcOwner;
+      }
       c.state = { ...c.state, status: 'running', pid: started.pid, shimPid: started.conmonPid, exitCode: 0, error: '', oomKilled: false, startedAt: new Date().toISOString(), stoppedByUser: false };
     });
     this.lap(rec, 'attached and recorded');
+  }
+
+  /** A link target's environment as moby's Config.Env holds it: its own over its image's. */
+  private async targetEnv(target: ContainerRecord): Promise<string[]> {
+    const image = await this.d.images.imageConfig(target.imageId).catch(() => ({ env: [] as string[] }));
+    return mergeEnv(target.config.env, image.env);
+  }
+
+  /** The /etc/hosts a container sees: its own, or that of the container whose network it joined. */
+  hostsPath(rec: ContainerRecord): string {
+    return etcPaths(this.d.store.dir(rec.etcOwner ?? rec.id)).hosts;
   }
 
   private current(id: string): ContainerRecord {

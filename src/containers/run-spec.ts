@@ -3,9 +3,9 @@
  * args, user, workdir), capabilities, security options and resource limits.
  */
 import { constants as osConstants } from 'node:os';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { BerthError, invalidArgument } from '../base/errors.js';
-import { DEFAULT_CAPS, DEFAULT_DEVICE_RULES, defaultSeccompProfile, loadSeccompProfile, type OciMount, type OciResources, type SpecInput } from '../runtime/index.js';
+import { DEFAULT_CAPS, defaultSeccompProfile, loadSeccompProfile, type OciMount, type OciResources, type SpecInput } from '../runtime/index.js';
 import type { ExecUser } from '../runtime/index.js';
 import type { ContainerRecord } from './types.js';
 
@@ -51,8 +51,11 @@ export function capabilities(rec: ContainerRecord, hostCaps: string[]): string[]
   return caps;
 }
 
-/** Docker's env: the image's, overridden by the user's, plus PATH, HOSTNAME, TERM and HOME. */
-export function processEnv(rec: ContainerRecord, imageEnv: string[], hostname: string, home: string): string[] {
+/**
+ * Docker's env: the image's, overridden by the user's, plus PATH, HOSTNAME, TERM and HOME; legacy
+ * links' variables come before the image's, which override them (moby's CreateDaemonEnvironment).
+ */
+export function processEnv(rec: ContainerRecord, imageEnv: string[], hostname: string, home: string, linkEnv: readonly string[] = []): string[] {
   const out = new Map<string, string>();
   const add = (e: string): void => {
     const eq = e.indexOf('=');
@@ -60,6 +63,7 @@ export function processEnv(rec: ContainerRecord, imageEnv: string[], hostname: s
   };
   add(DEFAULT_PATH);
   add(`HOSTNAME=${hostname}`);
+  for (const e of linkEnv) add(e);
   for (const e of imageEnv) add(e);
   if (rec.config.tty) add('TERM=xterm');
   for (const e of rec.config.env) {
@@ -167,28 +171,6 @@ export function checkSecurityOpts(rec: ContainerRecord): void {
     const key = opt.split(/[=:]/, 1)[0]!;
     if (!['seccomp', 'no-new-privileges', 'apparmor', 'label'].includes(key)) throw invalidArgument(`invalid --security-opt: "${opt}"`);
   }
-}
-
-/** `--device /dev/x[:/dev/y[:rwm]]`: the node and its cgroup rule. */
-export function devices(rec: ContainerRecord): { devices: SpecInput['devices']; rules: SpecInput['deviceRules'] } {
-  const devs: SpecInput['devices'] = [];
-  const rules: SpecInput['deviceRules'] = [...DEFAULT_DEVICE_RULES];
-  if (rec.hostConfig.privileged) return { devices: devs, rules: [{ allow: true, access: 'rwm' }] };
-  for (const d of rec.hostConfig.devices) {
-    let st;
-    try {
-      st = statSync(d.pathOnHost);
-    } catch {
-      throw invalidArgument(`error gathering device information while adding custom device "${d.pathOnHost}": no such file or directory`);
-    }
-    const type = st.isCharacterDevice() ? 'c' : st.isBlockDevice() ? 'b' : undefined;
-    if (!type) throw invalidArgument(`error gathering device information while adding custom device "${d.pathOnHost}": not a device node`);
-    const major = Number((BigInt(st.rdev) >> 8n) & 0xfffn);
-    const minor = Number((BigInt(st.rdev) & 0xffn) | ((BigInt(st.rdev) >> 12n) & 0xfff00n));
-    devs.push({ path: d.pathInContainer || d.pathOnHost, type, major, minor, fileMode: st.mode & 0o777, uid: 0, gid: 0 });
-    rules.push({ allow: true, type, major, minor, access: d.cgroupPermissions || 'rwm' });
-  }
-  return { devices: devs, rules };
 }
 
 export function signalNumber(sig: string | number | undefined, fallback = 'SIGTERM'): number {

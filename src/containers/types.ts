@@ -117,6 +117,17 @@ export interface MountPoint {
   tmpfsData: string;
 }
 
+/**
+ * A legacy link (`--link target:alias` on the default bridge), as moby's link index holds it:
+ * by the target's ID, so renames on either side keep it. Its name is `/<source name>/<alias>`.
+ */
+export interface LegacyLink {
+  alias: string;
+  targetId: string;
+  /** The target's name when the link was made (for messages once the target is gone). */
+  targetName: string;
+}
+
 export interface NetworkState {
   sandboxKey: string;
   endpoints: Record<string, Endpoint>;
@@ -171,6 +182,10 @@ export interface HostConfig {
   /** `--volumes-from`: `container[:ro|rw]`. */
   volumesFrom: string[];
   volumeDriver: string;
+  /** `--link name[:alias]` as given (moby keeps them so; inspect shows the resolved links). */
+  links?: string[];
+  /** `--device-cgroup-rule`: extra device cgroup rules (`c 1:3 mr`), checked at create. */
+  deviceCgroupRules?: string[];
   /** Kept as given for inspect; networking reads them in a later issue. */
   portBindings: Record<string, { hostIp: string; hostPort: string }[]>;
   publishAllPorts: boolean;
@@ -212,6 +227,13 @@ export interface ContainerData {
   mounts?: MountPoint[];
   /** The networks it joins at start, by network name, with what it asked of each. */
   networks?: Record<string, EndpointRequest>;
+  /** Legacy links to other containers, made at create (`rm --link` drops one). */
+  links?: LegacyLink[];
+  /**
+   * The container whose /etc/hosts, hostname and resolv.conf it uses: itself, or the one whose
+   * network it joins (`--network container:X`), set at each start as moby does.
+   */
+  etcOwner?: string;
   /** Its sandbox while it runs: netns path, endpoints by network name, published ports. */
   network?: NetworkState | undefined;
   /** Monotonic count of starts, so exits of an older run are never taken for the current one. */

@@ -16,8 +16,11 @@ import type { Logger } from '../base/log.js';
  * state. Called on every query (no caching here), so it must be cheap; a throw fails that query (SERVFAIL).
  */
 export interface DnsRecordSource {
-  /** IPv4 addresses for `name` (lower-case, no trailing dot) as seen from the network served on `listenAddress`; [] if unknown. */
-  lookup(listenAddress: string, name: string): string[];
+  /**
+   * IPv4 addresses for `name` (lower-case, no trailing dot) as seen by the client at `clientIp` on
+   * the network served on `listenAddress` (its links' aliases are its own); [] if unknown.
+   */
+  lookup(listenAddress: string, name: string, clientIp: string): string[];
   /** A name for an IPv4 address on that network (PTR), or undefined. */
   reverse(listenAddress: string, ip: string): string | undefined;
   /**
@@ -240,20 +243,20 @@ export class EmbeddedDns {
     // The same gate as miekg/dns's default MsgAcceptFunc, which Docker's server uses.
     if (((query.flags ?? 0) & OPCODE_MASK) !== 0) return encodeReply(query, RCODE.NOTIMP, [], maxSize, transport);
     if (query.questions?.length !== 1) return encodeReply({ ...query, questions: [] }, RCODE.FORMERR, [], maxSize, transport);
-    const answers = this.answerLocally(l, query);
+    const answers = this.answerLocally(l, query, peer.slice(0, peer.lastIndexOf(':')));
     if (answers) return encodeReply(query, RCODE.NOERROR, answers, maxSize, transport);
     const forwarded = await this.forward(l, raw, transport, query, peer);
     return forwarded ?? encodeReply(query, RCODE.SERVFAIL, [], maxSize, transport);
   }
 
   /** The answers berth owns (possibly none: NOERROR/NODATA), or undefined to forward upstream. */
-  private answerLocally(l: Listener, query: DecodedPacket): Answer[] | undefined {
+  private answerLocally(l: Listener, query: DecodedPacket, clientIp: string): Answer[] | undefined {
     const q = query.questions?.[0];
     if (!q || (q.class !== undefined && q.class !== 'IN')) return undefined;
     const name = q.name.toLowerCase().replace(/\.$/, '');
     switch (q.type) {
       case 'A': {
-        const ips = this.source.lookup(l.address, name).filter((ip) => net.isIPv4(ip));
+        const ips = this.source.lookup(l.address, name, clientIp).filter((ip) => net.isIPv4(ip));
         if (ips.length === 0) return undefined;
         return shuffle(ips).map((ip) => ({ name: q.name, type: 'A', class: 'IN', ttl: TTL, data: ip }));
       }
@@ -261,7 +264,7 @@ export class EmbeddedDns {
       // NODATA keeps the client from asking upstream about a container name, as Docker does.
       case 'AAAA':
       case 'MX':
-        return this.source.lookup(l.address, name).length > 0 ? [] : undefined;
+        return this.source.lookup(l.address, name, clientIp).length > 0 ? [] : undefined;
       case 'PTR': {
         const ip = ipFromPtrName(name);
         const host = ip === undefined ? undefined : this.source.reverse(l.address, ip);

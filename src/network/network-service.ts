@@ -84,7 +84,7 @@ export class NetworkService {
   constructor(private readonly d: NetworkServiceDeps) {
     this.dns = new EmbeddedDns(
       {
-        lookup: (addr, name) => this.dnsLookup(addr, name),
+        lookup: (addr, name, clientIp) => this.dnsLookup(addr, name, clientIp),
         reverse: (addr, ip) => this.dnsReverse(addr, ip),
         upstreams: (addr, clientIp) => {
           // An internal network reaches nothing outside, its DNS included (moby 26+).
@@ -395,6 +395,7 @@ export class NetworkService {
       mac: iface?.mac ?? '',
       aliases: req.aliases,
       dnsNames: this.userDefined(n) ? [...new Set([c.name, c.id.slice(0, 12), ...req.aliases])] : [],
+      ...(req.links.length ? { links: req.links } : {}),
       ipamConfig: req.ipv4Address ? { ipv4Address: req.ipv4Address } : null,
       cniResult: result,
     };
@@ -502,13 +503,28 @@ export class NetworkService {
     return n ? this.endpoints(n.id).find((e) => e.endpoint.ip === ip)?.container : undefined;
   }
 
-  private dnsLookup(addr: string, name: string): string[] {
+  /**
+   * libnetwork's Sandbox.ResolveName: first the client's own link aliases (`--link name:alias` on
+   * any of its networks, resolving `name` on that network), then the names on the network.
+   */
+  private dnsLookup(addr: string, name: string, clientIp: string): string[] {
     const n = this.networkServedAt(addr);
     if (!n) return [];
-    const want = name.toLowerCase();
-    return this.endpoints(n.id)
-      .filter((e) => e.endpoint.dnsNames.some((x) => x.toLowerCase() === want))
-      .map((e) => e.endpoint.ip);
+    const byName = (networkId: string, want: string): string[] =>
+      this.endpoints(networkId)
+        .filter((e) => e.endpoint.dnsNames.some((x) => x.toLowerCase() === want.toLowerCase()))
+        .map((e) => e.endpoint.ip);
+    const client = this.containerAt(addr, clientIp);
+    let aliased = false;
+    for (const [networkId, eps] of this.live) {
+      const target = client && linkTarget(eps.get(client.id)?.endpoint.links ?? [], name);
+      if (target === undefined) continue;
+      const ips = byName(networkId, target);
+      if (ips.length) return ips;
+      if (networkId === n.id) aliased = true;
+    }
+    // A name that is one of the client's aliases is not looked up as a name on that network.
+    return aliased ? [] : byName(n.id, name);
   }
 
   private dnsReverse(addr: string, ip: string): string | undefined {
@@ -517,6 +533,15 @@ export class NetworkService {
     const e = this.endpoints(n.id).find((x) => x.endpoint.ip === ip);
     return e ? `${e.container.name}.${n.name}` : undefined;
   }
+}
+
+/** The container a link alias stands for among an endpoint's links (`name:alias`, or `name`). */
+function linkTarget(links: readonly string[], alias: string): string | undefined {
+  for (const l of links) {
+    const [name = '', a = name] = l.split(':');
+    if (a.replace(/^.*\//, '').toLowerCase() === alias) return name.replace(/^\//, '');
+  }
+  return undefined;
 }
 
 /** The host's resolvers (the embedded DNS forwards from the host, so loopback ones work too). */

@@ -44,6 +44,8 @@ export interface Endpoint {
   aliases: string[];
   /** Names other containers on the network resolve to this endpoint. */
   dnsNames: string[];
+  /** `--link target:alias` on this network: aliases only this container resolves (libnetwork's ep.aliases). */
+  links?: string[];
   /** `--ip` as asked (Docker shows it back as IPAMConfig). */
   ipamConfig: { ipv4Address: string } | null;
   /** The CNI ADD result, handed back to DEL (as libcni's cache does). */

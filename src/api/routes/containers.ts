@@ -13,11 +13,11 @@ import type { EngineServices } from '../services.js';
 
 type Json = Record<string, unknown>;
 
-export function toWireSummary(rec: ContainerRecord, s: EngineServices): Json {
+export function toWireSummary(rec: ContainerRecord, s: EngineServices, names: (rec: ContainerRecord) => string[] = s.containers.names()): Json {
   const mode = rec.hostConfig.networkMode === 'default' ? 'bridge' : rec.hostConfig.networkMode;
   return {
     Id: rec.id,
-    Names: [rec.name],
+    Names: names(rec),
     Image: rec.config.image,
     ImageID: rec.imageId,
     Command: [rec.path, ...rec.args].join(' '),
@@ -34,6 +34,8 @@ export function toWireSummary(rec: ContainerRecord, s: EngineServices): Json {
 
 export function toWireInspect(rec: ContainerRecord, s: EngineServices): Json {
   const st = rec.state;
+  // `--network container:X` uses X's /etc files (moby shows their paths).
+  const etcDir = s.containers.logPath(rec.etcOwner ?? rec.id).replace(/container\.log$/, '');
   return {
     Id: rec.id,
     Created: rec.created,
@@ -54,9 +56,9 @@ export function toWireInspect(rec: ContainerRecord, s: EngineServices): Json {
       ...(st.health ? { Health: healthStateToWire(st.health) } : {}),
     },
     Image: rec.imageId,
-    ResolvConfPath: `${s.containers.logPath(rec.id).replace(/container\.log$/, '')}resolv.conf`,
-    HostnamePath: `${s.containers.logPath(rec.id).replace(/container\.log$/, '')}hostname`,
-    HostsPath: `${s.containers.logPath(rec.id).replace(/container\.log$/, '')}hosts`,
+    ResolvConfPath: `${etcDir}resolv.conf`,
+    HostnamePath: `${etcDir}hostname`,
+    HostsPath: `${etcDir}hosts`,
     LogPath: s.containers.logPath(rec.id),
     Name: rec.name,
     RestartCount: rec.restartCount,
@@ -66,7 +68,7 @@ export function toWireInspect(rec: ContainerRecord, s: EngineServices): Json {
     ProcessLabel: '',
     AppArmorProfile: '',
     ExecIDs: null,
-    HostConfig: hostConfigToWire(rec.hostConfig),
+    HostConfig: hostConfigToWire(rec.hostConfig, s.containers.links(rec)),
     GraphDriver: { Name: 'overlay2', Data: null },
     Mounts: mountPointsToWire(rec.mounts),
     Config: configToWire(rec.config),
@@ -119,7 +121,8 @@ async function list(s: EngineServices, ctx: RequestContext): Promise<void> {
     .sort((a, b) => (a.created < b.created ? 1 : -1));
   if (limit > 0) items = items.slice(0, limit);
   const withSize = queryBool(ctx.query, 'size');
-  sendJson(ctx.res, 200, await Promise.all(items.map(async (c) => ({ ...toWireSummary(c, s), ...(withSize ? await sizes(s, c) : {}) }))));
+  const names = s.containers.names();
+  sendJson(ctx.res, 200, await Promise.all(items.map(async (c) => ({ ...toWireSummary(c, s, names), ...(withSize ? await sizes(s, c) : {}) }))));
 }
 
 async function create(s: EngineServices, ctx: RequestContext): Promise<void> {
@@ -405,8 +408,11 @@ export function containerRoutes(s: EngineServices): Route[] {
       await s.containers.content.export(id(ctx), ctx.res, ctx.signal);
     }],
     ['GET', '/containers/:id/logs', (ctx) => logs(s, ctx)],
-    ['DELETE', '/containers/:id', async (ctx) => {
-      await s.containers.remove(id(ctx), { force: queryBool(ctx.query, 'force'), volumes: queryBool(ctx.query, 'v') });
+    // Any path: a link's name (`rm --link /source/alias`) has a slash in it, which clients send as is.
+    ['DELETE', '/containers/*', async (ctx) => {
+      const ref = ctx.params['*']!;
+      if (queryBool(ctx.query, 'link')) await s.containers.removeLink(ref);
+      else await s.containers.remove(ref, { force: queryBool(ctx.query, 'force'), volumes: queryBool(ctx.query, 'v') });
       sendEmpty(ctx.res, 204);
     }],
     ['POST', '/containers/:id/attach', async (ctx) => {

@@ -53,6 +53,16 @@ test('many flags: the body docker sends, byte for byte', () => {
   }
 });
 
+test('--link and --device-cgroup-rule: HostConfig lists as docker sends them, bad rules as its flag error', () => {
+  const r = parse(['--link', 'db:alias', '--link', 'web', '--device-cgroup-rule', 'c 1:3 mr', '--device-cgroup-rule', 'a *:* rwm', 'busybox']);
+  assert.deepEqual(r.body.HostConfig.Links, ['db:alias', 'web']);
+  assert.deepEqual(r.body.HostConfig.DeviceCgroupRules, ['c 1:3 mr', 'a *:* rwm']);
+  assert.throws(
+    () => parse(['--device-cgroup-rule', 'c 1:3', 'busybox']),
+    (err: unknown) => err instanceof UsageError && err.status === 125 && err.message === `invalid argument "c 1:3" for "--device-cgroup-rule" flag: invalid device cgroup format 'c 1:3'`,
+  );
+});
+
 test('flags after the image belong to the command', () => {
   const r = parse(['--rm', 'busybox', 'ls', '-l', '--rm']);
   assert.deepEqual(r.body.Cmd, ['ls', '-l', '--rm']);

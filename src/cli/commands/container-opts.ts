@@ -30,6 +30,7 @@ export interface ContainerFlags {
   cpusetCpus?: string;
   cpusetMems?: string;
   device?: string[];
+  deviceCgroupRule?: string[];
   dns?: string[];
   /** `--dns-option` and `--dns-opt` values in command-line order. */
   dnsOption?: string[];
@@ -143,6 +144,7 @@ export function addContainerFlags(cmd: Command): Command {
     .option('--cpuset-cpus <string>', 'CPUs in which to allow execution (0-3, 0,1)')
     .option('--cpuset-mems <string>', 'MEMs in which to allow execution (0-3, 0,1)')
     .option('--device <list>', 'Add a host device to the container', collect)
+    .option('--device-cgroup-rule <list>', 'Add a rule to the cgroup allowed devices list', checked('--device-cgroup-rule', validateDeviceCgroupRule))
     .option('--dns <list>', 'Set custom DNS servers', checked('--dns', validateIPAddress))
     .option('--dns-option <list>', 'Set DNS options', collect)
     .addOption(new Option('--dns-opt <list>', 'Set DNS options').hideHelp())
@@ -500,7 +502,7 @@ export function buildCreateRequest(command: string, image: string, args: string[
     CpusetCpus: o.cpusetCpus ?? '',
     CpusetMems: o.cpusetMems ?? '',
     Devices: devices,
-    DeviceCgroupRules: null,
+    DeviceCgroupRules: o.deviceCgroupRule?.length ? o.deviceCgroupRule : null,
     DeviceRequests: null,
     MemoryReservation: bytes('--memory-reservation', o.memoryReservation),
     MemorySwap: memorySwap,
@@ -695,6 +697,12 @@ function validateExtraHost(val: string, flag: (display: string, value: string, r
 }
 
 /** `parseLinuxDevice` after `validateLinuxPath`: `host[:container][:permissions]`. */
+/** docker's validateDeviceCgroupRule: `type major:minor mode`. */
+function validateDeviceCgroupRule(rule: string): string {
+  if (!/^[acb] ([0-9]+|\*):([0-9]+|\*) [rwm]{1,3}$/.test(rule)) throw new Error(`invalid device cgroup format '${rule}'`);
+  return rule;
+}
+
 function parseDevice(device: string, fail: (m: string) => Error): { PathOnHost: string; PathInContainer: string; CgroupPermissions: string } {
   const validMode = (m: string): boolean => m !== '' && [...m].every((c, i) => 'rwm'.includes(c) && m.indexOf(c) === i);
   const parts = device.split(':');
