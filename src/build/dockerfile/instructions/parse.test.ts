@@ -140,6 +140,8 @@ describe('instructions: forms', () => {
     const two = cmd('COPY <<EOF1 <<EOF2 /bar\nthis is the first file\nEOF1\nthis is the second file\nEOF2', 'copy');
     assert.deepEqual(two.contents.map((c) => c.data), ['this is the first file\n', 'this is the second file\n']);
     assert.deepEqual(two.sources, []);
+    // A malformed opener is a plain path, as with BuildKit's MustParseHeredoc.
+    assert.deepEqual(cmd("COPY <<'EOF /x", 'copy').sources, ["<<'EOF"]);
   });
 
   test('RUN heredocs become inline files', () => {

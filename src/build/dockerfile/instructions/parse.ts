@@ -137,13 +137,22 @@ function parseKvps(args: string[], name: string): KeyValue[] {
   return out;
 }
 
+/** BuildKit's MustParseHeredoc: a malformed opener is just a path. */
+function heredocWord(word: string): ReturnType<typeof parseHeredoc> {
+  try {
+    return parseHeredoc(word);
+  } catch {
+    return undefined;
+  }
+}
+
 function sourcesAndDest(req: Request, name: string): SourcesAndDest {
   const dest = req.args[req.args.length - 1]!;
-  if (parseHeredoc(dest) !== undefined) throw new DockerfileError(`${name} cannot accept a heredoc as a destination`);
+  if (heredocWord(dest) !== undefined) throw new DockerfileError(`${name} cannot accept a heredoc as a destination`);
   const byName = new Map(req.heredocs.map((h) => [h.name, h]));
   const out: SourcesAndDest = { dest, sources: [], contents: [] };
   for (const src of req.args.slice(0, -1)) {
-    const heredoc = parseHeredoc(src);
+    const heredoc = heredocWord(src);
     if (heredoc === undefined) {
       out.sources.push(src);
       continue;
