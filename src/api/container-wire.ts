@@ -194,7 +194,10 @@ export function endpointsFromWire(nc: unknown): EndpointsConfig {
     out[name] = {
       aliases: strList(e.Aliases, 'EndpointSettings.Aliases'),
       ipv4Address: str(ipam.IPv4Address, 'IPAMConfig.IPv4Address'),
+      ipv6Address: str(ipam.IPv6Address, 'IPAMConfig.IPv6Address'),
+      linkLocalIps: strList(ipam.LinkLocalIPs, 'IPAMConfig.LinkLocalIPs'),
       macAddress: str(e.MacAddress, 'EndpointSettings.MacAddress'),
+      driverOpts: strMap(e.DriverOpts, 'EndpointSettings.DriverOpts'),
       links: strList(e.Links, 'EndpointSettings.Links'),
     };
   }

@@ -3,7 +3,7 @@
  * berth's network records and container state.
  */
 import type { ContainerRecord } from '../containers/index.js';
-import type { Endpoint, NetworkRecord, NetworkService } from '../network/index.js';
+import type { Endpoint, EndpointRequest, IpamPool, NetworkRecord, NetworkService } from '../network/index.js';
 import type { DeepReadonly } from '../base/record-table.js';
 
 type Json = Record<string, unknown>;
@@ -18,9 +18,9 @@ export function networkToWire(n: NetworkRecord, s: NetworkService, withContainer
     Created: n.created,
     Scope: 'local',
     Driver: n.driver,
-    EnableIPv4: true,
-    EnableIPv6: false,
-    IPAM: { Driver: n.ipam.driver, Options: Object.keys(n.ipam.options).length ? n.ipam.options : null, Config: n.ipam.config.map((c) => ({ Subnet: c.subnet, ...(c.ipRange ? { IPRange: c.ipRange } : {}), Gateway: c.gateway })) },
+    EnableIPv4: n.driver === 'bridge' ? n.enableIPv4 !== false : true,
+    EnableIPv6: n.enableIPv6 ?? false,
+    IPAM: { Driver: n.ipam.driver, Options: Object.keys(n.ipam.options).length ? n.ipam.options : null, Config: n.ipam.config.map(poolToWire) },
     Internal: n.internal,
     Attachable: n.attachable,
     Ingress: false,
@@ -30,7 +30,13 @@ export function networkToWire(n: NetworkRecord, s: NetworkService, withContainer
       ? Object.fromEntries(
           s.endpoints(n.id).map((e) => [
             e.container.id,
-            { Name: e.container.name, EndpointID: e.endpoint.endpointId, MacAddress: e.endpoint.mac, IPv4Address: `${e.endpoint.ip}/${e.endpoint.prefixLen}`, IPv6Address: '' },
+            {
+              Name: e.container.name,
+              EndpointID: e.endpoint.endpointId,
+              MacAddress: e.endpoint.mac,
+              IPv4Address: e.endpoint.ip ? `${e.endpoint.ip}/${e.endpoint.prefixLen}` : '',
+              IPv6Address: e.endpoint.ipv6 ? `${e.endpoint.ipv6}/${e.endpoint.ipv6PrefixLen ?? 0}` : '',
+            },
           ]),
         )
       : {},
@@ -39,24 +45,43 @@ export function networkToWire(n: NetworkRecord, s: NetworkService, withContainer
   };
 }
 
-function endpointToWire(rec: ContainerRecord, networkId: string, e: DeepReadonly<Endpoint> | undefined, req: { readonly aliases: readonly string[]; readonly links?: readonly string[]; ipv4Address: string; macAddress: string } | undefined): Json {
+/** One `IPAM.Config` entry, its empty fields left out (Go's omitempty). */
+function poolToWire(c: IpamPool): Json {
   return {
-    IPAMConfig: req?.ipv4Address ? { IPv4Address: req.ipv4Address } : null,
-    Links: req?.links?.length ? req.links : null,
+    Subnet: c.subnet,
+    ...(c.ipRange ? { IPRange: c.ipRange } : {}),
+    ...(c.gateway ? { Gateway: c.gateway } : {}),
+    ...(c.auxAddresses && Object.keys(c.auxAddresses).length ? { AuxiliaryAddresses: c.auxAddresses } : {}),
+  };
+}
+
+/** EndpointIPAMConfig as asked (omitempty fields), or null when nothing was. */
+function ipamConfigToWire(req: DeepReadonly<EndpointRequest> | undefined): Json | null {
+  if (!req || !(req.ipv4Address || req.ipv6Address || req.linkLocalIps?.length)) return null;
+  return {
+    ...(req.ipv4Address ? { IPv4Address: req.ipv4Address } : {}),
+    ...(req.ipv6Address ? { IPv6Address: req.ipv6Address } : {}),
+    ...(req.linkLocalIps?.length ? { LinkLocalIPs: req.linkLocalIps } : {}),
+  };
+}
+
+function endpointToWire(rec: ContainerRecord, networkId: string, e: DeepReadonly<Endpoint> | undefined, req: DeepReadonly<EndpointRequest> | undefined): Json {
+  return {
+    IPAMConfig: ipamConfigToWire(req),
+    Links: req?.links.length ? req.links : null,
     Aliases: req?.aliases.length ? req.aliases : null,
     MacAddress: e?.mac ?? req?.macAddress ?? '',
-    DriverOpts: null,
+    DriverOpts: req?.driverOpts && Object.keys(req.driverOpts).length ? req.driverOpts : null,
     GwPriority: 0,
     NetworkID: networkId,
     EndpointID: e?.endpointId ?? '',
     Gateway: e?.gateway ?? '',
     IPAddress: e?.ip ?? '',
     IPPrefixLen: e?.prefixLen ?? 0,
-    IPv6Gateway: '',
-    GlobalIPv6Address: '',
-    GlobalIPv6PrefixLen: 0,
+    IPv6Gateway: e?.ipv6Gateway ?? '',
+    GlobalIPv6Address: e?.ipv6 ?? '',
+    GlobalIPv6PrefixLen: e?.ipv6PrefixLen ?? 0,
     DNSNames: e?.dnsNames.length ? e.dnsNames : null,
-    ...(rec.hostConfig.networkMode === 'none' ? {} : {}),
   };
 }
 
@@ -101,11 +126,12 @@ export function networkSettingsToWire(rec: ContainerRecord, s: NetworkService): 
     SecondaryIPv6Addresses: null,
     EndpointID: bridge?.endpointId ?? '',
     Gateway: bridge?.gateway ?? '',
-    GlobalIPv6Address: '',
-    GlobalIPv6PrefixLen: 0,
+    // The deprecated top-level fields are the default bridge's endpoint's, as in moby.
+    GlobalIPv6Address: bridge?.ipv6 ?? '',
+    GlobalIPv6PrefixLen: bridge?.ipv6PrefixLen ?? 0,
     IPAddress: bridge?.ip ?? '',
     IPPrefixLen: bridge?.prefixLen ?? 0,
-    IPv6Gateway: '',
+    IPv6Gateway: bridge?.ipv6Gateway ?? '',
     MacAddress: bridge?.mac ?? '',
     Networks: networks,
   };

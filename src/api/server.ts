@@ -12,6 +12,7 @@ import { attach, containerRoutes } from './routes/containers.js';
 import { execRoutes, startExec } from './routes/exec.js';
 import { volumeRoutes } from './routes/volumes.js';
 import { networkRoutes } from './routes/networks.js';
+import { swarmRoutes } from './routes/swarm.js';
 
 export interface ApiHandlers {
   request: RequestListener;
@@ -24,7 +25,7 @@ const VERSION_PREFIX = /^\/v(\d+)\.(\d+)(\/.*)$/;
 /** Builds the Docker Engine API on top of the engine's services. */
 export function createApi(services: EngineServices, log: Logger): ApiHandlers {
   const router = FindMyWay({ ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 2048 });
-  const routes: Route[] = [...systemRoutes(services), ...imageRoutes(services), ...containerRoutes(services), ...execRoutes(services), ...volumeRoutes(services), ...networkRoutes(services)];
+  const routes: Route[] = [...systemRoutes(services), ...imageRoutes(services), ...containerRoutes(services), ...execRoutes(services), ...volumeRoutes(services), ...networkRoutes(services), ...swarmRoutes()];
   for (const [method, path, handler] of routes) router.on(method, path, () => {}, handler);
 
   const dispatch = async (req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> => {

@@ -29,6 +29,7 @@ import { healthFromImageConfig, mergeHealthcheck, validateHealthcheck } from './
 import { ContainerContent } from './container-content.js';
 import { dropMountPoints, populateVolumes, registerMountPoints, type ContainerVolumes } from './container-mounts.js';
 import { connectNetwork, disconnectNetwork, planNetworks, stopNetwork, type ContainerNetworks, type EndpointsConfig } from './container-network.js';
+import { etcPaths, rewriteResolvConf } from './etc-files.js';
 import type { EndpointRequest } from '../network/index.js';
 import { deviceCgroupRule } from './devices.js';
 import { editHostsFile, inspectLinks, removeHostsEntry, resolveLinks } from './links.js';
@@ -450,13 +451,24 @@ export class ContainerService {
   /** `network connect`: at once on a running container, at its next start otherwise. */
   async connect(ref: string, network: string, req: EndpointRequest): Promise<void> {
     const rec = this.find(ref);
-    await this.lifecycle.locks.run(rec.id, () => this.d.store.update(rec.id, (c) => connectNetwork(c, network, req, this.d.networks)));
+    await this.lifecycle.locks.run(rec.id, () => this.d.store.update(rec.id, (c) => connectNetwork(c, network, req, this.d.networks, (resolver) => this.rewriteResolvConf(c, resolver))));
   }
 
   /** `network disconnect`. */
   async disconnect(ref: string, network: string): Promise<void> {
     const rec = this.find(ref);
-    await this.lifecycle.locks.run(rec.id, () => this.d.store.update(rec.id, (c) => disconnectNetwork(c, network, this.d.networks)));
+    await this.lifecycle.locks.run(rec.id, () => this.d.store.update(rec.id, (c) => disconnectNetwork(c, network, this.d.networks, (resolver) => this.rewriteResolvConf(c, resolver))));
+  }
+
+  /**
+   * A running container's resolv.conf when network connect/disconnect changed its embedded
+   * resolver. A failure is logged, not thrown: the endpoint is there and must be recorded.
+   */
+  private async rewriteResolvConf(rec: ContainerRecord, resolver: string | undefined): Promise<void> {
+    const h = rec.hostConfig;
+    await rewriteResolvConf(etcPaths(this.d.store.dir(rec.id)).resolvConf, { dns: h.dns.length ? [...h.dns] : this.d.defaultDns(), dnsSearch: [...h.dnsSearch], dnsOptions: [...h.dnsOptions], resolver }).catch((err: unknown) =>
+      this.d.log.warn('rewriting resolv.conf failed', { id: rec.id, err }),
+    );
   }
 
   /** Resolves when the condition holds: Docker's `/wait`. Registered at once (before start). */

@@ -16,3 +16,28 @@ test("/etc/hosts and resolv.conf as Docker writes them", () => {
   assert.equal(resolvConfContent({ ...input, dns: ['1.1.1.1'], dnsSearch: ['a.b'], dnsOptions: ['ndots:2'] }, 'nameserver 10.0.0.1\n'), 'search a.b\nnameserver 1.1.1.1\noptions ndots:2\n');
   assert.equal(resolvConfContent({ ...input, hostNetwork: true }, 'nameserver 127.0.0.53\n'), 'nameserver 127.0.0.53\n');
 });
+
+test('every endpoint address names the container in /etc/hosts, IPv6 too', () => {
+  const hosts = hostsContent({ ...input, ip: '10.0.0.2', ips: ['10.0.0.2', '2001:db8::2', '10.1.0.5'], domainname: 'corp' });
+  assert.match(hosts, /\n10\.0\.0\.2\tbox\.corp box\n2001:db8::2\tbox\.corp box\n10\.1\.0\.5\tbox\.corp box\n$/);
+});
+
+test('a resolv.conf rewritten for a new embedded resolver keeps the container options, in place', async () => {
+  const { mkdtemp, readFile, rm, stat, writeFile } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { rewriteResolvConf } = await import('./etc-files.js');
+  const dir = await mkdtemp(join(tmpdir(), 'berth-etc-'));
+  try {
+    const path = join(dir, 'resolv.conf');
+    await writeFile(path, 'nameserver 9.9.9.9\n');
+    const inode = (await stat(path)).ino;
+    await rewriteResolvConf(path, { dns: ['9.9.9.9'], dnsSearch: ['x.test'], dnsOptions: ['rotate'], resolver: '10.5.0.1' });
+    assert.equal(await readFile(path, 'utf8'), 'search x.test\nnameserver 10.5.0.1\noptions rotate ndots:0\n');
+    assert.equal((await stat(path)).ino, inode, 'the bind-mounted inode is the one written');
+    await rewriteResolvConf(path, { dns: ['9.9.9.9'], dnsSearch: [], dnsOptions: [], resolver: undefined });
+    assert.equal(await readFile(path, 'utf8'), 'nameserver 9.9.9.9\n');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

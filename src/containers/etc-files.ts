@@ -3,6 +3,7 @@
  * (libnetwork etchosts/resolvconf): written in the container's directory before each start.
  */
 import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { atomicWriteFile } from '../base/fs.js';
 
@@ -11,6 +12,8 @@ export interface EtcInput {
   domainname: string;
   /** Address the container's hostname resolves to ('' without a network address). */
   ip: string;
+  /** Every address of its endpoints (IPv4 and IPv6): each names its hostname, as in moby; default [ip]. */
+  ips?: string[] | undefined;
   extraHosts: string[];
   dns: string[];
   dnsSearch: string[];
@@ -56,7 +59,7 @@ export function hostsContent(i: EtcInput, hostGateway = ''): string {
   }
   // libnetwork adds legacy links' entries before the container joins, so before its own.
   for (const l of i.links ?? []) lines.push(`${l.ip}\t${l.names.join(' ')}`);
-  if (i.ip) lines.push(`${i.ip}\t${i.domainname ? `${i.hostname}.${i.domainname} ` : ''}${i.hostname}`);
+  for (const ip of i.ips ?? (i.ip ? [i.ip] : [])) lines.push(`${ip}\t${i.domainname ? `${i.hostname}.${i.domainname} ` : ''}${i.hostname}`);
   return lines.join('\n') + '\n';
 }
 
@@ -87,4 +90,16 @@ export async function writeEtcFiles(p: EtcPaths, i: EtcInput): Promise<void> {
   await atomicWriteFile(p.hostname, `${i.hostname}\n`);
   await atomicWriteFile(p.hosts, hostsContent(i, i.hostGateway));
   await atomicWriteFile(p.resolvConf, resolvConfContent(i));
+}
+
+/** What a container's resolv.conf is made of, besides the host's file. */
+export type ResolvInput = Pick<EtcInput, 'dns' | 'dnsSearch' | 'dnsOptions' | 'resolver'>;
+
+/**
+ * A running container's resolv.conf after its embedded resolver changed (network connect or
+ * disconnect), as moby rewrites it. Written in place, not renamed over: the container sees the
+ * file through a bind mount of this very inode.
+ */
+export async function rewriteResolvConf(path: string, i: ResolvInput): Promise<void> {
+  await writeFile(path, resolvConfContent({ ...i, hostname: '', domainname: '', ip: '', extraHosts: [], hostNetwork: false }));
 }

@@ -220,6 +220,7 @@ export class Lifecycle {
         hostname,
         domainname,
         ip: net.ip,
+        ips: net.ips,
         resolver: net.resolver,
         hostGateway: this.d.hostGateway(),
         extraHosts: [...rec.hostConfig.extraHosts],

@@ -55,6 +55,7 @@ export async function composeEngine(getConfig: () => DaemonConfig, log: Logger):
   await volumeStore.init();
   const volumes = new VolumeService({ store: volumeStore, publish: (action, name, attrs) => events.publish('volume', action, name, attrs), log });
 
+  const id = await engineId(root);
   const networkStore = new NetworkStore(join(root, 'networks'));
   await networkStore.init();
   const networks = new NetworkService({
@@ -66,6 +67,7 @@ export async function composeEngine(getConfig: () => DaemonConfig, log: Logger):
     defaultBridge: cfg.bridge,
     bip: cfg.bip,
     upstreams: () => getConfig().dns,
+    engineId: id,
   });
   await networks.init();
 
@@ -95,7 +97,7 @@ export async function composeEngine(getConfig: () => DaemonConfig, log: Logger):
   );
 
   const system = new HostSystemService({
-    engineId: await engineId(root),
+    engineId: id,
     imageCount: () => records.all().length,
     containerCounts: () => containers.counts(),
     config: getConfig,

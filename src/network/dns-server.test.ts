@@ -16,12 +16,15 @@ class FakeSource implements DnsRecordSource {
   ptrs = new Map<string, string>();
   ups: string[] = [];
   calls: string[] = [];
-  lookup(listenAddress: string, name: string): string[] {
+  clients = new Set<string>();
+  lookup(listenAddress: string, name: string, clientIp: string): string[] {
     this.calls.push(`lookup ${listenAddress} ${name}`);
+    this.clients.add(clientIp);
     return this.names.get(name) ?? [];
   }
-  reverse(listenAddress: string, ip: string): string | undefined {
+  reverse(listenAddress: string, ip: string, clientIp: string): string | undefined {
     this.calls.push(`reverse ${listenAddress} ${ip}`);
+    this.clients.add(clientIp);
     return this.ptrs.get(ip);
   }
   upstreams(): string[] {
@@ -187,6 +190,21 @@ describe('EmbeddedDns', () => {
     assert.equal(rcode(r!), 'NOERROR');
     assert.deepEqual(r?.answers, []);
     assert.equal(upstream.udpQueries, before);
+  });
+
+  test('a dual-stack name: A gives its IPv4 address, AAAA its IPv6 one; the client address reaches the source', async () => {
+    source.names.set('dual', ['10.0.0.4', '2001:db8::4']);
+    source.clients.clear();
+    assert.deepEqual(data(await udpAsk(port, query('dual'))), ['10.0.0.4']);
+    const r = await udpAsk(port, query('dual', 'AAAA'));
+    assert.deepEqual(r?.answers?.map((a) => a.type), ['AAAA']);
+    assert.deepEqual(data(r), ['2001:db8::4']);
+    assert.deepEqual([...source.clients], [HOST]);
+    source.ptrs.set('2001:db8::4', 'dual.mynet');
+    const ptr = await udpAsk(port, query(`${'4.0.0.0.'}${'0.0.0.0.'.repeat(5)}8.b.d.0.1.0.0.2.ip6.arpa`, 'PTR'));
+    assert.deepEqual(data(ptr), ['dual.mynet']);
+    assert.ok(source.calls.includes(`reverse ${HOST} 2001:db8::4`));
+    source.names.delete('dual');
   });
 
   test('PTR for a known address answers its name with a trailing dot; unknown ones go upstream', async () => {

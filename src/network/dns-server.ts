@@ -9,6 +9,7 @@ import { randomInt } from 'node:crypto';
 import * as dnsPacket from 'dns-packet';
 import type { Answer, DecodedPacket } from 'dns-packet';
 import { BerthError, invalidArgument, isErrno } from '../base/errors.js';
+import { formatIp6 } from './ip6.js';
 import type { Logger } from '../base/log.js';
 
 /**
@@ -17,12 +18,12 @@ import type { Logger } from '../base/log.js';
  */
 export interface DnsRecordSource {
   /**
-   * IPv4 addresses for `name` (lower-case, no trailing dot) as seen by the client at `clientIp` on
-   * the network served on `listenAddress` (its links' aliases are its own); [] if unknown.
+   * Addresses (IPv4 and IPv6) for `name` (lower-case, no trailing dot) as the client at
+   * `clientIp` sees them through the resolver on `listenAddress`; [] if unknown.
    */
   lookup(listenAddress: string, name: string, clientIp: string): string[];
-  /** A name for an IPv4 address on that network (PTR), or undefined. */
-  reverse(listenAddress: string, ip: string): string | undefined;
+  /** A name for an address (PTR) as that client sees it, or undefined. */
+  reverse(listenAddress: string, ip: string, clientIp: string): string | undefined;
   /**
    * Upstream servers for names it does not know, for the client at `clientIp` (Docker forwards a
    * container's queries to its own `--dns` servers): "ip" or "ip:port" (default port 53).
@@ -255,19 +256,21 @@ export class EmbeddedDns {
     if (!q || (q.class !== undefined && q.class !== 'IN')) return undefined;
     const name = q.name.toLowerCase().replace(/\.$/, '');
     switch (q.type) {
-      case 'A': {
-        const ips = this.source.lookup(l.address, name, clientIp).filter((ip) => net.isIPv4(ip));
-        if (ips.length === 0) return undefined;
-        return shuffle(ips).map((ip) => ({ name: q.name, type: 'A', class: 'IN', ttl: TTL, data: ip }));
+      case 'A':
+      case 'AAAA': {
+        const known = this.source.lookup(l.address, name, clientIp);
+        if (known.length === 0) return undefined;
+        // A known container without an address of this family gets NODATA, as from Docker:
+        // the client must not ask upstream about a container's name.
+        const ips = known.filter((ip) => (q.type === 'A' ? net.isIPv4(ip) : net.isIPv6(ip)));
+        return shuffle(ips).map((ip) => ({ name: q.name, type: q.type, class: 'IN', ttl: TTL, data: ip }) as Answer);
       }
-      // A known container without IPv6 (AAAA), or an implicit MX (RFC 5321 §5.1): answering
-      // NODATA keeps the client from asking upstream about a container name, as Docker does.
-      case 'AAAA':
+      // An implicit MX (RFC 5321 §5.1) of a container name: NODATA too.
       case 'MX':
         return this.source.lookup(l.address, name, clientIp).length > 0 ? [] : undefined;
       case 'PTR': {
         const ip = ipFromPtrName(name);
-        const host = ip === undefined ? undefined : this.source.reverse(l.address, ip);
+        const host = ip === undefined ? undefined : this.source.reverse(l.address, ip, clientIp);
         if (!host) return undefined;
         return [{ name: q.name, type: 'PTR', class: 'IN', ttl: TTL, data: host.endsWith('.') ? host : `${host}.` }];
       }
@@ -459,12 +462,20 @@ function ednsPayloadSize(query: DecodedPacket): number {
   return 0;
 }
 
-/** `4.3.2.1.in-addr.arpa` → `1.2.3.4`; undefined for anything else (IPv6 PTRs are forwarded). */
+/**
+ * `4.3.2.1.in-addr.arpa` → `1.2.3.4`; the 32 nibbles of an `ip6.arpa` name → the IPv6 address
+ * in RFC 5952 form; undefined for anything else.
+ */
 function ipFromPtrName(name: string): string | undefined {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.in-addr\.arpa$/.exec(name);
-  if (!m) return undefined;
-  const ip = [m[4], m[3], m[2], m[1]].map(Number).join('.');
-  return net.isIPv4(ip) ? ip : undefined;
+  if (m) {
+    const ip = [m[4], m[3], m[2], m[1]].map(Number).join('.');
+    return net.isIPv4(ip) ? ip : undefined;
+  }
+  const v6 = /^((?:[0-9a-f]\.){32})ip6\.arpa$/.exec(name);
+  if (!v6) return undefined;
+  const hex = v6[1]!.split('.').filter(Boolean).reverse().join('');
+  return formatIp6(BigInt(`0x${hex}`));
 }
 
 /** "ip", "ip:port" or "[ipv6]:port"; undefined when it is none of those. */

@@ -13,6 +13,13 @@ import { MNT_DETACH, umount2 } from '../base/libc.js';
 
 const execFileP = promisify(execFile);
 
+/** Run inside the new namespace; the IPv6 knobs are absent on a host without IPv6. */
+const SETUP = [
+  'ip link set lo up || exit 1',
+  'for k in disable_ipv6:1 accept_dad:0; do echo ${k#*:} > /proc/sys/net/ipv6/conf/default/${k%:*} 2>/dev/null; done',
+  'exit 0',
+].join('; ');
+
 export class NetnsDir {
   constructor(readonly dir: string) {}
 
@@ -28,7 +35,12 @@ export class NetnsDir {
     }
   }
 
-  /** A new network namespace with `lo` up, pinned at `path(id)`; an existing one is kept. */
+  /**
+   * A new network namespace with `lo` up, pinned at `path(id)`; an existing one is kept. Its
+   * new interfaces start without IPv6 (moby disables it on IPv4-only endpoints; the CNI plugins
+   * turn it on where they add an IPv6 address) and without duplicate address detection (moby
+   * adds addresses NODAD: a tentative address is unusable for about a second).
+   */
   async create(id: string): Promise<string> {
     await this.ensureDir();
     const p = this.path(id);
@@ -36,7 +48,7 @@ export class NetnsDir {
     closeSync(openSync(p, 'a', 0o600));
     try {
       // One process: unshare pins the namespace and runs `ip` inside it.
-      await execFileP('unshare', [`--net=${p}`, 'ip', 'link', 'set', 'lo', 'up']);
+      await execFileP('unshare', [`--net=${p}`, 'sh', '-c', SETUP]);
     } catch (err) {
       // unshare may have pinned the namespace before `ip` failed.
       try {

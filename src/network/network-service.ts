@@ -1,38 +1,47 @@
 /**
  * Docker's networks on CNI: the predefined `bridge`, `host` and `none`, user-defined bridge
- * networks (own Linux bridge, subnet, embedded DNS), and the endpoints containers have on them
- * (a veth, an address from host-local, NAT and published ports), with Docker's errors.
+ * networks (own Linux bridge, IPv4 and/or IPv6 subnets, embedded DNS), and the endpoints
+ * containers have on them (a veth, addresses from host-local, NAT and published ports), with
+ * Docker's errors. Nothing on the host is named after a network's name (any name is valid):
+ * CNI runs, leases and bridges go by the network's ID.
  */
+import { existsSync } from 'node:fs';
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { randomId } from '../base/ids.js';
 import { BerthError, conflict, invalidArgument, notFound } from '../base/errors.js';
 import { KeyedMutex } from '../base/lock.js';
 import { removeAll } from '../base/fs.js';
-import { join } from 'node:path';
 import { withHostLock } from '../base/host-mutex.js';
 import type { Logger } from '../base/log.js';
+import { deleteBridge, ensureBridge, reserveAuxAddresses } from './bridge-setup.js';
 import { cniAdd, cniDel, type CniResult } from './cni.js';
+import { cniPlugins } from './cni-plugins.js';
 import { EmbeddedDns } from './dns-server.js';
+import { checkLinkLocal, linkLocalCidr, validateEndpoint } from './endpoint-checks.js';
 import { applyFirewall } from './firewall.js';
+import { hostRoutes6, parseCidr6, ulaBase } from './ip6.js';
+import { activePools, planPools } from './ipam-plan.js';
+import { LiveEndpoints, type AttachedContainer, type LiveEndpoint } from './live-endpoints.js';
 import type { NetnsDir } from './netns.js';
-import type { NetworkStore } from './network-store.js';
-import { PortPublisher } from './port-publisher.js';
+import { NetworkDns, resolverAddresses } from './network-dns.js';
 import { NETWORK_ERROR } from './network-errors.js';
-import { contains, firstHost, formatCidr, formatIp, hostRoutes, overlaps, parseCidr, parseIp, parseSubnet, pickSubnet, type Cidr } from './subnet.js';
+import type { NetworkStore } from './network-store.js';
+import { PortPublisher, type PortRequest } from './port-publisher.js';
+import { firstHost, formatCidr, formatIp, hostRoutes, parseCidr, parseIp, pickSubnet, type Cidr } from './subnet.js';
 import type { Endpoint, EndpointRequest, IpamPool, NetworkRecord, PortMapping } from './types.js';
-import type { PortRequest } from './port-publisher.js';
 
-export type { PortRequest };
+export type { PortRequest, AttachedContainer };
+export { NETWORK_ERROR };
 
 const execFileP = promisify(execFile);
-
 const PREDEFINED = ['bridge', 'host', 'none'];
-export { NETWORK_ERROR };
 const BRIDGE_NAME_OPT = 'com.docker.network.bridge.name';
 const MTU_OPT = 'com.docker.network.driver.mtu';
 const POOL_LOCK = 'address-pools';
+/** Names older berths accepted, and used as host-local lease directories. */
+const LEGACY_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
 export interface NetworkServiceDeps {
   store: NetworkStore;
@@ -49,6 +58,8 @@ export interface NetworkServiceDeps {
   bip: string;
   /** Where the embedded resolvers forward other names: the daemon's `dns`, or [] for the host's resolvers. */
   upstreams: () => string[];
+  /** Seeds this engine's IPv6 ULA prefix, as moby's engine ID does. */
+  engineId?: string;
 }
 
 export interface CreateNetwork {
@@ -58,46 +69,28 @@ export interface CreateNetwork {
   attachable?: boolean | undefined;
   labels?: Record<string, string> | undefined;
   options?: Record<string, string> | undefined;
-  ipam?: { driver?: string | undefined; options?: Record<string, string> | undefined; config: { subnet?: string | undefined; gateway?: string | undefined; ipRange?: string | undefined }[] } | undefined;
+  ipam?: { driver?: string | undefined; options?: Record<string, string> | undefined; config: { subnet?: string | undefined; gateway?: string | undefined; ipRange?: string | undefined; auxAddresses?: Record<string, string> | undefined }[] } | undefined;
+  /** undefined: IPv4 on (moby's default), IPv6 off. */
+  enableIPv4?: boolean | undefined;
   enableIPv6?: boolean | undefined;
+  scope?: string | undefined;
 }
 
-export interface AttachedContainer {
-  id: string;
-  name: string;
-  sandbox: string;
-  /** Its `--dns` servers: where the embedded resolver forwards its other queries. */
-  dns?: string[] | undefined;
-}
-
-interface LiveEndpoint {
-  container: AttachedContainer;
+export interface Attached {
+  network: NetworkRecord;
   endpoint: Endpoint;
+  ports: PortMapping[];
 }
 
 export class NetworkService {
-  private readonly live = new Map<string, Map<string, LiveEndpoint>>();
+  private readonly live = new LiveEndpoints();
   private readonly ports = new PortPublisher();
   private readonly locks = new KeyedMutex();
   readonly dns: EmbeddedDns;
 
   constructor(private readonly d: NetworkServiceDeps) {
-    this.dns = new EmbeddedDns(
-      {
-        lookup: (addr, name, clientIp) => this.dnsLookup(addr, name, clientIp),
-        reverse: (addr, ip) => this.dnsReverse(addr, ip),
-        upstreams: (addr, clientIp) => {
-          // An internal network reaches nothing outside, its DNS included (moby 26+).
-          if (this.networkServedAt(addr)?.internal) return [];
-          const own = this.containerAt(addr, clientIp)?.dns ?? [];
-          if (own.length) return own;
-          const configured = d.upstreams();
-          return configured.length ? configured : hostNameservers();
-        },
-      },
-      d.log,
-      { port: d.dnsPort ?? 53 },
-    );
+    const source = new NetworkDns({ networks: () => d.store.all(), live: this.live, userDefined: (n) => this.userDefined(n), upstreams: d.upstreams });
+    this.dns = new EmbeddedDns(source, d.log, { port: d.dnsPort ?? 53 });
   }
 
   /**
@@ -119,13 +112,15 @@ export class NetworkService {
       // Pool and bridge under the host lock: another daemon starting now must see our route.
       await withHostLock(POOL_LOCK, async () => {
         const rec = this.defaultBridgeRecord();
-        await this.ensureBridge(rec);
+        await ensureBridge(rec);
         await this.d.store.put(rec);
       });
     }
     if (!byName.has('host')) await this.d.store.put(this.record('host', 'host', {}, ''));
     if (!byName.has('none')) await this.d.store.put(this.record('none', 'null', {}, ''));
-    for (const n of this.d.store.all()) if (n.driver === 'bridge') await this.ensureBridge(n).catch((err: unknown) => this.d.log.warn('bridge setup failed', { network: n.name, err }));
+    for (const n of this.d.store.all()) {
+      if (n.driver === 'bridge') await this.bringUp(n).catch((err: unknown) => this.d.log.warn('bridge setup failed', { network: n.name, err }));
+    }
     await this.refreshFirewall();
   }
 
@@ -137,17 +132,21 @@ export class NetworkService {
       const gateway = ip === subnet.network ? formatIp(firstHost(subnet)) : formatIp(ip);
       return this.record('bridge', 'bridge', {}, this.d.defaultBridge, [{ subnet: formatCidr(subnet), gateway }]);
     }
-    const subnet = pickSubnet(
-      this.d.store.all().flatMap((n) => n.ipam.config.map((c) => parseCidr(c.subnet))),
-      hostRoutes().filter((r) => !this.ownBridgeRoute(r)),
-    );
+    const subnet = pickSubnet(this.taken().v4, this.hostRoutes4());
     if (!subnet) throw new BerthError('Unavailable', 'no free address pool for the default bridge network');
     return this.record('bridge', 'bridge', {}, this.d.defaultBridge, [{ subnet: formatCidr(subnet), gateway: formatIp(firstHost(subnet)) }]);
   }
 
+  /** The pools other networks hand addresses out of. */
+  private taken(): { v4: Cidr[]; v6: ReturnType<typeof parseCidr6>[] } {
+    const pools = this.d.store.all().map((n) => activePools(n));
+    return { v4: pools.flatMap((p) => (p.v4 ? [parseCidr(p.v4.subnet)] : [])), v6: pools.flatMap((p) => (p.v6 ? [parseCidr6(p.v6.subnet)] : [])) };
+  }
+
   /** Routes of berth's own bridges are ours, not the host's: they do not block their subnet. */
-  private ownBridgeRoute(r: Cidr): boolean {
-    return this.d.store.all().some((n) => n.ipam.config.some((c) => formatCidr(parseCidr(c.subnet)) === formatCidr(r)));
+  private hostRoutes4(): Cidr[] {
+    const own = new Set(this.taken().v4.map(formatCidr));
+    return hostRoutes().filter((r) => !own.has(formatCidr(r)));
   }
 
   async close(): Promise<void> {
@@ -156,10 +155,9 @@ export class NetworkService {
   }
 
   private record(name: string, driver: NetworkRecord['driver'], req: Partial<CreateNetwork>, bridge: string, pools: IpamPool[] = []): NetworkRecord {
-    const id = randomId();
     return {
       schemaVersion: 1,
-      id,
+      id: randomId(),
       name,
       driver,
       created: new Date().toISOString(),
@@ -167,7 +165,8 @@ export class NetworkService {
       attachable: req.attachable ?? false,
       labels: req.labels ?? {},
       options: req.options ?? {},
-      ipam: { driver: 'default', options: req.ipam?.options ?? {}, config: pools.length ? pools : (req.ipam?.config ?? []).map((c) => ({ subnet: c.subnet ?? '', gateway: c.gateway || formatIp(firstHost(parseCidr(c.subnet ?? ''))) })) },
+      ...(driver === 'bridge' ? { enableIPv4: req.enableIPv4 ?? true, enableIPv6: req.enableIPv6 ?? false } : {}),
+      ipam: { driver: 'default', options: req.ipam?.options ?? {}, config: pools },
       bridge,
       mtu: Number(req.options?.[MTU_OPT] ?? 0) || 0,
     };
@@ -178,7 +177,7 @@ export class NetworkService {
     const all = this.d.store.all();
     const hit = all.find((n) => n.id === ref) ?? all.find((n) => n.name === ref);
     if (hit) return hit;
-    const byPrefix = all.filter((n) => n.id.startsWith(ref));
+    const byPrefix = ref ? all.filter((n) => n.id.startsWith(ref)) : [];
     if (byPrefix.length === 1) return byPrefix[0]!;
     if (byPrefix.length > 1) throw invalidArgument(`network ${ref} is ambiguous (${byPrefix.length} matches found based on ID prefix)`);
     throw notFound(`network ${ref} not found`);
@@ -194,35 +193,27 @@ export class NetworkService {
 
   /** Containers with a live endpoint on the network. */
   endpoints(networkId: string): LiveEndpoint[] {
-    return [...(this.live.get(networkId)?.values() ?? [])];
+    return this.live.on(networkId);
   }
 
   async create(req: CreateNetwork): Promise<NetworkRecord> {
     const driver = req.driver || 'bridge';
-    if (!req.name) throw invalidArgument('network name must not be empty');
-    // The name also names host-local's lease directory: nothing that could climb out of it.
-    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(req.name)) throw invalidArgument(`invalid network name "${req.name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
-    if (PREDEFINED.includes(req.name) || driver === 'host' || driver === 'null') throw new BerthError('Forbidden', `operation is not permitted on predefined ${req.name} network `);
+    if (!req.name.trim()) throw invalidArgument('invalid name: name is empty');
+    if (PREDEFINED.includes(req.name)) throw new BerthError('Forbidden', `operation is not permitted on predefined ${req.name} network `);
+    if (driver === 'host' || driver === 'null') throw new BerthError('Forbidden', `only one instance of "${driver}" network is allowed`);
+    if (driver === 'overlay') throw new BerthError('Forbidden', 'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.');
     if (driver !== 'bridge') throw new BerthError('NotFound', `could not find plugin ${driver} in v1 plugin registry: plugin not found`);
-    if (req.enableIPv6) throw new BerthError('NotImplemented', 'IPv6 networks are not supported by berth');
+    if (req.scope === 'swarm' || req.scope === 'global') throw new BerthError('Forbidden', 'cannot create a swarm scoped network when swarm is not active');
     return this.locks.run('create', async () => {
       if (this.d.store.all().some((n) => n.name === req.name)) throw conflict(`network with name ${req.name} already exists`);
-      const bridgeName = req.options?.[BRIDGE_NAME_OPT] || '';
-      if (bridgeName && this.d.store.all().some((n) => n.bridge === bridgeName)) throw conflict(`bridge name ${bridgeName} is already in use by another network`);
-      // Never take over an interface berth did not make (eth0, docker0…): it would lose its addresses.
-      if (bridgeName && (await execFileP('ip', ['link', 'show', 'dev', bridgeName]).then(() => true, () => false))) {
-        throw conflict(`bridge name ${bridgeName} is already in use by an interface of the host`);
-      }
-      if (bridgeName && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,14}$/.test(bridgeName)) throw invalidArgument(`invalid bridge name "${bridgeName}"`);
-      const mtu = req.options?.[MTU_OPT];
-      if (mtu !== undefined && !(Number.isInteger(Number(mtu)) && Number(mtu) >= 68)) throw invalidArgument(`invalid MTU value: ${mtu}`);
+      const bridgeName = await this.checkOptions(req);
       const rec = await withHostLock(POOL_LOCK, async () => {
         const r = this.record(req.name, 'bridge', req, '', this.pools(req));
         r.bridge = bridgeName || `br-${r.id.slice(0, 12)}`;
         try {
-          await this.ensureBridge(r);
+          await this.bringUp(r);
         } catch (err) {
-          await this.deleteBridge(r);
+          await this.takeDown(r);
           throw err;
         }
         return r;
@@ -231,7 +222,7 @@ export class NetworkService {
         await this.d.store.put(rec);
         await this.refreshFirewall();
       } catch (err) {
-        await this.deleteBridge(rec);
+        await this.takeDown(rec);
         await this.d.store.delete(rec.id);
         throw err;
       }
@@ -240,56 +231,42 @@ export class NetworkService {
     });
   }
 
-  /** The network's address pool: the user's subnet/gateway/ip-range, checked, or the next free default one. */
+  /** The bridge name and MTU options, checked; returns the bridge name asked for ('' for none). */
+  private async checkOptions(req: CreateNetwork): Promise<string> {
+    const bridgeName = req.options?.[BRIDGE_NAME_OPT] || '';
+    if (bridgeName && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,14}$/.test(bridgeName)) throw invalidArgument(`invalid bridge name "${bridgeName}"`);
+    if (bridgeName && this.d.store.all().some((n) => n.bridge === bridgeName)) throw conflict(`bridge name ${bridgeName} is already in use by another network`);
+    // Never take over an interface berth did not make (eth0, docker0…): it would lose its addresses.
+    if (bridgeName && (await execFileP('ip', ['link', 'show', 'dev', bridgeName]).then(() => true, () => false))) {
+      throw conflict(`bridge name ${bridgeName} is already in use by an interface of the host`);
+    }
+    const mtu = req.options?.[MTU_OPT];
+    if (mtu !== undefined && !(Number.isInteger(Number(mtu)) && Number(mtu) >= 68)) throw invalidArgument(`invalid MTU value: ${mtu}`);
+    return bridgeName;
+  }
+
   private pools(req: CreateNetwork): IpamPool[] {
-    const cfg = req.ipam?.config ?? [];
-    if (cfg.length > 1) throw new BerthError('NotImplemented', 'berth networks take one IPv4 subnet');
-    const taken = this.d.store.all().flatMap((n) => n.ipam.config.map((c) => parseCidr(c.subnet)));
-    const c = cfg[0];
-    if (!c?.subnet) {
-      if (c?.gateway || c?.ipRange) throw invalidArgument('gateway and ip-range need a subnet');
-      const subnet = pickSubnet(taken, hostRoutes().filter((r) => !this.ownBridgeRoute(r)));
-      if (!subnet) throw new BerthError('Unavailable', 'could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
-      return [{ subnet: formatCidr(subnet), gateway: formatIp(firstHost(subnet)) }];
-    }
-    const subnet = parseSubnet(c.subnet);
-    if (taken.some((t) => overlaps(t, subnet))) throw new BerthError('Forbidden', 'invalid pool request: Pool overlaps with other one on this address space');
-    let gateway = formatIp(firstHost(subnet));
-    if (c.gateway) {
-      const gw = parseIp(c.gateway);
-      if (!contains(subnet, gw)) throw new BerthError('Forbidden', `no matching subnet for gateway ${c.gateway}`);
-      gateway = formatIp(gw);
-    }
-    let ipRange: string | undefined;
-    if (c.ipRange) {
-      const r = parseCidr(c.ipRange);
-      if (!contains(subnet, r.network) || r.prefix < subnet.prefix) throw new BerthError('Forbidden', `no matching subnet for range ${c.ipRange}`);
-      ipRange = formatCidr(r);
-    }
-    return [{ subnet: formatCidr(subnet), gateway, ...(ipRange ? { ipRange } : {}) }];
+    const own = new Set(this.taken().v6.map((c) => `${c.network}/${c.prefix}`));
+    return planPools({
+      config: req.ipam?.config ?? [],
+      enableIPv4: req.enableIPv4 ?? true,
+      enableIPv6: req.enableIPv6 ?? false,
+      taken: this.taken(),
+      routes: { v4: this.hostRoutes4(), v6: hostRoutes6().filter((r) => !own.has(`${r.network}/${r.prefix}`)) },
+      ula: ulaBase(this.d.engineId ?? 'berth'),
+    });
   }
 
-  /** The Linux bridge with its gateway address, up; and the network's resolver on it. */
-  private async ensureBridge(n: NetworkRecord): Promise<void> {
-    const pool = n.ipam.config[0];
-    if (!pool) return;
-    const ip = (args: string[]): Promise<unknown> => execFileP('ip', args);
-    await ip(['link', 'add', n.bridge, 'type', 'bridge']).catch(() => {});
-    if (n.mtu) await ip(['link', 'set', n.bridge, 'mtu', String(n.mtu)]);
-    const cidr = `${pool.gateway}/${parseCidr(pool.subnet).prefix}`;
-    // Exactly our gateway address: another one (a stale or foreign set-up) would make the CNI
-    // bridge plugin refuse the bridge.
-    const { stdout } = await execFileP('ip', ['-4', '-o', 'addr', 'show', 'dev', n.bridge]);
-    for (const m of stdout.matchAll(/inet (\S+)/g)) if (m[1] !== cidr) await ip(['addr', 'del', m[1]!, 'dev', n.bridge]);
-    await ip(['addr', 'replace', cidr, 'dev', n.bridge]);
-    await ip(['link', 'set', n.bridge, 'up']);
-    if (this.userDefined(n)) await this.dns.listen(pool.gateway);
+  /** The bridge with its addresses, the resolver on its gateways, and the auxiliary addresses held. */
+  private async bringUp(n: NetworkRecord): Promise<void> {
+    await ensureBridge(n);
+    await reserveAuxAddresses(n, join(this.d.ipamDir, n.id));
+    if (this.userDefined(n)) for (const a of resolverAddresses(n)) await this.dns.listen(a);
   }
 
-  private async deleteBridge(n: NetworkRecord): Promise<void> {
-    const pool = n.ipam.config[0];
-    if (pool && this.userDefined(n)) await this.dns.unlisten(pool.gateway).catch(() => {});
-    await execFileP('ip', ['link', 'del', n.bridge]).catch(() => {});
+  private async takeDown(n: NetworkRecord): Promise<void> {
+    if (this.userDefined(n)) for (const a of resolverAddresses(n)) await this.dns.unlisten(a).catch(() => {});
+    await deleteBridge(n);
   }
 
   userDefined(n: NetworkRecord): boolean {
@@ -297,13 +274,14 @@ export class NetworkService {
   }
 
   private async refreshFirewall(): Promise<void> {
-    await applyFirewall(
-      this.d.defaultBridge,
-      this.d.store
-        .all()
-        .filter((n) => n.driver === 'bridge')
-        .map((n) => ({ bridge: n.bridge, subnet: n.ipam.config[0]?.subnet ?? '', internal: n.internal, dnsAddress: this.userDefined(n) ? (n.ipam.config[0]?.gateway ?? '') : '' })),
-    );
+    const nets = this.d.store
+      .all()
+      .filter((n) => n.driver === 'bridge')
+      .map((n) => {
+        const { v4, v6 } = activePools(n);
+        return { bridge: n.bridge, subnet: v4?.subnet ?? '', subnet6: v6?.subnet ?? '', internal: n.internal, dnsAddresses: this.userDefined(n) ? resolverAddresses(n) : [] };
+      });
+    await applyFirewall(this.d.defaultBridge, nets);
   }
 
   async remove(ref: string): Promise<void> {
@@ -317,119 +295,113 @@ export class NetworkService {
         throw new BerthError('Forbidden', `error while removing network: network ${n.name} has active endpoints (${list})`);
       }
       await this.d.store.delete(n.id);
-      await this.deleteBridge(n);
-      await removeAll(join(this.d.ipamDir, n.name)).catch(() => {});
+      await this.takeDown(n);
+      await removeAll(join(this.d.ipamDir, n.id)).catch(() => {});
+      if (LEGACY_NAME.test(n.name)) await removeAll(join(this.d.ipamDir, n.name)).catch(() => {});
       await this.refreshFirewall();
       this.d.publish('destroy', n.id, { name: n.name, type: 'bridge' });
     });
   }
 
-  /** The CNI plugin list for an endpoint on `n`. */
-  private plugins(n: NetworkRecord, withPorts: boolean, staticIp = false): ({ type: string } & Record<string, unknown>)[] {
-    const pool = n.ipam.config[0]!;
-    const range: Record<string, string> = { subnet: pool.subnet, gateway: pool.gateway };
-    // --ip may be anywhere in the subnet: ip-range only bounds the addresses berth picks.
-    if (pool.ipRange && !staticIp) {
-      const r = parseCidr(pool.ipRange);
-      range.rangeStart = formatIp(Math.max(r.network + (r.prefix < 31 ? 1 : 0), parseCidr(pool.subnet).network + 1));
-      range.rangeEnd = formatIp(r.network + 2 ** (32 - r.prefix) - 2);
-    }
-    return [
-      {
-        type: 'bridge',
-        bridge: n.bridge,
-        isGateway: true,
-        // Masquerade and forwarding are per network, in berth's own chains (firewall.ts).
-        ipMasq: false,
-        hairpinMode: true,
-        ...(n.mtu ? { mtu: n.mtu } : {}),
-        capabilities: { ips: true, mac: true },
-        ipam: { type: 'host-local', ranges: [[range]], routes: n.internal ? [] : [{ dst: '0.0.0.0/0' }], dataDir: this.d.ipamDir },
-      },
-      // Loopback traffic goes to the userland proxy (Docker's split), the rest is DNATed here.
-      ...(withPorts ? [{ type: 'portmap', capabilities: { portMappings: true }, snat: true, conditionsV4: ['!', '-d', '127.0.0.0/8'] }] : []),
-    ];
+  /**
+   * moby's endpoint settings check: at create for each network the settings name (`n` when it
+   * exists), at connect and start against the network itself. Throws "invalid endpoint settings".
+   */
+  checkEndpoint(n: NetworkRecord | undefined, name: string, req: EndpointRequest): void {
+    validateEndpoint(n, name, req);
   }
 
   /**
-   * Gives a container an endpoint on a network: a veth named `ifname` in its sandbox, an
-   * address, its DNS names there, and (on its first network) its published ports.
+   * Gives a container an endpoint on a network: a veth named `ifname` in its sandbox, its
+   * addresses, its DNS names there, and (on its first network) its published ports.
    */
-  async attach(c: AttachedContainer, ref: string, req: EndpointRequest, ifname: string, ports: PortRequest[] = []): Promise<{ network: NetworkRecord; endpoint: Endpoint; ports: PortMapping[] }> {
+  async attach(c: AttachedContainer & { hostname?: string | undefined }, ref: string, req: EndpointRequest, ifname: string, ports: PortRequest[] = []): Promise<Attached> {
     const n = this.find(ref);
     if (n.driver !== 'bridge') throw invalidArgument(`container cannot be connected to network ${n.name}: only bridge networks take endpoints`);
-    if (this.live.get(n.id)?.has(c.id)) throw new BerthError('Forbidden', `endpoint with name ${c.name} already exists in network ${n.name}`);
-    const pool = n.ipam.config[0]!;
-    const subnet = parseCidr(pool.subnet);
+    if (this.live.has(n.id, c.id)) throw new BerthError('Forbidden', `endpoint with name ${c.name} already exists in network ${n.name}`);
+    this.checkEndpoint(n, n.name, req);
+    checkLinkLocal(req.linkLocalIps ?? []);
+    const { v4, v6 } = activePools(n);
+    const asked = [v4 && req.ipv4Address ? `${req.ipv4Address}/${parseCidr(v4.subnet).prefix}` : '', v6 && req.ipv6Address ? `${req.ipv6Address}/${parseCidr6(v6.subnet).prefix}` : ''].filter(Boolean);
     const runtimeConfig: Record<string, unknown> = {};
-    if (req.ipv4Address) {
-      if (!this.userDefined(n)) throw invalidArgument('user specified IP address is supported on user defined networks only');
-      const want = parseIp(req.ipv4Address);
-      if (!contains(subnet, want)) throw invalidArgument(`no configured subnet or ip-range contain the IP address ${req.ipv4Address}`);
-      runtimeConfig.ips = [`${formatIp(want)}/${subnet.prefix}`];
-    }
+    if (asked.length) runtimeConfig.ips = asked;
     if (req.macAddress) runtimeConfig.mac = req.macAddress;
-    if (req.aliases.length && !this.userDefined(n)) throw invalidArgument('network-scoped alias is supported only for containers in user defined networks');
-    const mappings = await this.ports.allocate(c, ports);
+    const mappings = await this.ports.allocate(c, ports, { v4: !!v4, v6: !!v6 });
+    if (mappings.length) runtimeConfig.portMappings = mappings.map((m) => ({ hostPort: m.hostPort, containerPort: m.containerPort, protocol: m.proto, hostIP: m.hostIp }));
     const rt = { containerId: c.id, netns: c.sandbox, ifname };
-    if (mappings.length) runtimeConfig.portMappings = mappings.map((m) => ({ hostPort: m.hostPort, containerPort: m.containerPort, protocol: m.proto, hostIP: m.hostIp === '0.0.0.0' ? '' : m.hostIp }));
-    let result;
+    const plugins = cniPlugins(n, { ipamDir: this.d.ipamDir, withPorts: mappings.length > 0, staticV4: !!req.ipv4Address, staticV6: !!req.ipv6Address });
+    let result: CniResult;
     try {
-      result = await cniAdd(n.name, this.plugins(n, mappings.length > 0, !!req.ipv4Address), rt, runtimeConfig);
+      result = await cniAdd(n.id, plugins, rt, runtimeConfig);
+      await this.addLinkLocal(c.id, ifname, req.linkLocalIps ?? []);
     } catch (err) {
       this.ports.release(mappings);
       const msg = (err as Error).message;
       if (/is not available|already reserved|failed to allocate all requested IPs/i.test(msg)) throw new BerthError('Forbidden', 'Address already in use', { cause: err, code: NETWORK_ERROR });
       throw new BerthError('Internal', `failed to set up container networking: ${msg}`, { cause: err, code: NETWORK_ERROR });
     }
-    const ipCfg = result.ips?.[0];
-    const [ipAddr, prefix] = (ipCfg?.address ?? '/').split('/');
-    const iface = result.interfaces?.find((i) => i.sandbox) ?? result.interfaces?.[ipCfg?.interface ?? -1];
-    const endpoint: Endpoint = {
-      networkId: n.id,
-      endpointId: randomId(),
-      ifname,
-      ip: ipAddr ?? '',
-      prefixLen: Number(prefix) || subnet.prefix,
-      gateway: ipCfg?.gateway ?? (n.internal ? '' : pool.gateway),
-      mac: iface?.mac ?? '',
-      aliases: req.aliases,
-      dnsNames: this.userDefined(n) ? [...new Set([c.name, c.id.slice(0, 12), ...req.aliases])] : [],
-      ...(req.links.length ? { links: req.links } : {}),
-      ipamConfig: req.ipv4Address ? { ipv4Address: req.ipv4Address } : null,
-      cniResult: result,
-    };
+    const endpoint = this.endpointFrom(n, c, req, ifname, result);
     try {
-      await this.ports.openProxies(c.id, c.name, endpoint.ip, mappings);
+      await this.ports.openProxies(c.id, c.name, { ip: endpoint.ip, ipv6: endpoint.ipv6 ?? '' }, mappings);
     } catch (err) {
-      await cniDel(n.name, this.plugins(n, mappings.length > 0), rt, runtimeConfig, result).catch(() => {});
+      await cniDel(n.id, plugins, rt, runtimeConfig, result).catch(() => {});
       this.ports.release(mappings);
       throw err;
     }
-    this.track(n.id, c, endpoint);
+    this.live.track(n.id, c, endpoint);
     this.d.publish('connect', n.id, { container: c.id, name: n.name, type: 'bridge' });
     return { network: n, endpoint, ports: mappings };
   }
 
-  private track(networkId: string, c: AttachedContainer, endpoint: Endpoint): void {
-    let m = this.live.get(networkId);
-    if (!m) this.live.set(networkId, (m = new Map()));
-    m.set(c.id, { container: c, endpoint });
+  /** `--link-local-ip`: libnetwork adds them to the interface beside its addresses. */
+  private async addLinkLocal(containerId: string, ifname: string, ips: string[]): Promise<void> {
+    for (const ip of ips) await this.d.netns.exec(containerId, 'ip', ['addr', 'add', linkLocalCidr(ip), 'dev', ifname]);
+  }
+
+  private endpointFrom(n: NetworkRecord, c: AttachedContainer & { hostname?: string | undefined }, req: EndpointRequest, ifname: string, result: CniResult): Endpoint {
+    const ips = (result.ips ?? []).map((x) => ({ ...x, addr: x.address.split('/')[0] ?? '', len: Number(x.address.split('/')[1]) }));
+    const ip4 = ips.find((x) => !x.addr.includes(':'));
+    const ip6 = ips.find((x) => x.addr.includes(':'));
+    const iface = result.interfaces?.find((i) => i.sandbox) ?? result.interfaces?.[ips[0]?.interface ?? -1];
+    const ipamConfig = req.ipv4Address || req.ipv6Address || req.linkLocalIps?.length
+      ? { ipv4Address: req.ipv4Address, ...(req.ipv6Address ? { ipv6Address: req.ipv6Address } : {}), ...(req.linkLocalIps?.length ? { linkLocalIps: req.linkLocalIps } : {}) }
+      : null;
+    return {
+      networkId: n.id,
+      endpointId: randomId(),
+      ifname,
+      ip: ip4?.addr ?? '',
+      prefixLen: ip4?.len ?? 0,
+      gateway: ip4 ? (ip4.gateway ?? '') : '',
+      ipv6: ip6?.addr ?? '',
+      ipv6PrefixLen: ip6?.len ?? 0,
+      ipv6Gateway: ip6?.gateway ?? '',
+      mac: iface?.mac ?? '',
+      aliases: req.aliases,
+      // moby 28's buildEndpointDNSNames: name, aliases, short ID, hostname.
+      dnsNames: this.userDefined(n) ? [...new Set([c.name, ...req.aliases, c.id.slice(0, 12), ...(c.hostname ? [c.hostname] : [])])] : [],
+      ...(req.links.length ? { links: req.links } : {}),
+      ipamConfig,
+      cniName: n.id,
+      cniResult: result,
+    };
   }
 
   /** Takes an endpoint away again (at stop, or `network disconnect`); ports go with the first network's. */
   async detach(c: AttachedContainer, networkName: string, endpoint: Endpoint, ports: PortMapping[] = []): Promise<void> {
     const n = this.d.store.get(endpoint.networkId);
-    this.live.get(endpoint.networkId)?.delete(c.id);
+    this.live.forget(endpoint.networkId, c.id);
     // Only the primary endpoint carries the published ports (and their proxies).
     if (ports.length) {
       await this.ports.closeProxies(c.id);
       this.ports.release(ports);
     }
     const rt = { containerId: c.id, netns: c.sandbox, ifname: endpoint.ifname };
-    const runtimeConfig = ports.length ? { portMappings: ports.map((m) => ({ hostPort: m.hostPort, containerPort: m.containerPort, protocol: m.proto, hostIP: m.hostIp === '0.0.0.0' ? '' : m.hostIp })) } : {};
+    const runtimeConfig = ports.length ? { portMappings: ports.map((m) => ({ hostPort: m.hostPort, containerPort: m.containerPort, protocol: m.proto, hostIP: m.hostIp })) } : {};
     if (n) {
-      await cniDel(n.name, this.plugins(n, ports.length > 0), rt, runtimeConfig, endpoint.cniResult as CniResult | undefined).catch((err: unknown) => this.d.log.warn('network teardown failed', { container: c.id, network: n.name, err }));
+      // Endpoints of older berths were added under the network's name: DEL must repeat it.
+      const cniName = endpoint.cniName ?? n.name;
+      await cniDel(cniName, cniPlugins(n, { ipamDir: this.d.ipamDir, withPorts: ports.length > 0 }), rt, runtimeConfig, endpoint.cniResult as CniResult | undefined).catch((err: unknown) => this.d.log.warn('network teardown failed', { container: c.id, network: n.name, err }));
       this.d.publish('disconnect', n.id, { container: c.id, name: n.name, type: 'bridge' });
     } else {
       this.d.log.warn('endpoint of a removed network', { container: c.id, network: networkName });
@@ -438,30 +410,24 @@ export class NetworkService {
 
   /** After a berthd restart: a running container's endpoints and proxies, as they were. */
   async restore(c: AttachedContainer, endpoints: Endpoint[], ports: PortMapping[]): Promise<void> {
-    for (const e of endpoints) this.track(e.networkId, c, e);
+    for (const e of endpoints) this.live.track(e.networkId, c, e);
     for (const p of ports) this.ports.claim(p);
     const primary = endpoints[0];
-    if (primary && ports.length) await this.ports.openProxies(c.id, c.name, primary.ip, ports).catch((err: unknown) => this.d.log.warn('cannot reopen published ports', { container: c.id, err }));
+    if (primary && ports.length) {
+      await this.ports.openProxies(c.id, c.name, { ip: primary.ip, ipv6: primary.ipv6 ?? '' }, ports).catch((err: unknown) => this.d.log.warn('cannot reopen published ports', { container: c.id, err }));
+    }
   }
 
   /** `docker rename`: the container answers to its new name on its networks (and not the old one). */
   renameContainer(containerId: string, oldName: string, newName: string, endpoints: Endpoint[]): void {
-    for (const m of this.live.values()) {
-      const e = m.get(containerId);
-      if (e) e.container.name = newName;
-    }
     for (const e of endpoints) if (e.dnsNames.length) e.dnsNames = e.dnsNames.map((x) => (x === oldName ? newName : x));
-    for (const m of this.live.values()) {
-      const e = m.get(containerId);
-      const same = e && endpoints.find((x) => x.endpointId === e.endpoint.endpointId);
-      if (e && same) e.endpoint = same;
-    }
+    this.live.update(containerId, newName, endpoints);
   }
 
-  /** The resolver a container on `ref` should use: the gateway of a user-defined network. */
+  /** The resolver a container on `ref` should use: a user-defined network's gateway (IPv4 first). */
   resolverFor(ref: string): string | undefined {
     const n = this.find(ref);
-    return this.userDefined(n) ? n.ipam.config[0]?.gateway : undefined;
+    return this.userDefined(n) ? resolverAddresses(n)[0] : undefined;
   }
 
   sandboxPath(containerId: string): string {
@@ -478,7 +444,10 @@ export class NetworkService {
     for (const [i, name] of networkNames.entries()) {
       const n = this.d.store.all().find((x) => x.name === name);
       if (!n || n.driver !== 'bridge') continue;
-      await cniDel(n.name, this.plugins(n, true), { containerId, netns: path, ifname: `eth${i}` }).catch(() => {});
+      const rt = { containerId, netns: path, ifname: `eth${i}` };
+      const plugins = cniPlugins(n, { ipamDir: this.d.ipamDir, withPorts: true });
+      await cniDel(n.id, plugins, rt).catch(() => {});
+      if (LEGACY_NAME.test(n.name) && existsSync(join(this.d.ipamDir, n.name))) await cniDel(n.name, plugins, rt).catch(() => {});
     }
     await this.d.netns.remove(containerId);
   }
@@ -490,69 +459,5 @@ export class NetworkService {
 
   removeSandbox(containerId: string): Promise<void> {
     return this.d.netns.remove(containerId);
-  }
-
-  // ---- embedded DNS ----
-
-  private networkServedAt(addr: string): NetworkRecord | undefined {
-    return this.d.store.all().find((n) => this.userDefined(n) && n.ipam.config[0]?.gateway === addr);
-  }
-
-  private containerAt(addr: string, ip: string): AttachedContainer | undefined {
-    const n = this.networkServedAt(addr);
-    return n ? this.endpoints(n.id).find((e) => e.endpoint.ip === ip)?.container : undefined;
-  }
-
-  /**
-   * libnetwork's Sandbox.ResolveName: first the client's own link aliases (`--link name:alias` on
-   * any of its networks, resolving `name` on that network), then the names on the network.
-   */
-  private dnsLookup(addr: string, name: string, clientIp: string): string[] {
-    const n = this.networkServedAt(addr);
-    if (!n) return [];
-    const byName = (networkId: string, want: string): string[] =>
-      this.endpoints(networkId)
-        .filter((e) => e.endpoint.dnsNames.some((x) => x.toLowerCase() === want.toLowerCase()))
-        .map((e) => e.endpoint.ip);
-    const client = this.containerAt(addr, clientIp);
-    let aliased = false;
-    for (const [networkId, eps] of this.live) {
-      const target = client && linkTarget(eps.get(client.id)?.endpoint.links ?? [], name);
-      if (target === undefined) continue;
-      const ips = byName(networkId, target);
-      if (ips.length) return ips;
-      if (networkId === n.id) aliased = true;
-    }
-    // A name that is one of the client's aliases is not looked up as a name on that network.
-    return aliased ? [] : byName(n.id, name);
-  }
-
-  private dnsReverse(addr: string, ip: string): string | undefined {
-    const n = this.networkServedAt(addr);
-    if (!n) return undefined;
-    const e = this.endpoints(n.id).find((x) => x.endpoint.ip === ip);
-    return e ? `${e.container.name}.${n.name}` : undefined;
-  }
-}
-
-/** The container a link alias stands for among an endpoint's links (`name:alias`, or `name`). */
-function linkTarget(links: readonly string[], alias: string): string | undefined {
-  for (const l of links) {
-    const [name = '', a = name] = l.split(':');
-    if (a.replace(/^.*\//, '').toLowerCase() === alias) return name.replace(/^\//, '');
-  }
-  return undefined;
-}
-
-/** The host's resolvers (the embedded DNS forwards from the host, so loopback ones work too). */
-function hostNameservers(): string[] {
-  try {
-    return readFileSync('/etc/resolv.conf', 'utf8')
-      .split('\n')
-      .filter((l) => /^\s*nameserver\s/.test(l))
-      .map((l) => l.trim().split(/\s+/)[1] ?? '')
-      .filter(Boolean);
-  } catch {
-    return [];
   }
 }

@@ -207,26 +207,42 @@ class UdpForwarder implements Forwarder {
 
 /**
  * Picks a free host port for `proto` from the kernel's ephemeral range, starting at a random
- * candidate and wrapping, skipping `taken` and any port that cannot be bound right now. The port is
- * released again before returning, so the caller must still handle a lost race on bind.
+ * candidate and wrapping, skipping `taken` and any port that cannot be bound right now on every
+ * one of `hostIps` (0.0.0.0 and :: share a port, as moby 28 gives them). The port is released
+ * again before returning, so the caller must still handle a lost race on bind.
  */
-export async function pickEphemeralPort(proto: 'tcp' | 'udp', hostIp: string, taken: Set<number>): Promise<number> {
+export async function pickEphemeralPort(proto: 'tcp' | 'udp', hostIps: string | string[], taken: Set<number>): Promise<number> {
   const [lo, hi] = await ephemeralPortRange();
   const size = hi - lo + 1;
   const start = randomInt(size);
-  const ip = hostIp === '' ? '0.0.0.0' : hostIp;
+  const ips = (Array.isArray(hostIps) ? hostIps : [hostIps]).map((ip) => (ip === '' ? '0.0.0.0' : ip));
   for (let i = 0; i < size; i++) {
     const port = lo + ((start + i) % size);
     if (taken.has(port)) continue;
-    try {
-      if (proto === 'tcp') await closeServer(await bindTcp(ip, port));
-      else await closeSocket(await bindUdp(ip, port));
-      return port;
-    } catch (err) {
-      if (!(err instanceof BerthError && err.kind === 'Conflict')) throw err;
-    }
+    if (await bindsOnAll(proto, ips, port)) return port;
   }
   throw new BerthError('Unavailable', `all ports are allocated (${proto} ${lo}-${hi})`);
+}
+
+async function bindsOnAll(proto: 'tcp' | 'udp', ips: string[], port: number): Promise<boolean> {
+  const held: (() => Promise<void>)[] = [];
+  try {
+    for (const ip of ips) {
+      if (proto === 'tcp') {
+        const s = await bindTcp(ip, port);
+        held.push(() => closeServer(s));
+      } else {
+        const s = await bindUdp(ip, port);
+        held.push(() => closeSocket(s));
+      }
+    }
+    return true;
+  } catch (err) {
+    if (!(err instanceof BerthError && err.kind === 'Conflict')) throw err;
+    return false;
+  } finally {
+    for (const release of held) await release();
+  }
 }
 
 /** The kernel's ephemeral port range (`net.ipv4.ip_local_port_range`), inclusive. */

@@ -10,7 +10,10 @@ export interface NetworkRecord {
   labels: Record<string, string>;
   /** Driver options as given (`com.docker.network.bridge.name`, `…driver.mtu`, …). */
   options: Record<string, string>;
-  /** IPv4 only: one pool per network (bridge driver). */
+  /** moby 28's EnableIPv4/EnableIPv6. Records of older berths have neither: IPv4 only. */
+  enableIPv4?: boolean;
+  enableIPv6?: boolean;
+  /** At most one IPv4 and one IPv6 pool (bridge driver), IPv4 first. */
   ipam: { driver: string; options: Record<string, string>; config: IpamPool[] };
   /** The Linux bridge (bridge driver only). */
   bridge: string;
@@ -21,13 +24,23 @@ export interface IpamPool {
   subnet: string;
   gateway: string;
   ipRange?: string | undefined;
+  /** Addresses the network's driver keeps for itself: never given to a container. */
+  auxAddresses?: Record<string, string> | undefined;
+  /** Picked from the default pools, not given: `--ip`/`--ip6` are refused on it, as by moby. */
+  auto?: true | undefined;
 }
 
 /** What a container asks of one network (Docker's EndpointSettings on create/connect). */
 export interface EndpointRequest {
   aliases: string[];
   ipv4Address: string;
+  /** `--ip6`; absent in records of older berths. */
+  ipv6Address?: string | undefined;
+  /** `--link-local-ip`: extra addresses in 169.254.0.0/16 or fe80::/10 on the interface. */
+  linkLocalIps?: string[] | undefined;
   macAddress: string;
+  /** Kept and shown back, as moby does for options no driver of berth's reads. */
+  driverOpts?: Record<string, string> | undefined;
   /** moby adds the container's short ID and name (for DNS) itself. */
   links: string[];
 }
@@ -37,17 +50,27 @@ export interface Endpoint {
   networkId: string;
   endpointId: string;
   ifname: string;
+  /** IPv4 address, '' on an IPv6-only network. */
   ip: string;
   prefixLen: number;
   gateway: string;
+  /** IPv6 address ('' without IPv6; absent in records of older berths). */
+  ipv6?: string | undefined;
+  ipv6PrefixLen?: number | undefined;
+  ipv6Gateway?: string | undefined;
   mac: string;
   aliases: string[];
   /** Names other containers on the network resolve to this endpoint. */
   dnsNames: string[];
   /** `--link target:alias` on this network: aliases only this container resolves (libnetwork's ep.aliases). */
   links?: string[];
-  /** `--ip` as asked (Docker shows it back as IPAMConfig). */
-  ipamConfig: { ipv4Address: string } | null;
+  /** The addresses as asked (Docker shows them back as IPAMConfig). */
+  ipamConfig: { ipv4Address: string; ipv6Address?: string | undefined; linkLocalIps?: string[] | undefined } | null;
+  /**
+   * The CNI network name the endpoint was added with, which its DEL must repeat (host-local
+   * keeps leases under it): the network's ID; records of older berths used the network's name.
+   */
+  cniName?: string | undefined;
   /** The CNI ADD result, handed back to DEL (as libcni's cache does). */
   cniResult?: unknown;
 }
@@ -56,6 +79,7 @@ export interface Endpoint {
 export interface PortMapping {
   proto: 'tcp' | 'udp';
   containerPort: number;
+  /** '0.0.0.0', '::' or an address of the host. */
   hostIp: string;
   hostPort: number;
 }

@@ -136,10 +136,12 @@ export function removeNetworks(dataRoot: string, bridge: string): void {
     }
   }
   for (const b of new Set(bridges)) spawnSync('ip', ['link', 'del', b]);
-  for (const [table, chain, from] of [['filter', `BERTH-FWD-${bridge}`, 'FORWARD'], ['filter', `BERTH-DNS-${bridge}`, 'INPUT'], ['nat', `BERTH-NAT-${bridge}`, 'POSTROUTING']]) {
-    spawnSync('iptables', ['-w', '-t', table!, '-D', from!, '-j', chain!]);
-    spawnSync('iptables', ['-w', '-t', table!, '-F', chain!]);
-    spawnSync('iptables', ['-w', '-t', table!, '-X', chain!]);
+  for (const tool of ['iptables', 'ip6tables']) {
+    for (const [table, chain, from] of [['filter', `BERTH-FWD-${bridge}`, 'FORWARD'], ['filter', `BERTH-DNS-${bridge}`, 'INPUT'], ['nat', `BERTH-NAT-${bridge}`, 'POSTROUTING']]) {
+      spawnSync(tool, ['-w', '-t', table!, '-D', from!, '-j', chain!]);
+      spawnSync(tool, ['-w', '-t', table!, '-F', chain!]);
+      spawnSync(tool, ['-w', '-t', table!, '-X', chain!]);
+    }
   }
 }
 

@@ -1,4 +1,4 @@
-import { invalidArgument } from '../../base/errors.js';
+import { invalidArgument, notFound } from '../../base/errors.js';
 import { FilterArgs, parseTimestamp } from '../../base/filters.js';
 import { readJson, sendJson, type Route } from '../context.js';
 import { networkToWire } from '../network-wire.js';
@@ -43,7 +43,13 @@ export function networkRoutes(s: EngineServices): Route[] {
       });
       sendJson(ctx.res, 200, nets.map((n) => networkToWire(n, s.networks, false)));
     }],
-    ['GET', '/networks/:id', async (ctx) => sendJson(ctx.res, 200, networkToWire(s.networks.find(ctx.params.id!), s.networks, true))],
+    ['GET', '/networks/:id', async (ctx) => {
+      const n = s.networks.find(ctx.params.id!);
+      // Every network of berth's is local: asking for another scope finds none, as with moby.
+      const scope = ctx.query.get('scope');
+      if (scope && scope !== 'local') throw notFound(`network ${ctx.params.id!} not found`);
+      sendJson(ctx.res, 200, networkToWire(n, s.networks, true));
+    }],
     ['POST', '/networks/create', async (ctx) => {
       const body = (await readJson<Json>(ctx.req)) ?? {};
       const ipam = obj(body.IPAM, 'IPAM');
@@ -55,11 +61,14 @@ export function networkRoutes(s: EngineServices): Route[] {
         attachable: body.Attachable === true,
         labels: strMap(body.Labels, 'Labels'),
         options: strMap(body.Options, 'Options'),
-        enableIPv6: body.EnableIPv6 === true,
+        // EnableIPv4 came with API 1.48; older clients' bodies do not mean it.
+        enableIPv4: ctx.apiMinor >= 48 && typeof body.EnableIPv4 === 'boolean' ? body.EnableIPv4 : undefined,
+        enableIPv6: typeof body.EnableIPv6 === 'boolean' ? body.EnableIPv6 : undefined,
+        scope: str(body.Scope, 'Scope'),
         ipam: {
           driver: str(ipam.Driver, 'IPAM.Driver'),
           options: strMap(ipam.Options, 'IPAM.Options'),
-          config: config.map((c) => ({ subnet: str(c.Subnet, 'Subnet'), gateway: str(c.Gateway, 'Gateway'), ipRange: str(c.IPRange, 'IPRange') })),
+          config: config.map((c) => ({ subnet: str(c.Subnet, 'Subnet'), gateway: str(c.Gateway, 'Gateway'), ipRange: str(c.IPRange, 'IPRange'), auxAddresses: strMap(c.AuxiliaryAddresses, 'AuxiliaryAddresses') })),
         },
       });
       sendJson(ctx.res, 201, { Id: n.id, Warning: '' });
@@ -75,7 +84,10 @@ export function networkRoutes(s: EngineServices): Route[] {
       await s.containers.connect(str(body.Container, 'Container') ?? '', ctx.params.id!, {
         aliases: strList(ep.Aliases),
         ipv4Address: str(ipamCfg.IPv4Address, 'IPv4Address') ?? '',
+        ipv6Address: str(ipamCfg.IPv6Address, 'IPv6Address') ?? '',
+        linkLocalIps: strList(ipamCfg.LinkLocalIPs),
         macAddress: str(ep.MacAddress, 'MacAddress') ?? '',
+        driverOpts: strMap(ep.DriverOpts, 'DriverOpts'),
         links: strList(ep.Links),
       });
       sendJson(ctx.res, 200, null);

@@ -1,0 +1,58 @@
+/**
+ * The CNI plugin list of an endpoint on a bridge network: `bridge` with `host-local` IPAM (a
+ * range set per enabled address family, so dual stack gets one address of each), then
+ * `portmap` when the container publishes ports. Pure.
+ */
+import { formatIp6, lastAddr6, parseCidr6 } from './ip6.js';
+import { activePools } from './ipam-plan.js';
+import { formatIp, parseCidr } from './subnet.js';
+import type { IpamPool, NetworkRecord } from './types.js';
+
+export type PluginConf = { type: string } & Record<string, unknown>;
+
+export interface PluginOptions {
+  /** host-local's lease directory (leases live in `<dir>/<CNI network name>`). */
+  ipamDir: string;
+  withPorts: boolean;
+  /** Families with an address asked by the user: its range may be the whole subnet. */
+  staticV4?: boolean;
+  staticV6?: boolean;
+}
+
+/** One host-local range; an ip-range bounds what berth picks, never what `--ip` may ask. */
+function range(pool: IpamPool, family: 4 | 6, isStatic: boolean): Record<string, string> {
+  const out: Record<string, string> = { subnet: pool.subnet, gateway: pool.gateway };
+  if (!pool.ipRange || isStatic) return out;
+  if (family === 4) {
+    const r = parseCidr(pool.ipRange);
+    out.rangeStart = formatIp(Math.max(r.network + (r.prefix < 31 ? 1 : 0), parseCidr(pool.subnet).network + 1));
+    out.rangeEnd = formatIp(r.network + 2 ** (32 - r.prefix) - 2);
+  } else {
+    const r = parseCidr6(pool.ipRange);
+    const subnet = parseCidr6(pool.subnet);
+    out.rangeStart = formatIp6(r.network > subnet.network ? r.network : subnet.network + 1n);
+    out.rangeEnd = formatIp6(lastAddr6(r));
+  }
+  return out;
+}
+
+export function cniPlugins(n: NetworkRecord, o: PluginOptions): PluginConf[] {
+  const { v4, v6 } = activePools(n);
+  const ranges = [...(v4 ? [[range(v4, 4, !!o.staticV4)]] : []), ...(v6 ? [[range(v6, 6, !!o.staticV6)]] : [])];
+  const routes = n.internal ? [] : [...(v4 ? [{ dst: '0.0.0.0/0' }] : []), ...(v6 ? [{ dst: '::/0' }] : [])];
+  return [
+    {
+      type: 'bridge',
+      bridge: n.bridge,
+      isGateway: true,
+      // Masquerade and forwarding are per network, in berth's own chains (firewall.ts).
+      ipMasq: false,
+      hairpinMode: true,
+      ...(n.mtu ? { mtu: n.mtu } : {}),
+      capabilities: { ips: true, mac: true },
+      ipam: { type: 'host-local', ranges, routes, dataDir: o.ipamDir },
+    },
+    // Loopback traffic goes to the userland proxy (Docker's split), the rest is DNATed here.
+    ...(o.withPorts ? [{ type: 'portmap', capabilities: { portMappings: true }, snat: true, conditionsV4: ['!', '-d', '127.0.0.0/8'], conditionsV6: ['!', '-d', '::1'] }] : []),
+  ];
+}
