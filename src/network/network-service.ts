@@ -40,8 +40,13 @@ const PREDEFINED = ['bridge', 'host', 'none'];
 const BRIDGE_NAME_OPT = 'com.docker.network.bridge.name';
 const MTU_OPT = 'com.docker.network.driver.mtu';
 const POOL_LOCK = 'address-pools';
-/** Names older berths accepted, and used as host-local lease directories. */
+/** Names older berths accepted, and used as CNI network names (host-local lease directories). */
 const LEGACY_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+/** The CNI network name of a network's endpoints (see NetworkRecord.cniName). */
+export function cniNameOf(n: NetworkRecord): string {
+  return n.cniName ?? (LEGACY_NAME.test(n.name) ? n.name : n.id);
+}
 
 export interface NetworkServiceDeps {
   store: NetworkStore;
@@ -155,9 +160,10 @@ export class NetworkService {
   }
 
   private record(name: string, driver: NetworkRecord['driver'], req: Partial<CreateNetwork>, bridge: string, pools: IpamPool[] = []): NetworkRecord {
+    const id = randomId();
     return {
       schemaVersion: 1,
-      id: randomId(),
+      id,
       name,
       driver,
       created: new Date().toISOString(),
@@ -169,6 +175,7 @@ export class NetworkService {
       ipam: { driver: 'default', options: req.ipam?.options ?? {}, config: pools },
       bridge,
       mtu: Number(req.options?.[MTU_OPT] ?? 0) || 0,
+      cniName: id,
     };
   }
 
@@ -260,7 +267,7 @@ export class NetworkService {
   /** The bridge with its addresses, the resolver on its gateways, and the auxiliary addresses held. */
   private async bringUp(n: NetworkRecord): Promise<void> {
     await ensureBridge(n);
-    await reserveAuxAddresses(n, join(this.d.ipamDir, n.id));
+    await reserveAuxAddresses(n, join(this.d.ipamDir, cniNameOf(n)));
     if (this.userDefined(n)) for (const a of resolverAddresses(n)) await this.dns.listen(a);
   }
 
@@ -296,8 +303,7 @@ export class NetworkService {
       }
       await this.d.store.delete(n.id);
       await this.takeDown(n);
-      await removeAll(join(this.d.ipamDir, n.id)).catch(() => {});
-      if (LEGACY_NAME.test(n.name)) await removeAll(join(this.d.ipamDir, n.name)).catch(() => {});
+      await removeAll(join(this.d.ipamDir, cniNameOf(n))).catch(() => {});
       await this.refreshFirewall();
       this.d.publish('destroy', n.id, { name: n.name, type: 'bridge' });
     });
@@ -332,7 +338,7 @@ export class NetworkService {
     const plugins = cniPlugins(n, { ipamDir: this.d.ipamDir, withPorts: mappings.length > 0, staticV4: !!req.ipv4Address, staticV6: !!req.ipv6Address });
     let result: CniResult;
     try {
-      result = await cniAdd(n.id, plugins, rt, runtimeConfig);
+      result = await cniAdd(cniNameOf(n), plugins, rt, runtimeConfig);
       await this.addLinkLocal(c.id, ifname, req.linkLocalIps ?? []);
     } catch (err) {
       this.ports.release(mappings);
@@ -344,7 +350,7 @@ export class NetworkService {
     try {
       await this.ports.openProxies(c.id, c.name, { ip: endpoint.ip, ipv6: endpoint.ipv6 ?? '' }, mappings);
     } catch (err) {
-      await cniDel(n.id, plugins, rt, runtimeConfig, result).catch(() => {});
+      await cniDel(cniNameOf(n), plugins, rt, runtimeConfig, result).catch(() => {});
       this.ports.release(mappings);
       throw err;
     }
@@ -382,7 +388,7 @@ export class NetworkService {
       dnsNames: this.userDefined(n) ? [...new Set([c.name, ...req.aliases, c.id.slice(0, 12), ...(c.hostname ? [c.hostname] : [])])] : [],
       ...(req.links.length ? { links: req.links } : {}),
       ipamConfig,
-      cniName: n.id,
+      cniName: cniNameOf(n),
       cniResult: result,
     };
   }
@@ -399,9 +405,7 @@ export class NetworkService {
     const rt = { containerId: c.id, netns: c.sandbox, ifname: endpoint.ifname };
     const runtimeConfig = ports.length ? { portMappings: ports.map((m) => ({ hostPort: m.hostPort, containerPort: m.containerPort, protocol: m.proto, hostIP: m.hostIp })) } : {};
     if (n) {
-      // Endpoints of older berths were added under the network's name: DEL must repeat it.
-      const cniName = endpoint.cniName ?? n.name;
-      await cniDel(cniName, cniPlugins(n, { ipamDir: this.d.ipamDir, withPorts: ports.length > 0 }), rt, runtimeConfig, endpoint.cniResult as CniResult | undefined).catch((err: unknown) => this.d.log.warn('network teardown failed', { container: c.id, network: n.name, err }));
+      await cniDel(endpoint.cniName ?? cniNameOf(n), cniPlugins(n, { ipamDir: this.d.ipamDir, withPorts: ports.length > 0 }), rt, runtimeConfig, endpoint.cniResult as CniResult | undefined).catch((err: unknown) => this.d.log.warn('network teardown failed', { container: c.id, network: n.name, err }));
       this.d.publish('disconnect', n.id, { container: c.id, name: n.name, type: 'bridge' });
     } else {
       this.d.log.warn('endpoint of a removed network', { container: c.id, network: networkName });
@@ -446,8 +450,7 @@ export class NetworkService {
       if (!n || n.driver !== 'bridge') continue;
       const rt = { containerId, netns: path, ifname: `eth${i}` };
       const plugins = cniPlugins(n, { ipamDir: this.d.ipamDir, withPorts: true });
-      await cniDel(n.id, plugins, rt).catch(() => {});
-      if (LEGACY_NAME.test(n.name) && existsSync(join(this.d.ipamDir, n.name))) await cniDel(n.name, plugins, rt).catch(() => {});
+      await cniDel(cniNameOf(n), plugins, rt).catch(() => {});
     }
     await this.d.netns.remove(containerId);
   }

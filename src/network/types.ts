@@ -18,6 +18,12 @@ export interface NetworkRecord {
   /** The Linux bridge (bridge driver only). */
   bridge: string;
   mtu: number;
+  /**
+   * The CNI network name endpoints are added under (host-local keeps its leases in a directory
+   * of that name): the network's ID. Records of older berths have none and keep using their
+   * name, which those berths only accepted as a plain file name.
+   */
+  cniName?: string;
 }
 
 export interface IpamPool {
@@ -66,10 +72,7 @@ export interface Endpoint {
   links?: string[];
   /** The addresses as asked (Docker shows them back as IPAMConfig). */
   ipamConfig: { ipv4Address: string; ipv6Address?: string | undefined; linkLocalIps?: string[] | undefined } | null;
-  /**
-   * The CNI network name the endpoint was added with, which its DEL must repeat (host-local
-   * keeps leases under it): the network's ID; records of older berths used the network's name.
-   */
+  /** The CNI network name the endpoint was added with, which its DEL must repeat. */
   cniName?: string | undefined;
   /** The CNI ADD result, handed back to DEL (as libcni's cache does). */
   cniResult?: unknown;
