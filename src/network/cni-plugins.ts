@@ -8,6 +8,14 @@ import { activePools } from './ipam-plan.js';
 import { formatIp, parseCidr } from './subnet.js';
 import type { IpamPool, NetworkRecord } from './types.js';
 
+/** Names older berths accepted, and used as CNI network names (host-local lease directories). */
+const LEGACY_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+/** The CNI network name of a network's endpoints (see NetworkRecord.cniName). */
+export function cniNameOf(n: NetworkRecord): string {
+  return n.cniName ?? (LEGACY_NAME.test(n.name) ? n.name : n.id);
+}
+
 export type PluginConf = { type: string } & Record<string, unknown>;
 
 export interface PluginOptions {

@@ -16,12 +16,12 @@ import { removeAll } from '../base/fs.js';
 import { withHostLock } from '../base/host-mutex.js';
 import type { Logger } from '../base/log.js';
 import { deleteBridge, ensureBridge, reserveAuxAddresses } from './bridge-setup.js';
-import { cniAdd, cniDel, type CniResult } from './cni.js';
-import { cniPlugins } from './cni-plugins.js';
+import { cniNameOf } from './cni-plugins.js';
 import { EmbeddedDns } from './dns-server.js';
-import { checkLinkLocal, linkLocalCidr, validateEndpoint } from './endpoint-checks.js';
+import { validateEndpoint } from './endpoint-checks.js';
+import { EndpointService, type Attached } from './endpoints.js';
 import { applyFirewall } from './firewall.js';
-import { hostRoutes6, parseCidr6, ulaBase } from './ip6.js';
+import { hostRoutes6, parseCidr6, ulaBase, type Cidr6 } from './ip6.js';
 import { activePools, planPools } from './ipam-plan.js';
 import { LiveEndpoints, type AttachedContainer, type LiveEndpoint } from './live-endpoints.js';
 import type { NetnsDir } from './netns.js';
@@ -32,7 +32,7 @@ import { PortPublisher, type PortRequest } from './port-publisher.js';
 import { firstHost, formatCidr, formatIp, hostRoutes, parseCidr, parseIp, pickSubnet, type Cidr } from './subnet.js';
 import type { Endpoint, EndpointRequest, IpamPool, NetworkRecord, PortMapping } from './types.js';
 
-export type { PortRequest, AttachedContainer };
+export type { PortRequest, AttachedContainer, Attached };
 export { NETWORK_ERROR };
 
 const execFileP = promisify(execFile);
@@ -40,14 +40,6 @@ const PREDEFINED = ['bridge', 'host', 'none'];
 const BRIDGE_NAME_OPT = 'com.docker.network.bridge.name';
 const MTU_OPT = 'com.docker.network.driver.mtu';
 const POOL_LOCK = 'address-pools';
-/** Names older berths accepted, and used as CNI network names (host-local lease directories). */
-const LEGACY_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-
-/** The CNI network name of a network's endpoints (see NetworkRecord.cniName). */
-export function cniNameOf(n: NetworkRecord): string {
-  return n.cniName ?? (LEGACY_NAME.test(n.name) ? n.name : n.id);
-}
-
 export interface NetworkServiceDeps {
   store: NetworkStore;
   netns: NetnsDir;
@@ -81,19 +73,15 @@ export interface CreateNetwork {
   scope?: string | undefined;
 }
 
-export interface Attached {
-  network: NetworkRecord;
-  endpoint: Endpoint;
-  ports: PortMapping[];
-}
-
 export class NetworkService {
   private readonly live = new LiveEndpoints();
   private readonly ports = new PortPublisher();
   private readonly locks = new KeyedMutex();
+  private readonly eps: EndpointService;
   readonly dns: EmbeddedDns;
 
   constructor(private readonly d: NetworkServiceDeps) {
+    this.eps = new EndpointService({ netns: d.netns, ipamDir: d.ipamDir, publish: d.publish, log: d.log, live: this.live, ports: this.ports, userDefined: (n) => this.userDefined(n) });
     const source = new NetworkDns({ networks: () => d.store.all(), live: this.live, userDefined: (n) => this.userDefined(n), upstreams: d.upstreams });
     this.dns = new EmbeddedDns(source, d.log, { port: d.dnsPort ?? 53 });
   }
@@ -143,7 +131,7 @@ export class NetworkService {
   }
 
   /** The pools other networks hand addresses out of. */
-  private taken(): { v4: Cidr[]; v6: ReturnType<typeof parseCidr6>[] } {
+  private taken(): { v4: Cidr[]; v6: Cidr6[] } {
     const pools = this.d.store.all().map((n) => activePools(n));
     return { v4: pools.flatMap((p) => (p.v4 ? [parseCidr(p.v4.subnet)] : [])), v6: pools.flatMap((p) => (p.v6 ? [parseCidr6(p.v6.subnet)] : [])) };
   }
@@ -321,105 +309,22 @@ export class NetworkService {
    * Gives a container an endpoint on a network: a veth named `ifname` in its sandbox, its
    * addresses, its DNS names there, and (on its first network) its published ports.
    */
-  async attach(c: AttachedContainer & { hostname?: string | undefined }, ref: string, req: EndpointRequest, ifname: string, ports: PortRequest[] = []): Promise<Attached> {
+  attach(c: AttachedContainer & { hostname?: string | undefined }, ref: string, req: EndpointRequest, ifname: string, ports: PortRequest[] = []): Promise<Attached> {
     const n = this.find(ref);
     if (n.driver !== 'bridge') throw invalidArgument(`container cannot be connected to network ${n.name}: only bridge networks take endpoints`);
     if (this.live.has(n.id, c.id)) throw new BerthError('Forbidden', `endpoint with name ${c.name} already exists in network ${n.name}`);
     this.checkEndpoint(n, n.name, req);
-    checkLinkLocal(req.linkLocalIps ?? []);
-    const { v4, v6 } = activePools(n);
-    const asked = [v4 && req.ipv4Address ? `${req.ipv4Address}/${parseCidr(v4.subnet).prefix}` : '', v6 && req.ipv6Address ? `${req.ipv6Address}/${parseCidr6(v6.subnet).prefix}` : ''].filter(Boolean);
-    const runtimeConfig: Record<string, unknown> = {};
-    if (asked.length) runtimeConfig.ips = asked;
-    if (req.macAddress) runtimeConfig.mac = req.macAddress;
-    const mappings = await this.ports.allocate(c, ports, { v4: !!v4, v6: !!v6 });
-    if (mappings.length) runtimeConfig.portMappings = mappings.map((m) => ({ hostPort: m.hostPort, containerPort: m.containerPort, protocol: m.proto, hostIP: m.hostIp }));
-    const rt = { containerId: c.id, netns: c.sandbox, ifname };
-    const plugins = cniPlugins(n, { ipamDir: this.d.ipamDir, withPorts: mappings.length > 0, staticV4: !!req.ipv4Address, staticV6: !!req.ipv6Address });
-    let result: CniResult;
-    try {
-      result = await cniAdd(cniNameOf(n), plugins, rt, runtimeConfig);
-      await this.addLinkLocal(c.id, ifname, req.linkLocalIps ?? []);
-    } catch (err) {
-      this.ports.release(mappings);
-      const msg = (err as Error).message;
-      if (/is not available|already reserved|failed to allocate all requested IPs/i.test(msg)) throw new BerthError('Forbidden', 'Address already in use', { cause: err, code: NETWORK_ERROR });
-      throw new BerthError('Internal', `failed to set up container networking: ${msg}`, { cause: err, code: NETWORK_ERROR });
-    }
-    const endpoint = this.endpointFrom(n, c, req, ifname, result);
-    try {
-      await this.ports.openProxies(c.id, c.name, { ip: endpoint.ip, ipv6: endpoint.ipv6 ?? '' }, mappings);
-    } catch (err) {
-      await cniDel(cniNameOf(n), plugins, rt, runtimeConfig, result).catch(() => {});
-      this.ports.release(mappings);
-      throw err;
-    }
-    this.live.track(n.id, c, endpoint);
-    this.d.publish('connect', n.id, { container: c.id, name: n.name, type: 'bridge' });
-    return { network: n, endpoint, ports: mappings };
-  }
-
-  /** `--link-local-ip`: libnetwork adds them to the interface beside its addresses. */
-  private async addLinkLocal(containerId: string, ifname: string, ips: string[]): Promise<void> {
-    for (const ip of ips) await this.d.netns.exec(containerId, 'ip', ['addr', 'add', linkLocalCidr(ip), 'dev', ifname]);
-  }
-
-  private endpointFrom(n: NetworkRecord, c: AttachedContainer & { hostname?: string | undefined }, req: EndpointRequest, ifname: string, result: CniResult): Endpoint {
-    const ips = (result.ips ?? []).map((x) => ({ ...x, addr: x.address.split('/')[0] ?? '', len: Number(x.address.split('/')[1]) }));
-    const ip4 = ips.find((x) => !x.addr.includes(':'));
-    const ip6 = ips.find((x) => x.addr.includes(':'));
-    const iface = result.interfaces?.find((i) => i.sandbox) ?? result.interfaces?.[ips[0]?.interface ?? -1];
-    const ipamConfig = req.ipv4Address || req.ipv6Address || req.linkLocalIps?.length
-      ? { ipv4Address: req.ipv4Address, ...(req.ipv6Address ? { ipv6Address: req.ipv6Address } : {}), ...(req.linkLocalIps?.length ? { linkLocalIps: req.linkLocalIps } : {}) }
-      : null;
-    return {
-      networkId: n.id,
-      endpointId: randomId(),
-      ifname,
-      ip: ip4?.addr ?? '',
-      prefixLen: ip4?.len ?? 0,
-      gateway: ip4 ? (ip4.gateway ?? '') : '',
-      ipv6: ip6?.addr ?? '',
-      ipv6PrefixLen: ip6?.len ?? 0,
-      ipv6Gateway: ip6?.gateway ?? '',
-      mac: iface?.mac ?? '',
-      aliases: req.aliases,
-      // moby 28's buildEndpointDNSNames: name, aliases, short ID, hostname.
-      dnsNames: this.userDefined(n) ? [...new Set([c.name, ...req.aliases, c.id.slice(0, 12), ...(c.hostname ? [c.hostname] : [])])] : [],
-      ...(req.links.length ? { links: req.links } : {}),
-      ipamConfig,
-      cniName: cniNameOf(n),
-      cniResult: result,
-    };
+    return this.eps.attach(c, n, req, ifname, ports);
   }
 
   /** Takes an endpoint away again (at stop, or `network disconnect`); ports go with the first network's. */
-  async detach(c: AttachedContainer, networkName: string, endpoint: Endpoint, ports: PortMapping[] = []): Promise<void> {
-    const n = this.d.store.get(endpoint.networkId);
-    this.live.forget(endpoint.networkId, c.id);
-    // Only the primary endpoint carries the published ports (and their proxies).
-    if (ports.length) {
-      await this.ports.closeProxies(c.id);
-      this.ports.release(ports);
-    }
-    const rt = { containerId: c.id, netns: c.sandbox, ifname: endpoint.ifname };
-    const runtimeConfig = ports.length ? { portMappings: ports.map((m) => ({ hostPort: m.hostPort, containerPort: m.containerPort, protocol: m.proto, hostIP: m.hostIp })) } : {};
-    if (n) {
-      await cniDel(endpoint.cniName ?? cniNameOf(n), cniPlugins(n, { ipamDir: this.d.ipamDir, withPorts: ports.length > 0 }), rt, runtimeConfig, endpoint.cniResult as CniResult | undefined).catch((err: unknown) => this.d.log.warn('network teardown failed', { container: c.id, network: n.name, err }));
-      this.d.publish('disconnect', n.id, { container: c.id, name: n.name, type: 'bridge' });
-    } else {
-      this.d.log.warn('endpoint of a removed network', { container: c.id, network: networkName });
-    }
+  detach(c: AttachedContainer, networkName: string, endpoint: Endpoint, ports: PortMapping[] = []): Promise<void> {
+    return this.eps.detach(c, this.d.store.get(endpoint.networkId), networkName, endpoint, ports);
   }
 
   /** After a berthd restart: a running container's endpoints and proxies, as they were. */
-  async restore(c: AttachedContainer, endpoints: Endpoint[], ports: PortMapping[]): Promise<void> {
-    for (const e of endpoints) this.live.track(e.networkId, c, e);
-    for (const p of ports) this.ports.claim(p);
-    const primary = endpoints[0];
-    if (primary && ports.length) {
-      await this.ports.openProxies(c.id, c.name, { ip: primary.ip, ipv6: primary.ipv6 ?? '' }, ports).catch((err: unknown) => this.d.log.warn('cannot reopen published ports', { container: c.id, err }));
-    }
+  restore(c: AttachedContainer, endpoints: Endpoint[], ports: PortMapping[]): Promise<void> {
+    return this.eps.restore(c, endpoints, ports);
   }
 
   /** `docker rename`: the container answers to its new name on its networks (and not the old one). */
@@ -443,15 +348,8 @@ export class NetworkService {
    * recording it): its endpoints' leases and rules are released and the namespace removed.
    */
   async clearStaleSandbox(containerId: string, networkNames: string[]): Promise<void> {
-    const path = this.d.netns.path(containerId);
-    if (!existsSync(path)) return;
-    for (const [i, name] of networkNames.entries()) {
-      const n = this.d.store.all().find((x) => x.name === name);
-      if (!n || n.driver !== 'bridge') continue;
-      const rt = { containerId, netns: path, ifname: `eth${i}` };
-      const plugins = cniPlugins(n, { ipamDir: this.d.ipamDir, withPorts: true });
-      await cniDel(cniNameOf(n), plugins, rt).catch(() => {});
-    }
+    if (!existsSync(this.d.netns.path(containerId))) return;
+    await this.eps.clearStale(containerId, networkNames.map((name) => this.d.store.all().find((x) => x.name === name)));
     await this.d.netns.remove(containerId);
   }
 

@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { busyboxRootfs, cliFor, docker, isRoot, ROOT, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 
@@ -197,6 +197,28 @@ describe('IPv6, network names, DNS after connect, swarm answers', { skip: !isRoo
     fails(['network', 'create', '-d', 'host', 'anotherhost'], /only one instance of "host" network is allowed/);
   });
 
+  test("a network record of an older berth (no IPv6 fields, leases under its name) still works after an upgrade", async () => {
+    const id = 'ab'.repeat(32);
+    const bridge = `bl${id.slice(0, 8)}`;
+    bridges.push(bridge);
+    await d.stop();
+    writeFileSync(join(d.dataRoot, 'networks', `${id}.json`), JSON.stringify({
+      schemaVersion: 1, id, name: 'legacy', driver: 'bridge', created: new Date().toISOString(), internal: false, attachable: false, labels: {}, options: {},
+      ipam: { driver: 'default', options: {}, config: [{ subnet: '10.236.0.0/24', gateway: '10.236.0.1' }] }, bridge, mtu: 0,
+    }));
+    await d.restart();
+    assert.equal(ok(['network', 'inspect', '-f', '{{.EnableIPv4}} {{.EnableIPv6}} {{json .IPAM.Config}}', 'legacy']).trim(), 'true false [{"Subnet":"10.236.0.0/24","Gateway":"10.236.0.1"}]');
+    ids.push(ok(['run', '-d', '--name', 'old', '--network', 'legacy', '--ip', '10.236.0.9', 'busybox', 'sleep', '300']).trim());
+    const ipamDir = join(d.dir, 'exec', 'cni', 'ipam');
+    assert.ok(existsSync(join(ipamDir, 'legacy', '10.236.0.9')), 'its leases stay where older berths kept them');
+    assert.match(ok(['run', '--rm', '--network', 'legacy', 'busybox', 'nslookup', 'old']), /Address: 10\.236\.0\.9\n/);
+    ok(['rm', '-f', 'old']);
+    assert.ok(!existsSync(join(ipamDir, 'legacy', '10.236.0.9')));
+    ok(['network', 'rm', 'legacy']);
+    assert.ok(!existsSync(join(ipamDir, 'legacy')));
+    assert.equal(spawnSync('ip', ['link', 'show', bridge]).status, 1);
+  });
+
   test('connect after start: resolv.conf moves to the embedded DNS (own --dns still upstream), and back at disconnect', async () => {
     const fake = await fakeResolver('127.0.0.3');
     try {
@@ -264,7 +286,8 @@ describe('IPv6, network names, DNS after connect, swarm answers', { skip: !isRoo
   test('nothing left behind: no bridges, veths or rules of either family', () => {
     const left = ok(['ps', '-aq']).split('\n').filter(Boolean);
     if (left.length) ok(['rm', '-f', ...left]);
-    for (const n of ['dual', 'only6']) ok(['network', 'rm', n]);
+    const custom = ok(['network', 'ls', '-q', '--filter', 'type=custom']).split('\n').filter(Boolean);
+    if (custom.length) ok(['network', 'rm', ...custom]);
     for (const br of bridges) assert.equal(spawnSync('ip', ['link', 'show', br]).status, 1, `${br} is gone`);
     assert.deepEqual(rulesNaming([...ids, ...bridges]), []);
     const defaultBridge = ok(['network', 'inspect', '-f', '{{index .Options "com.docker.network.bridge.name"}}', 'bridge']).trim();
