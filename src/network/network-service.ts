@@ -71,6 +71,7 @@ export interface CreateNetwork {
   enableIPv4?: boolean | undefined;
   enableIPv6?: boolean | undefined;
   scope?: string | undefined;
+  ingress?: boolean | undefined;
 }
 
 export class NetworkService {
@@ -199,6 +200,7 @@ export class NetworkService {
     if (driver === 'overlay') throw new BerthError('Forbidden', 'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.');
     if (driver !== 'bridge') throw new BerthError('NotFound', `could not find plugin ${driver} in v1 plugin registry: plugin not found`);
     if (req.scope === 'swarm' || req.scope === 'global') throw new BerthError('Forbidden', 'cannot create a swarm scoped network when swarm is not active');
+    if (req.ingress) throw new BerthError('Forbidden', 'Ingress network can only be global scope network');
     return this.locks.run('create', async () => {
       if (this.d.store.all().some((n) => n.name === req.name)) throw conflict(`network with name ${req.name} already exists`);
       const bridgeName = await this.checkOptions(req);

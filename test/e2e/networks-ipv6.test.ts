@@ -269,6 +269,9 @@ describe('IPv6, network names, DNS after connect, swarm answers', { skip: !isRoo
       assert.ok(r.stderr.includes(notManager), `${args.join(' ')}: ${r.stderr}`);
     }
     fails(['swarm', 'init'], /swarm mode is not available in berth/);
+    fails(['network', 'create', '-d', 'overlay', 'ov'], /This node is not a swarm manager/);
+    fails(['network', 'create', '--scope', 'swarm', 'sw'], /cannot create a swarm scoped network when swarm is not active/);
+    fails(['network', 'create', '--ingress', 'ing'], /Ingress network can only be global scope network/);
     for (const [method, path, message] of [
       ['GET', '/v1.41/swarm', notManager],
       ['POST', '/v1.41/swarm/leave?force=1', 'This node is not part of a swarm'],

@@ -65,6 +65,7 @@ export function networkRoutes(s: EngineServices): Route[] {
         enableIPv4: ctx.apiMinor >= 48 && typeof body.EnableIPv4 === 'boolean' ? body.EnableIPv4 : undefined,
         enableIPv6: typeof body.EnableIPv6 === 'boolean' ? body.EnableIPv6 : undefined,
         scope: str(body.Scope, 'Scope'),
+        ingress: body.Ingress === true,
         ipam: {
           driver: str(ipam.Driver, 'IPAM.Driver'),
           options: strMap(ipam.Options, 'IPAM.Options'),
