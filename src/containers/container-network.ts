@@ -4,7 +4,7 @@
  * and its published ports; at stop, all of it undone.
  */
 import { BerthError, conflict, invalidArgument } from '../base/errors.js';
-import { joinErrors, type EndpointRequest, type NetworkRecord, type NetworkService, type PortRequest } from '../network/index.js';
+import { joinErrors, renamedDnsNames, type EndpointRequest, type NetworkRecord, type NetworkService, type PortRequest } from '../network/index.js';
 import type { ContainerData, ContainerRecord, NetworkState } from './types.js';
 
 /** What containers need of networks (the daemon passes the network service). */
@@ -172,6 +172,11 @@ export async function stopNetwork(rec: ContainerData, networks: ContainerNetwork
     throw new BerthError('Internal', `removing the network namespace: ${(err as Error).message}`, { cause: err });
   });
   rec.network = undefined;
+}
+
+/** `docker rename` of a running container: its endpoints' DNS names follow (the draft's). */
+export function renameEndpoints(rec: ContainerData, oldName: string, newName: string): void {
+  for (const e of Object.values(rec.network?.endpoints ?? {})) e.dnsNames = renamedDnsNames(e.dnsNames, oldName, newName);
 }
 
 /** After a berthd restart, a running container's endpoints and ports are the network layer's again. */

@@ -28,7 +28,7 @@ import type { ProbeExecs } from './health-probe.js';
 import { healthFromImageConfig, mergeHealthcheck, validateHealthcheck } from './health-config.js';
 import { ContainerContent } from './container-content.js';
 import { dropMountPoints, populateVolumes, registerMountPoints, type ContainerVolumes } from './container-mounts.js';
-import { connectNetwork, disconnectNetwork, planNetworks, stopNetwork, type ContainerNetworks, type EndpointsConfig } from './container-network.js';
+import { connectNetwork, disconnectNetwork, planNetworks, renameEndpoints, stopNetwork, type ContainerNetworks, type EndpointsConfig } from './container-network.js';
 import { etcPaths, rewriteResolvConf } from './etc-files.js';
 import type { EndpointRequest } from '../network/index.js';
 import { deviceCgroupRule } from './devices.js';
@@ -367,12 +367,13 @@ export class ContainerService {
     try {
       renamed = await this.d.store.update(rec.id, (c) => {
         c.name = name;
+        renameEndpoints(c, old.slice(1), name.slice(1));
       });
     } catch (err) {
       this.d.store.releaseName(name, rec.id);
       throw err;
     }
-    this.d.networks.renameContainer(rec.id, old.slice(1), name.slice(1), Object.values(thaw<ContainerData>(renamed).network?.endpoints ?? {}));
+    this.d.networks.renameContainer(rec.id, name.slice(1), Object.values(thaw<ContainerData>(renamed).network?.endpoints ?? {}));
     this.emit(renamed, 'rename', { oldName: old });
   }
 

@@ -61,3 +61,8 @@ export class LiveEndpoints {
     }
   }
 }
+
+/** An endpoint's DNS names after its container's rename: the old name replaced by the new one. */
+export function renamedDnsNames(names: readonly string[], oldName: string, newName: string): string[] {
+  return names.map((x) => (x === oldName ? newName : x));
+}

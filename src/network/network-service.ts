@@ -329,9 +329,11 @@ export class NetworkService {
     return this.eps.restore(c, endpoints, ports);
   }
 
-  /** `docker rename`: the container answers to its new name on its networks (and not the old one). */
-  renameContainer(containerId: string, oldName: string, newName: string, endpoints: Endpoint[]): void {
-    for (const e of endpoints) if (e.dnsNames.length) e.dnsNames = e.dnsNames.map((x) => (x === oldName ? newName : x));
+  /**
+   * `docker rename`: the container answers to its new name on its networks (and not the old
+   * one). `endpoints` are its recorded ones, their DNS names already renamed ({@link renamedDnsNames}).
+   */
+  renameContainer(containerId: string, newName: string, endpoints: Endpoint[]): void {
     this.live.update(containerId, newName, endpoints);
   }
 

@@ -138,6 +138,7 @@ describe('networks through the real docker CLI', { skip: !isRoot || !hasDocker |
     const renamed = dk(['run', '--rm', '--network', 'neta', 'busybox', 'sh', '-c', 'nslookup srv2; nslookup srv']);
     assert.equal(renamed.stdout.match(new RegExp(`Address: ${ip.replace(/\./g, '\\.')}`, 'g'))?.length, 1, renamed.stdout);
     assert.match(renamed.stdout, /Name:\s+srv2\n/);
+    assert.deepEqual(JSON.parse(inspect('srv2', '{{json .NetworkSettings.Networks.neta.DNSNames}}')), ['srv2', 'api', id.slice(0, 12)]);
     ok(['rename', 'srv2', 'srv']);
     // Another network sees neither the names nor the address.
     const other = dk(['run', '--rm', '--network', 'netb', 'busybox', 'sh', '-c', `nslookup srv; ping -c1 -W1 ${ip}; nslookup srv 10.231.0.254`]);
