@@ -3,6 +3,7 @@
  * addresses, aliases, link-local addresses, a MAC address), every problem in one error with
  * moby's wording. Pure; run at create and at connect, as moby does.
  */
+import type { DeepReadonly } from '../base/record-table.js';
 import { isIPv4 } from 'node:net';
 import { invalidArgument } from '../base/errors.js';
 import { contains6, isLinkLocal6, parseCidr6, tryParseIp6 } from './ip6.js';
@@ -12,7 +13,7 @@ import type { EndpointRequest, IpamPool, NetworkRecord } from './types.js';
 const isV6Subnet = (p: IpamPool): boolean => p.subnet.includes(':');
 
 /** An address inside a subnet the user gave (moby's IpamConf.IsStatic/Contains). */
-function rangeError(addr: string, pools: IpamPool[], v6: boolean): string | undefined {
+function rangeError(addr: string, pools: readonly DeepReadonly<IpamPool>[], v6: boolean): string | undefined {
   if (!addr) return undefined;
   const own = pools.filter((p) => isV6Subnet(p) === v6 && !p.auto);
   if (!own.length) return 'user specified IP address is supported only when connecting to networks with user configured subnets';

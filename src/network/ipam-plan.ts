@@ -7,6 +7,7 @@ import { BerthError, invalidArgument } from '../base/errors.js';
 import { contains6, formatCidr6, formatIp6, overlaps6, parseCidr6, pickSubnet6, tryParseIp6, type Cidr6 } from './ip6.js';
 import { contains, firstHost, formatCidr, formatIp, overlaps, parseCidr, pickSubnet, type Cidr } from './subnet.js';
 import type { IpamPool } from './types.js';
+import type { DeepReadonly } from '../base/record-table.js';
 import { isIPv4, isIPv6 } from 'node:net';
 
 /** One `IPAM.Config` entry as asked. */
@@ -159,7 +160,7 @@ export function planPools(input: PlanInput): IpamPool[] {
 }
 
 /** The pools of a network that hand out addresses: the enabled families' (records of older berths: IPv4 only). */
-export function activePools(n: { enableIPv4?: boolean | undefined; enableIPv6?: boolean | undefined; ipam: { config: IpamPool[] } }): { v4?: IpamPool | undefined; v6?: IpamPool | undefined } {
+export function activePools(n: { readonly enableIPv4?: boolean | undefined; readonly enableIPv6?: boolean | undefined; readonly ipam: { readonly config: readonly DeepReadonly<IpamPool>[] } }): { v4?: DeepReadonly<IpamPool> | undefined; v6?: DeepReadonly<IpamPool> | undefined } {
   const v4 = n.enableIPv4 === false ? undefined : n.ipam.config.find((c) => isIPv4(c.subnet.split('/')[0]!));
   const v6 = n.enableIPv6 ? n.ipam.config.find((c) => isIPv6(c.subnet.split('/')[0]!)) : undefined;
   return { v4, v6 };

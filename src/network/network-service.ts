@@ -30,7 +30,7 @@ import { NETWORK_ERROR } from './network-errors.js';
 import type { NetworkStore } from './network-store.js';
 import { PortPublisher, type PortRequest } from './port-publisher.js';
 import { firstHost, formatCidr, formatIp, hostRoutes, parseCidr, parseIp, pickSubnet, type Cidr } from './subnet.js';
-import type { Endpoint, EndpointRequest, IpamPool, NetworkRecord, PortMapping } from './types.js';
+import type { Endpoint, EndpointRequest, IpamPool, NetworkData, NetworkRecord, PortMapping } from './types.js';
 
 export type { PortRequest, AttachedContainer, Attached };
 export { NETWORK_ERROR };
@@ -119,7 +119,7 @@ export class NetworkService {
   }
 
   /** The predefined `bridge` network: `bip` if set, else the first default pool no route uses. */
-  private defaultBridgeRecord(): NetworkRecord {
+  private defaultBridgeRecord(): NetworkData {
     if (this.d.bip) {
       const subnet = parseCidr(this.d.bip);
       const ip = parseIp(this.d.bip.split('/')[0]!);
@@ -148,7 +148,7 @@ export class NetworkService {
     await this.dns.close();
   }
 
-  private record(name: string, driver: NetworkRecord['driver'], req: Partial<CreateNetwork>, bridge: string, pools: IpamPool[] = []): NetworkRecord {
+  private record(name: string, driver: NetworkRecord['driver'], req: Partial<CreateNetwork>, bridge: string, pools: IpamPool[] = []): NetworkData {
     const id = randomId();
     return {
       schemaVersion: 1,

@@ -1,11 +1,16 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { atomicWriteJson, ensureDir, readJsonIfExists, removeAll } from '../base/fs.js';
-import type { NetworkRecord } from './types.js';
+import { RecordTable } from '../base/record-table.js';
+import type { NetworkData, NetworkRecord } from './types.js';
 
-/** Network records, one JSON file each (`<root>/<id>.json`), served from memory, written atomically. */
+/**
+ * Network records, one JSON file each (`<root>/<id>.json`), served from memory as frozen
+ * snapshots and written atomically. A network's record does not change after create (Docker has no
+ * network update); `put` writes a new one.
+ */
 export class NetworkStore {
-  private readonly byId = new Map<string, NetworkRecord>();
+  private readonly table = new RecordTable<NetworkData>({ noun: 'network', persist: (id, rec) => atomicWriteJson(join(this.root, `${id}.json`), rec) });
 
   constructor(readonly root: string) {}
 
@@ -13,26 +18,24 @@ export class NetworkStore {
     await ensureDir(this.root, 0o700);
     for (const f of await readdir(this.root)) {
       if (!/^[0-9a-f]{64}\.json$/.test(f)) continue;
-      const rec = await readJsonIfExists<NetworkRecord>(join(this.root, f));
-      if (rec) this.byId.set(rec.id, rec);
+      const rec = await readJsonIfExists<NetworkData>(join(this.root, f));
+      if (rec) this.table.load(rec.id, rec);
     }
   }
 
   all(): NetworkRecord[] {
-    return [...this.byId.values()];
+    return this.table.all();
   }
 
   get(id: string): NetworkRecord | undefined {
-    return this.byId.get(id);
+    return this.table.get(id);
   }
 
-  async put(rec: NetworkRecord): Promise<void> {
-    await atomicWriteJson(join(this.root, `${rec.id}.json`), rec);
-    this.byId.set(rec.id, rec);
+  async put(rec: NetworkData): Promise<void> {
+    await this.table.insert(rec.id, rec);
   }
 
   async delete(id: string): Promise<void> {
-    this.byId.delete(id);
-    await removeAll(join(this.root, `${id}.json`));
+    await this.table.remove(id, () => removeAll(join(this.root, `${id}.json`)));
   }
 }

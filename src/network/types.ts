@@ -1,5 +1,7 @@
+import type { DeepReadonly } from '../base/record-table.js';
+
 /** One network as persisted in `<root>/<id>.json`: Docker's network resource, in our casing. */
-export interface NetworkRecord {
+export interface NetworkData {
   schemaVersion: 1;
   id: string;
   name: string;
@@ -25,6 +27,9 @@ export interface NetworkRecord {
    */
   cniName?: string;
 }
+
+/** A network as the store hands it out: a snapshot nobody changes in place. */
+export type NetworkRecord = DeepReadonly<NetworkData>;
 
 export interface IpamPool {
   subnet: string;
