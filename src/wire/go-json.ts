@@ -1,0 +1,177 @@
+/**
+ * Reading a JSON request body as moby's Go json decoder does: object keys match field names
+ * case-insensitively, `null` leaves a field unset, unknown fields are ignored, and a value of
+ * the wrong type is refused with `json.UnmarshalTypeError`'s wording (Go 1.24, which names
+ * embedded structs in the field path):
+ * `json: cannot unmarshal string into Go struct field HostConfig.HostConfig.Resources.Memory of type int64`.
+ */
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { invalidArgument, type BerthError } from '../base/errors.js';
+import type { GoSchema, Static, TSchema } from './go-types.js';
+
+const ajv = new Ajv({ allErrors: false, verbose: true, strict: true, allowUnionTypes: true });
+for (const keyword of ['goType', 'goStruct', 'goEmbed']) ajv.addKeyword({ keyword, schemaType: 'string' });
+
+const compiled = new WeakMap<TSchema, ValidateFunction>();
+
+function validator(schema: TSchema): ValidateFunction {
+  let v = compiled.get(schema);
+  if (!v) {
+    v = ajv.compile(schema);
+    compiled.set(schema, v);
+  }
+  return v;
+}
+
+/**
+ * Parses JSON text as Go's `json.Decoder` does, with its messages: a syntax error, trailing
+ * content, or nothing at all (`EOF`).
+ * @throws BerthError InvalidArgument.
+ */
+export function parseJson(text: string): unknown {
+  if (text.trim() === '') throw invalidArgument('invalid JSON: EOF');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw syntaxError(text, err as Error);
+  }
+}
+
+function syntaxError(text: string, err: Error): BerthError {
+  if (/after JSON/.test(err.message)) return invalidArgument('unexpected content after JSON', err);
+  if (/end of JSON input|Unterminated/.test(err.message)) return invalidArgument('invalid JSON: unexpected EOF', err);
+  const at = /position (\d+)/.exec(err.message);
+  const ch = at ? text[Number(at[1])] : /token '(.)'/.exec(err.message)?.[1];
+  return invalidArgument(ch === undefined ? `invalid JSON: ${err.message}` : `invalid JSON: invalid character ${goQuoteChar(ch)} looking for beginning of value`, err);
+}
+
+function goQuoteChar(ch: string): string {
+  if (ch === "'") return String.raw`'\''`;
+  if (ch === '"') return `'"'`;
+  return /[\x20-\x7e]/.test(ch) ? `'${ch}'` : `'\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}'`;
+}
+
+/**
+ * Checks a parsed body against a wire schema and returns it in canonical form (field names as
+ * the schema spells them, nulls dropped).
+ * @throws BerthError InvalidArgument with Go's message, prefixed `invalid JSON: ` as moby's
+ *   handlers do.
+ */
+export function decode<T extends TSchema>(schema: T, value: unknown): Static<T> {
+  const canonical = canonicalize(schema as GoSchema, value);
+  const validate = validator(schema);
+  if (validate(canonical)) return canonical as Static<T>;
+  const errors = validate.errors ?? [];
+  throw invalidArgument(`invalid JSON: ${unmarshalMessage(schema as GoSchema, errors[errors.length - 1]!)}`);
+}
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The schema of a record's values (TypeBox writes `map[string]T` as patternProperties). */
+function valuesOf(schema: GoSchema): GoSchema | undefined {
+  const pp = (schema as { patternProperties?: Record<string, GoSchema> }).patternProperties;
+  return pp ? Object.values(pp)[0] : undefined;
+}
+
+function propertiesOf(schema: GoSchema): Record<string, GoSchema> | undefined {
+  return (schema as { properties?: Record<string, GoSchema> }).properties;
+}
+
+/** The array or object branch of a union (StrSlice), for walking into it. */
+function branchFor(schema: GoSchema, value: unknown): GoSchema {
+  const anyOf = (schema as { anyOf?: GoSchema[] }).anyOf;
+  if (!anyOf) return schema;
+  const want = Array.isArray(value) ? 'array' : isObject(value) ? 'object' : undefined;
+  return anyOf.find((b) => (b as { type?: string }).type === want) ?? schema;
+}
+
+/** Go's view of a body: keys matched case-insensitively to the struct's fields, nulls dropped. */
+function canonicalize(schema: GoSchema, value: unknown): unknown {
+  const s = branchFor(schema, value);
+  if (Array.isArray(value)) {
+    const items = (s as { items?: GoSchema }).items;
+    return value.map((v) => (v === null ? zeroOf(items) : items ? canonicalize(items, v) : v));
+  }
+  if (!isObject(value)) return value;
+  const props = propertiesOf(s);
+  if (props) {
+    const byLower = new Map(Object.keys(props).map((k) => [k.toLowerCase(), k]));
+    const out: Json = {};
+    for (const [k, v] of Object.entries(value)) {
+      if (v === null) continue;
+      const name = k in props ? k : (byLower.get(k.toLowerCase()) ?? k);
+      // An exact match wins over a case-insensitive one, as in Go.
+      if (name !== k && name in value) continue;
+      out[name] = props[name] ? canonicalize(props[name], v) : v;
+    }
+    return out;
+  }
+  const values = valuesOf(s);
+  if (values) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, v === null ? zeroOf(values) : canonicalize(values, v)]));
+  return value;
+}
+
+/** What Go stores for a `null` inside a list or map: the element type's zero value. */
+function zeroOf(schema: GoSchema | undefined): unknown {
+  switch ((schema as { type?: string } | undefined)?.type) {
+    case 'string':
+      return '';
+    case 'integer':
+    case 'number':
+      return 0;
+    case 'boolean':
+      return false;
+    case 'object':
+      return {};
+    default:
+      return null;
+  }
+}
+
+/** `json.UnmarshalTypeError.Error()` for the failure ajv found. */
+export function unmarshalMessage(root: GoSchema, e: ErrorObject): string {
+  const failed = (e.parentSchema ?? {}) as GoSchema;
+  const goType = failed.goType ?? 'interface {}';
+  const value = goValue(e.data, failed);
+  const path = e.instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (path.length === 0) return `json: cannot unmarshal ${value} into Go value of type ${goType}`;
+  const { struct, fields } = goContext(root, path, e);
+  return `json: cannot unmarshal ${value} into Go struct field ${struct}.${fields.join('.')} of type ${goType}`;
+}
+
+/** Go's name for the JSON value: `string`, `number`, `number 1.5` (for a number that does not fit), … */
+function goValue(data: unknown, failed: GoSchema): string {
+  if (typeof data === 'number') return (failed as { type?: string }).type === 'integer' ? `number ${data}` : 'number';
+  if (typeof data === 'boolean') return 'bool';
+  if (Array.isArray(data)) return 'array';
+  if (data === null) return 'null';
+  return typeof data === 'object' ? 'object' : 'string';
+}
+
+/**
+ * Go's error context for a path: the struct holding the last field, and the field names from
+ * the root (embedded structs included; map keys and list indexes are not part of it).
+ */
+function goContext(root: GoSchema, path: string[], e: ErrorObject): { struct: string; fields: string[] } {
+  let node: GoSchema = root;
+  let struct = root.goStruct ?? '';
+  const fields: string[] = [];
+  void e;
+  for (const seg of path) {
+    node = branchFor(node, /^\d+$/.test(seg) ? [] : {});
+    const props = propertiesOf(node);
+    if (props?.[seg]) {
+      struct = node.goStruct ?? struct;
+      const prop = props[seg];
+      if (prop.goEmbed) fields.push(prop.goEmbed);
+      fields.push(seg);
+      node = prop;
+    } else if ((node as { items?: GoSchema }).items) {
+      node = (node as { items: GoSchema }).items;
+    } else {
+      node = valuesOf(node) ?? node;
+    }
+  }
+  return { struct, fields };
+}
