@@ -3,67 +3,24 @@
  * the one place that knows both casings.
  */
 import { humanDuration } from '../base/duration.js';
-import { invalidArgument } from '../base/errors.js';
 import type { ContainerConfig, ContainerRecord, EndpointsConfig, HealthConfig, HostConfig, MountPoint, MountSpec } from '../containers/index.js';
+import type * as wire from '../wire/index.js';
 
 type Json = Record<string, unknown>;
 
-function obj(v: unknown, what: string): Json {
-  if (v === undefined || v === null) return {};
-  if (typeof v !== 'object' || Array.isArray(v)) throw invalidArgument(`json: cannot unmarshal ${typeof v} into Go struct field ${what} of type object`);
-  return v as Json;
-}
-function str(v: unknown, what: string): string {
-  if (v === undefined || v === null) return '';
-  if (typeof v !== 'string') throw invalidArgument(`json: cannot unmarshal ${typeof v} into Go struct field ${what} of type string`);
-  return v;
-}
-function num(v: unknown, what: string): number {
-  if (v === undefined || v === null) return 0;
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw invalidArgument(`json: cannot unmarshal ${typeof v} into Go struct field ${what} of type int64`);
-  return v;
-}
-function bool(v: unknown, what: string): boolean {
-  if (v === undefined || v === null) return false;
-  if (typeof v !== 'boolean') throw invalidArgument(`json: cannot unmarshal ${typeof v} into Go struct field ${what} of type bool`);
-  return v;
-}
-/** Docker's StrSlice: a string or a list of strings; null stays null. */
-function strSlice(v: unknown, what: string): string[] | null {
-  if (v === undefined || v === null) return null;
-  if (typeof v === 'string') return [v];
-  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
-  throw invalidArgument(`json: cannot unmarshal ${typeof v} into Go struct field ${what} of type []string`);
-}
-function strList(v: unknown, what: string): string[] {
-  return strSlice(v, what) ?? [];
-}
-function strMap(v: unknown, what: string): Record<string, string> {
-  const o = obj(v, what);
-  for (const [k, x] of Object.entries(o)) if (typeof x !== 'string') throw invalidArgument(`json: cannot unmarshal ${typeof x} into Go struct field ${what}.${k} of type string`);
-  return o as Record<string, string>;
-}
+/** moby's StrSlice: one string stands for a list of one. */
+const strSlice = (v: string | string[] | null | undefined): string[] | null => (v == null ? null : typeof v === 'string' ? [v] : v);
 
-/** `Config.Healthcheck` (durations in ns). API versions before 1.44 had no StartInterval: moby drops it. */
-function healthFromWire(v: unknown, apiMinor: number): HealthConfig | undefined {
-  if (v === undefined || v === null) return undefined;
-  const h = obj(v, 'Config.Healthcheck');
-  const int = (x: unknown, field: string, type: string): number => {
-    if (x === undefined || x === null) return 0;
-    if (typeof x !== 'number' || !Number.isInteger(x)) throw invalidArgument(`json: cannot unmarshal ${typeof x === 'number' ? `number ${x}` : typeof x} into Go struct field HealthcheckConfig.Healthcheck.${field} of type ${type}`);
-    return x;
-  };
-  const test = h.Test;
-  if (test !== undefined && test !== null && !(Array.isArray(test) && test.every((x) => typeof x === 'string'))) {
-    throw invalidArgument(`json: cannot unmarshal ${typeof test} into Go struct field HealthcheckConfig.Healthcheck.Test of type []string`);
-  }
+/** `Config.Healthcheck` (durations in ns); StartInterval is gone for API versions before 1.44 (checkCreate). */
+function healthFromWire(h: wire.Config['Healthcheck']): HealthConfig | undefined {
+  if (!h) return undefined;
   return {
-    test: (test as string[] | null | undefined) ?? [],
-    interval: int(h.Interval, 'Interval', 'time.Duration'),
-    timeout: int(h.Timeout, 'Timeout', 'time.Duration'),
-    startPeriod: int(h.StartPeriod, 'StartPeriod', 'time.Duration'),
-    startInterval: apiMinor < 44 ? 0 : int(h.StartInterval, 'StartInterval', 'time.Duration'),
-    retries: int(h.Retries, 'Retries', 'int'),
+    test: h.Test ?? [],
+    interval: h.Interval ?? 0,
+    timeout: h.Timeout ?? 0,
+    startPeriod: h.StartPeriod ?? 0,
+    startInterval: h.StartInterval ?? 0,
+    retries: h.Retries ?? 0,
   };
 }
 
@@ -88,146 +45,153 @@ export function healthStateToWire(h: ContainerRecord['state']['health']): Json |
   };
 }
 
-export function configFromWire(c: Json, apiMinor = Infinity): ContainerConfig {
-  const stopTimeout = c.StopTimeout === undefined || c.StopTimeout === null ? undefined : num(c.StopTimeout, 'Config.StopTimeout');
+/** The Config part of a create body (already checked by the wire schema and checkCreate). */
+export function configFromWire(c: wire.CreateRequest | wire.Config): ContainerConfig {
   return {
-    hostname: str(c.Hostname, 'Config.Hostname'),
-    domainname: str(c.Domainname, 'Config.Domainname'),
-    user: str(c.User, 'Config.User'),
-    attachStdin: bool(c.AttachStdin, 'Config.AttachStdin'),
-    attachStdout: bool(c.AttachStdout, 'Config.AttachStdout'),
-    attachStderr: bool(c.AttachStderr, 'Config.AttachStderr'),
-    tty: bool(c.Tty, 'Config.Tty'),
-    openStdin: bool(c.OpenStdin, 'Config.OpenStdin'),
-    stdinOnce: bool(c.StdinOnce, 'Config.StdinOnce'),
-    env: strList(c.Env, 'Config.Env'),
-    cmd: strSlice(c.Cmd, 'Config.Cmd'),
-    entrypoint: strSlice(c.Entrypoint, 'Config.Entrypoint'),
-    image: str(c.Image, 'Config.Image'),
-    workingDir: str(c.WorkingDir, 'Config.WorkingDir'),
-    labels: strMap(c.Labels, 'Config.Labels'),
-    stopSignal: c.StopSignal ? str(c.StopSignal, 'Config.StopSignal') : undefined,
-    stopTimeout,
-    exposedPorts: obj(c.ExposedPorts, 'Config.ExposedPorts') as Record<string, object>,
-    volumes: obj(c.Volumes, 'Config.Volumes') as Record<string, object>,
-    onBuild: strSlice(c.OnBuild, 'Config.OnBuild'),
-    healthcheck: healthFromWire(c.Healthcheck, apiMinor),
+    hostname: c.Hostname ?? '',
+    domainname: c.Domainname ?? '',
+    user: c.User ?? '',
+    attachStdin: c.AttachStdin ?? false,
+    attachStdout: c.AttachStdout ?? false,
+    attachStderr: c.AttachStderr ?? false,
+    tty: c.Tty ?? false,
+    openStdin: c.OpenStdin ?? false,
+    stdinOnce: c.StdinOnce ?? false,
+    env: c.Env ?? [],
+    cmd: strSlice(c.Cmd),
+    entrypoint: strSlice(c.Entrypoint),
+    image: c.Image ?? '',
+    workingDir: c.WorkingDir ?? '',
+    labels: c.Labels ?? {},
+    stopSignal: c.StopSignal || undefined,
+    stopTimeout: c.StopTimeout ?? undefined,
+    exposedPorts: c.ExposedPorts ?? {},
+    volumes: c.Volumes ?? {},
+    onBuild: c.OnBuild ?? null,
+    healthcheck: healthFromWire(c.Healthcheck),
   };
 }
 
-export function hostConfigFromWire(h: Json): HostConfig {
-  const rp = obj(h.RestartPolicy, 'HostConfig.RestartPolicy');
-  const name = str(rp.Name, 'RestartPolicy.Name');
-  if (!['', 'no', 'always', 'unless-stopped', 'on-failure'].includes(name)) throw invalidArgument(`invalid restart policy '${name}'`);
-  const retries = num(rp.MaximumRetryCount, 'RestartPolicy.MaximumRetryCount');
-  if (retries < 0) throw invalidArgument('invalid restart policy: maximum retry count cannot be negative');
-  if (retries > 0 && name !== 'on-failure') throw invalidArgument(`invalid restart policy: maximum retry count can only be used with 'on-failure'`);
-  const ulimits = ((h.Ulimits as Json[] | null | undefined) ?? []).map((u) => ({ name: str(u.Name, 'Ulimit.Name'), soft: num(u.Soft, 'Ulimit.Soft'), hard: num(u.Hard, 'Ulimit.Hard') }));
-  const devices = ((h.Devices as Json[] | null | undefined) ?? []).map((d) => ({
-    pathOnHost: str(d.PathOnHost, 'Device.PathOnHost'),
-    pathInContainer: str(d.PathInContainer, 'Device.PathInContainer'),
-    cgroupPermissions: str(d.CgroupPermissions, 'Device.CgroupPermissions') || 'rwm',
-  }));
-  const cs = h.ConsoleSize as unknown;
-  const consoleSize: [number, number] = Array.isArray(cs) && cs.length === 2 ? [num(cs[0], 'ConsoleSize'), num(cs[1], 'ConsoleSize')] : [0, 0];
-  const pb = obj(h.PortBindings, 'HostConfig.PortBindings') as Record<string, Json[] | null>;
-  const lc = obj(h.LogConfig, 'HostConfig.LogConfig');
+export function hostConfigFromWire(h: wire.HostConfig): HostConfig {
+  const lc = h.LogConfig ?? {};
+  const cs = h.ConsoleSize ?? [];
   return {
-    autoRemove: bool(h.AutoRemove, 'HostConfig.AutoRemove'),
-    networkMode: str(h.NetworkMode, 'HostConfig.NetworkMode') || 'default',
-    restartPolicy: { name: name as HostConfig['restartPolicy']['name'], maximumRetryCount: retries },
-    runtime: str(h.Runtime, 'HostConfig.Runtime'),
-    init: bool(h.Init, 'HostConfig.Init'),
-    privileged: bool(h.Privileged, 'HostConfig.Privileged'),
-    readonlyRootfs: bool(h.ReadonlyRootfs, 'HostConfig.ReadonlyRootfs'),
-    capAdd: strList(h.CapAdd, 'HostConfig.CapAdd'),
-    capDrop: strList(h.CapDrop, 'HostConfig.CapDrop'),
-    securityOpt: strList(h.SecurityOpt, 'HostConfig.SecurityOpt'),
-    groupAdd: strList(h.GroupAdd, 'HostConfig.GroupAdd'),
-    ipcMode: str(h.IpcMode, 'HostConfig.IpcMode'),
-    pidMode: str(h.PidMode, 'HostConfig.PidMode'),
-    utsMode: str(h.UTSMode, 'HostConfig.UTSMode'),
-    shmSize: num(h.ShmSize, 'HostConfig.ShmSize'),
-    memory: num(h.Memory, 'HostConfig.Memory'),
-    memorySwap: num(h.MemorySwap, 'HostConfig.MemorySwap'),
-    memoryReservation: num(h.MemoryReservation, 'HostConfig.MemoryReservation'),
-    memorySwappiness: h.MemorySwappiness === undefined || h.MemorySwappiness === null ? null : num(h.MemorySwappiness, 'HostConfig.MemorySwappiness'),
-    oomKillDisable: bool(h.OomKillDisable, 'HostConfig.OomKillDisable'),
-    nanoCpus: num(h.NanoCpus, 'HostConfig.NanoCpus'),
-    cpuShares: num(h.CpuShares, 'HostConfig.CpuShares'),
-    cpuPeriod: num(h.CpuPeriod, 'HostConfig.CpuPeriod'),
-    cpuQuota: num(h.CpuQuota, 'HostConfig.CpuQuota'),
-    cpusetCpus: str(h.CpusetCpus, 'HostConfig.CpusetCpus'),
-    cpusetMems: str(h.CpusetMems, 'HostConfig.CpusetMems'),
-    pidsLimit: num(h.PidsLimit, 'HostConfig.PidsLimit'),
-    blkioWeight: num(h.BlkioWeight, 'HostConfig.BlkioWeight'),
-    ulimits,
-    devices,
-    consoleSize,
-    dns: strList(h.Dns, 'HostConfig.Dns'),
-    dnsSearch: strList(h.DnsSearch, 'HostConfig.DnsSearch'),
-    dnsOptions: strList(h.DnsOptions, 'HostConfig.DnsOptions'),
-    extraHosts: strList(h.ExtraHosts, 'HostConfig.ExtraHosts'),
-    sysctls: strMap(h.Sysctls, 'HostConfig.Sysctls'),
-    logConfig: { type: str(lc.Type, 'LogConfig.Type'), config: strMap(lc.Config, 'LogConfig.Config') },
-    binds: strList(h.Binds, 'HostConfig.Binds'),
-    mounts: ((h.Mounts as unknown[] | null | undefined) ?? []).map((m, i) => mountFromWire(obj(m, `HostConfig.Mounts[${i}]`))),
-    tmpfs: strMap(h.Tmpfs, 'HostConfig.Tmpfs'),
-    volumesFrom: strList(h.VolumesFrom, 'HostConfig.VolumesFrom'),
-    volumeDriver: str(h.VolumeDriver, 'HostConfig.VolumeDriver'),
-    portBindings: Object.fromEntries(
-      Object.entries(pb).map(([port, list]) => [port, (list ?? []).map((b) => ({ hostIp: str(b.HostIp, 'PortBinding.HostIp'), hostPort: str(b.HostPort, 'PortBinding.HostPort') }))]),
-    ),
-    publishAllPorts: bool(h.PublishAllPorts, 'HostConfig.PublishAllPorts'),
-    links: strList(h.Links, 'HostConfig.Links'),
-    deviceCgroupRules: strList(h.DeviceCgroupRules, 'HostConfig.DeviceCgroupRules'),
+    autoRemove: h.AutoRemove ?? false,
+    networkMode: h.NetworkMode || 'default',
+    restartPolicy: { name: (h.RestartPolicy?.Name ?? '') as HostConfig['restartPolicy']['name'], maximumRetryCount: h.RestartPolicy?.MaximumRetryCount ?? 0 },
+    runtime: h.Runtime ?? '',
+    isolation: h.Isolation ?? '',
+    init: h.Init ?? false,
+    privileged: h.Privileged ?? false,
+    readonlyRootfs: h.ReadonlyRootfs ?? false,
+    capAdd: strSlice(h.CapAdd) ?? [],
+    capDrop: strSlice(h.CapDrop) ?? [],
+    securityOpt: h.SecurityOpt ?? [],
+    groupAdd: h.GroupAdd ?? [],
+    ipcMode: h.IpcMode ?? '',
+    pidMode: h.PidMode ?? '',
+    utsMode: h.UTSMode ?? '',
+    shmSize: h.ShmSize ?? 0,
+    memory: h.Memory ?? 0,
+    memorySwap: h.MemorySwap ?? 0,
+    memoryReservation: h.MemoryReservation ?? 0,
+    memorySwappiness: h.MemorySwappiness ?? null,
+    oomKillDisable: h.OomKillDisable ?? false,
+    nanoCpus: h.NanoCpus ?? 0,
+    cpuShares: h.CpuShares ?? 0,
+    cpuPeriod: h.CpuPeriod ?? 0,
+    cpuQuota: h.CpuQuota ?? 0,
+    cpusetCpus: h.CpusetCpus ?? '',
+    cpusetMems: h.CpusetMems ?? '',
+    pidsLimit: h.PidsLimit ?? 0,
+    blkioWeight: h.BlkioWeight ?? 0,
+    ulimits: (h.Ulimits ?? []).map((u) => ({ name: u.Name ?? '', soft: u.Soft ?? 0, hard: u.Hard ?? 0 })),
+    devices: (h.Devices ?? []).map((d) => ({ pathOnHost: d.PathOnHost ?? '', pathInContainer: d.PathInContainer ?? '', cgroupPermissions: d.CgroupPermissions || 'rwm' })),
+    consoleSize: [cs[0] ?? 0, cs[1] ?? 0],
+    dns: h.Dns ?? [],
+    dnsSearch: h.DnsSearch ?? [],
+    dnsOptions: h.DnsOptions ?? [],
+    extraHosts: h.ExtraHosts ?? [],
+    sysctls: h.Sysctls ?? {},
+    logConfig: { type: lc.Type ?? '', config: lc.Config ?? {} },
+    binds: h.Binds ?? [],
+    mounts: (h.Mounts ?? []).map(mountFromWire),
+    tmpfs: h.Tmpfs ?? {},
+    volumesFrom: h.VolumesFrom ?? [],
+    volumeDriver: h.VolumeDriver ?? '',
+    portBindings: Object.fromEntries(Object.entries(h.PortBindings ?? {}).map(([port, list]) => [port, (list ?? []).map((b) => ({ hostIp: b.HostIp ?? '', hostPort: b.HostPort ?? '' }))])),
+    publishAllPorts: h.PublishAllPorts ?? false,
+    links: h.Links ?? [],
+    deviceCgroupRules: h.DeviceCgroupRules ?? [],
   };
+}
+
+type UpdatableHostConfig = Partial<Pick<HostConfig, 'memory' | 'memorySwap' | 'memoryReservation' | 'nanoCpus' | 'cpuShares' | 'cpuPeriod' | 'cpuQuota' | 'cpusetCpus' | 'cpusetMems' | 'pidsLimit' | 'blkioWeight' | 'restartPolicy'>>;
+
+/** An update body's changes: as moby's UpdateContainer, only the fields given non-zero (PidsLimit whenever given). */
+export function updateFromWire(u: wire.UpdateConfig): UpdatableHostConfig {
+  const out: UpdatableHostConfig = {};
+  const set = <K extends keyof UpdatableHostConfig>(key: K, value: UpdatableHostConfig[K] | undefined): void => {
+    if (value) out[key] = value;
+  };
+  set('memory', u.Memory);
+  set('memorySwap', u.MemorySwap);
+  set('memoryReservation', u.MemoryReservation);
+  set('nanoCpus', u.NanoCpus);
+  set('cpuShares', u.CpuShares);
+  set('cpuPeriod', u.CpuPeriod);
+  set('cpuQuota', u.CpuQuota);
+  set('cpusetCpus', u.CpusetCpus);
+  set('cpusetMems', u.CpusetMems);
+  set('blkioWeight', u.BlkioWeight);
+  // 0 and any negative value mean "unlimited" (moby), which the runtime is told as -1.
+  if (u.PidsLimit != null) out.pidsLimit = u.PidsLimit > 0 ? u.PidsLimit : -1;
+  const rp = u.RestartPolicy;
+  if (rp?.Name) out.restartPolicy = { name: rp.Name as HostConfig['restartPolicy']['name'], maximumRetryCount: rp.MaximumRetryCount ?? 0 };
+  return out;
 }
 
 /** NetworkingConfig.EndpointsConfig, by network name. */
-export function endpointsFromWire(nc: unknown): EndpointsConfig {
-  const eps = obj(obj(nc, 'NetworkingConfig').EndpointsConfig, 'NetworkingConfig.EndpointsConfig');
+export function endpointsFromWire(nc: wire.NetworkingConfig | null | undefined): EndpointsConfig {
   const out: EndpointsConfig = {};
-  for (const [name, raw] of Object.entries(eps)) {
-    const e = obj(raw, `EndpointsConfig.${name}`);
-    const ipam = obj(e.IPAMConfig, 'EndpointSettings.IPAMConfig');
+  for (const [name, e] of Object.entries(nc?.EndpointsConfig ?? {})) {
     out[name] = {
-      aliases: strList(e.Aliases, 'EndpointSettings.Aliases'),
-      ipv4Address: str(ipam.IPv4Address, 'IPAMConfig.IPv4Address'),
-      ipv6Address: str(ipam.IPv6Address, 'IPAMConfig.IPv6Address'),
-      linkLocalIps: strList(ipam.LinkLocalIPs, 'IPAMConfig.LinkLocalIPs'),
-      macAddress: str(e.MacAddress, 'EndpointSettings.MacAddress'),
-      driverOpts: strMap(e.DriverOpts, 'EndpointSettings.DriverOpts'),
-      links: strList(e.Links, 'EndpointSettings.Links'),
+      aliases: e?.Aliases ?? [],
+      ipv4Address: e?.IPAMConfig?.IPv4Address ?? '',
+      ipv6Address: e?.IPAMConfig?.IPv6Address ?? '',
+      linkLocalIps: e?.IPAMConfig?.LinkLocalIPs ?? [],
+      macAddress: e?.MacAddress ?? '',
+      driverOpts: e?.DriverOpts ?? {},
+      links: e?.Links ?? [],
     };
   }
   return out;
 }
 
 /** Docker's `mount.Mount` (`--mount`). */
-function mountFromWire(m: Json): MountSpec {
-  const b = m.BindOptions === undefined || m.BindOptions === null ? undefined : obj(m.BindOptions, 'Mount.BindOptions');
-  const v = m.VolumeOptions === undefined || m.VolumeOptions === null ? undefined : obj(m.VolumeOptions, 'Mount.VolumeOptions');
-  const t = m.TmpfsOptions === undefined || m.TmpfsOptions === null ? undefined : obj(m.TmpfsOptions, 'Mount.TmpfsOptions');
-  const dc = v?.DriverConfig === undefined || v.DriverConfig === null ? undefined : obj(v.DriverConfig, 'VolumeOptions.DriverConfig');
+function mountFromWire(m: wire.Mount): MountSpec {
+  const b = m.BindOptions;
+  const v = m.VolumeOptions;
+  const t = m.TmpfsOptions;
+  const dc = v?.DriverConfig;
   return {
-    type: str(m.Type, 'Mount.Type'),
-    source: str(m.Source, 'Mount.Source'),
-    target: str(m.Target, 'Mount.Target'),
-    readOnly: bool(m.ReadOnly, 'Mount.ReadOnly'),
-    consistency: str(m.Consistency, 'Mount.Consistency'),
-    ...(b ? { bindOptions: { propagation: str(b.Propagation, 'BindOptions.Propagation'), nonRecursive: bool(b.NonRecursive, 'BindOptions.NonRecursive'), createMountpoint: bool(b.CreateMountpoint, 'BindOptions.CreateMountpoint') } } : {}),
+    type: m.Type ?? '',
+    source: m.Source ?? '',
+    target: m.Target ?? '',
+    readOnly: m.ReadOnly ?? false,
+    consistency: m.Consistency ?? '',
+    ...(b ? { bindOptions: { propagation: b.Propagation ?? '', nonRecursive: b.NonRecursive ?? false, createMountpoint: b.CreateMountpoint ?? false } } : {}),
     ...(v
       ? {
           volumeOptions: {
-            noCopy: bool(v.NoCopy, 'VolumeOptions.NoCopy'),
-            labels: strMap(v.Labels, 'VolumeOptions.Labels'),
-            ...(dc ? { driverConfig: { name: str(dc.Name, 'DriverConfig.Name'), options: strMap(dc.Options, 'DriverConfig.Options') } } : {}),
-            subpath: str(v.Subpath, 'VolumeOptions.Subpath'),
+            noCopy: v.NoCopy ?? false,
+            labels: v.Labels ?? {},
+            ...(dc ? { driverConfig: { name: dc.Name ?? '', options: dc.Options ?? {} } } : {}),
+            subpath: v.Subpath ?? '',
           },
         }
       : {}),
-    ...(t ? { tmpfsOptions: { sizeBytes: num(t.SizeBytes, 'TmpfsOptions.SizeBytes'), mode: num(t.Mode, 'TmpfsOptions.Mode') } } : {}),
+    ...(t ? { tmpfsOptions: { sizeBytes: t.SizeBytes ?? 0, mode: t.Mode ?? 0 } } : {}),
   };
 }
 
@@ -332,7 +296,7 @@ export function hostConfigToWire(h: ContainerRecord['hostConfig'], links: string
     ShmSize: h.shmSize,
     Sysctls: Object.keys(h.sysctls).length ? h.sysctls : undefined,
     Runtime: h.runtime,
-    Isolation: '',
+    Isolation: h.isolation ?? '',
     CpuShares: h.cpuShares,
     Memory: h.memory,
     NanoCpus: h.nanoCpus,

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HTTPMethod } from 'find-my-way';
 import { invalidArgument } from '../base/errors.js';
+import { decode, parseJson, type Static, type TSchema } from '../wire/index.js';
 
 /** What a route handler gets: the raw request/response plus parsed parts. */
 export interface RequestContext {
@@ -30,7 +31,7 @@ export function sendEmpty(res: ServerResponse, status: number): void {
   res.end();
 }
 
-export async function readBody(req: IncomingMessage, limit = 16 << 20): Promise<Buffer> {
+async function readRaw(req: IncomingMessage, limit = 16 << 20): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req) {
@@ -41,15 +42,35 @@ export async function readBody(req: IncomingMessage, limit = 16 << 20): Promise<
   return Buffer.concat(chunks);
 }
 
-/** A JSON body; empty bodies are `undefined`; malformed JSON is a 400 with Docker's wording. */
-export async function readJson<T>(req: IncomingMessage): Promise<T | undefined> {
-  const body = await readBody(req);
-  if (body.length === 0) return undefined;
-  try {
-    return JSON.parse(body.toString('utf8')) as T;
-  } catch (err) {
-    throw invalidArgument(`invalid JSON: ${(err as Error).message}`, err);
+/** moby's CheckForJSON: a body must come as `application/json` (parameters allowed). */
+export function checkJsonContentType(req: IncomingMessage): void {
+  const ct = req.headers['content-type'] ?? '';
+  const length = req.headers['content-length'];
+  if (ct === '' && (length === '0' || (length === undefined && req.headers['transfer-encoding'] === undefined))) return;
+  const media = ct.split(';')[0]!.trim().toLowerCase();
+  if (media === '') throw invalidArgument(`malformed Content-Type header (${ct}): mime: no media type`);
+  if (media !== 'application/json') throw invalidArgument(`unsupported Content-Type header (${ct}): must be 'application/json'`);
+}
+
+/**
+ * The one way routes read a JSON body: checked against its wire schema with Go's json rules and
+ * messages (moby's httputils.ReadJSON). An empty body is `undefined`, as moby leaves the struct
+ * zero, unless `ifEmpty` names the error a route gives for it.
+ * @throws BerthError InvalidArgument (400) for a wrong content type, bad JSON or a wrong type.
+ */
+export async function readBody<T extends TSchema>(ctx: Pick<RequestContext, 'req'>, schema: T, ifEmpty?: string): Promise<Static<T> | undefined> {
+  checkJsonContentType(ctx.req);
+  const body = await readRaw(ctx.req);
+  return decodeBody(body, schema, ifEmpty);
+}
+
+/** {@link readBody} for a body already read (an upgraded request's). */
+export function decodeBody<T extends TSchema>(body: Buffer, schema: T, ifEmpty?: string): Static<T> | undefined {
+  if (body.toString('utf8').trim() === '') {
+    if (ifEmpty) throw invalidArgument(ifEmpty);
+    return undefined;
   }
+  return decode(schema, parseJson(body.toString('utf8')));
 }
 
 /** Docker's boolean query values: "1", "true", "True" are true; absent is `fallback`. */

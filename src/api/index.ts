@@ -1,4 +1,4 @@
 export { createApi, type ApiHandlers } from './server.js';
 export type { Route } from './context.js';
-export type { EngineInfo, EngineServices, SystemService, VersionInfo } from './services.js';
+export type { EngineInfo, EngineServices, HostCaps, SystemService, VersionInfo } from './services.js';
 export { API_MAX_MINOR, API_MIN_MINOR } from './services.js';

@@ -3,6 +3,7 @@ import type { ImageArchives, ImageService } from '../images/index.js';
 import type { ContainerService } from '../containers/index.js';
 import type { VolumeService } from '../volumes/index.js';
 import type { NetworkService } from '../network/index.js';
+import type { ResourceCaps } from '../wire/index.js';
 
 /** Facts about the engine and its host, gathered by the daemon. */
 export interface EngineInfo {
@@ -50,9 +51,18 @@ export interface VersionInfo {
   buildTime: string;
 }
 
+/** What the create and update checks need to know of the host. */
+export interface HostCaps {
+  resources: ResourceCaps;
+  /** The OCI runtimes containers may name, and the one they get when they name none. */
+  runtimes: string[];
+  defaultRuntime: string;
+}
+
 export interface SystemService {
   version(): VersionInfo;
   info(): Promise<EngineInfo>;
+  hostCaps(): HostCaps;
 }
 
 /** Everything the API layer calls; the daemon's composition root provides it. */

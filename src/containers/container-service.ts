@@ -380,11 +380,15 @@ export class ContainerService {
   /** `rm` (`force` kills a running one first; `volumes` also removes its anonymous volumes). */
   async remove(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     const rec = this.find(ref);
+    if (rec.state.status === 'running' || rec.state.status === 'paused' || rec.state.status === 'restarting') {
+      // A container waiting to restart counts as running (moby keeps Running set), until forced.
+      if (!opts.force) {
+        const why = rec.state.status === 'paused' ? 'container is paused and must be unpaused first' : `container is ${rec.state.status}: stop the container before removing or force remove`;
+        throw conflict(`cannot remove container "${rec.name}": ${why}`);
+      }
+    }
     await this.cancelRestart(rec.id);
     if (rec.state.status === 'running' || rec.state.status === 'paused' || rec.state.status === 'restarting') {
-      if (!opts.force) {
-        throw conflict(`cannot remove container "${rec.name}": container is ${rec.state.status === 'paused' ? 'paused' : 'running'}: stop the container before removing or force remove`);
-      }
       if (rec.state.status !== 'restarting') {
         await this.markStoppedByUser(rec.id);
         const exit = this.waitFor(rec.id, 'next-exit');

@@ -140,6 +140,8 @@ export interface HostConfig {
   networkMode: string;
   restartPolicy: RestartPolicy;
   runtime: string;
+  /** Docker's `Isolation` (only `default` on Linux), kept for inspect; absent in older records. */
+  isolation?: string;
   init: boolean;
   privileged: boolean;
   readonlyRootfs: boolean;

@@ -1,7 +1,8 @@
 import { detectCgroups } from '../runtime/index.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus, hostname, release, totalmem } from 'node:os';
-import type { EngineInfo, SystemService, VersionInfo } from '../api/index.js';
+import type { EngineInfo, HostCaps, SystemService, VersionInfo } from '../api/index.js';
+import { readResourceCaps } from './host-caps.js';
 import { API_MAX_MINOR, API_MIN_MINOR } from '../api/index.js';
 import type { DaemonConfig } from './config.js';
 
@@ -18,6 +19,8 @@ export interface InfoSources {
 export class HostSystemService implements SystemService {
   private readonly osName = readOsRelease();
   private readonly cgroup = detectCgroups();
+  private readonly resources = readResourceCaps();
+  private readonly runtimes = ['runc', 'crun'].filter((name) => findBinary(name) !== undefined);
 
   constructor(private readonly src: InfoSources) {}
 
@@ -33,6 +36,10 @@ export class HostSystemService implements SystemService {
       kernelVersion: release(),
       buildTime: '',
     };
+  }
+
+  hostCaps(): HostCaps {
+    return { resources: this.resources, runtimes: this.runtimes, defaultRuntime: this.src.config().defaultRuntime };
   }
 
   async info(): Promise<EngineInfo> {

@@ -106,24 +106,17 @@ export class ImageService {
       if (this.deps.records.get(id)) return this.image(id);
       throw missing();
     }
-    let ref: ImageReference | undefined;
-    try {
-      ref = normalize(parseReference(refOrId));
-    } catch {
-      ref = undefined;
-    }
-    if (ref) {
-      const id = this.deps.records.lookupRef(fullString(ref));
-      if (id) return this.image(id);
-    }
+    // moby's GetImage: what is not an ID must parse as a reference ("invalid reference format").
+    const ref: ImageReference = normalize(parseReference(refOrId));
+    const id = this.deps.records.lookupRef(fullString(ref));
+    if (id) return this.image(id);
     const prefix = refOrId.replace(/^sha256:/, '');
     if (/^[a-f0-9]{1,63}$/.test(prefix)) {
       const hits = this.deps.records.all().filter((r) => hexOf(r.id).startsWith(prefix));
       if (hits.length === 1) return this.image(hits[0]!.id);
       if (hits.length > 1) throw invalidArgument(`multiple IDs found with provided prefix: ${prefix}`);
     }
-    if (ref) throw notFound(`No such image: ${familiarString(ref)}`, 'BERTH_ERR_NO_SUCH_IMAGE');
-    throw missing();
+    throw notFound(`No such image: ${familiarString(ref)}`, 'BERTH_ERR_NO_SUCH_IMAGE');
   }
 
   async list(filters: FilterArgs, all = false): Promise<Image[]> {

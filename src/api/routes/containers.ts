@@ -1,13 +1,15 @@
 /** Container endpoints: thin translations between Docker's wire format and ContainerService. */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { BerthError, invalidArgument } from '../../base/errors.js';
+import { BerthError, conflict, invalidArgument } from '../../base/errors.js';
 import { FilterArgs, parseTimestamp } from '../../base/filters.js';
 import type { ContainerRecord } from '../../containers/index.js';
 import type { CgroupStats } from '../../runtime/index.js';
 import { networkSettingsToWire, portSummaryToWire } from '../network-wire.js';
-import { configFromWire, configToWire, endpointsFromWire, healthStateToWire, hostConfigFromWire, hostConfigToWire, humanStatus, mountPointsToWire } from '../container-wire.js';
-import { queryBool, queryInt, readJson, sendEmpty, sendJson, type RequestContext, type Route } from '../context.js';
+import { configFromWire, configToWire, endpointsFromWire, healthStateToWire, hostConfigFromWire, hostConfigToWire, humanStatus, mountPointsToWire, updateFromWire } from '../container-wire.js';
+import { queryBool, queryInt, readBody, sendEmpty, sendJson, type RequestContext, type Route } from '../context.js';
+import * as wire from '../../wire/index.js';
+import { containerInspectForVersion, removeRefusalForVersion } from '../version-quirks.js';
 import { DetachScanner, frame, hijackHead, parseDetachKeys, safeWrite } from '../hijack.js';
 import type { EngineServices } from '../services.js';
 
@@ -126,18 +128,29 @@ async function list(s: EngineServices, ctx: RequestContext): Promise<void> {
 }
 
 async function create(s: EngineServices, ctx: RequestContext): Promise<void> {
-  const body = (await readJson<Json>(ctx.req)) ?? {};
-  if (typeof body !== 'object' || Array.isArray(body)) throw invalidArgument('invalid JSON: expected an object');
-  const { HostConfig, NetworkingConfig, ...config } = body as Json & { HostConfig?: Json; NetworkingConfig?: Json };
+  const body = (await readBody(ctx, wire.CreateRequest, 'invalid JSON: got EOF while reading request body'))!;
+  const host = s.system.hostCaps();
+  const warnings = wire.checkCreate(body, { apiMinor: ctx.apiMinor, caps: host.resources, runtimes: host.runtimes, defaultRuntime: host.defaultRuntime });
   const name = ctx.query.get('name') ?? undefined;
   const r = await s.containers.create({
     ...(name ? { name } : {}),
-    config: configFromWire(config, ctx.apiMinor),
-    hostConfig: hostConfigFromWire(HostConfig ?? {}),
-    endpoints: endpointsFromWire(NetworkingConfig),
-    macAddress: typeof config.MacAddress === 'string' ? config.MacAddress : '',
+    config: configFromWire(body),
+    hostConfig: hostConfigFromWire(body.HostConfig ?? {}),
+    endpoints: endpointsFromWire(body.NetworkingConfig),
+    macAddress: body.MacAddress ?? '',
   });
-  sendJson(ctx.res, 201, { Id: r.id, Warnings: r.warnings });
+  sendJson(ctx.res, 201, { Id: r.id, Warnings: [...warnings, ...r.warnings] });
+}
+
+/** `POST /containers/{id}/update`: moby's postContainerUpdate and ContainerUpdate checks. */
+async function update(s: EngineServices, ctx: RequestContext): Promise<void> {
+  const body = (await readBody(ctx, wire.UpdateConfig)) ?? {};
+  if (ctx.apiMinor < 40) body.PidsLimit = undefined;
+  if (ctx.apiMinor < 42) body.KernelMemory = 0;
+  wire.checkRestartPolicy(body.RestartPolicy?.Name ?? '', body.RestartPolicy?.MaximumRetryCount ?? 0);
+  const warnings = wire.checkResources(body, s.system.hostCaps().resources, true);
+  await s.containers.update(ctx.params.id!, updateFromWire(body));
+  sendJson(ctx.res, 200, { Warnings: warnings.length ? warnings : null });
 }
 
 function timeoutParam(ctx: RequestContext): number | undefined {
@@ -321,7 +334,7 @@ export function containerRoutes(s: EngineServices): Route[] {
     ['POST', '/containers/create', (ctx) => create(s, ctx)],
     ['GET', '/containers/:id/json', async (ctx) => {
       const rec = s.containers.find(id(ctx));
-      const body = toWireInspect(rec, s);
+      const body = containerInspectForVersion(toWireInspect(rec, s), rec, ctx.apiMinor);
       if (queryBool(ctx.query, 'size')) Object.assign(body, await sizes(s, rec));
       sendJson(ctx.res, 200, body);
     }],
@@ -376,26 +389,7 @@ export function containerRoutes(s: EngineServices): Route[] {
       await s.containers.content.putArchive(id(ctx), ctx.query.get('path') ?? '', ctx.req, ctx.signal);
       sendEmpty(ctx.res, 200);
     }],
-    ['POST', '/containers/:id/update', async (ctx) => {
-      const body = (await readJson<Json>(ctx.req)) ?? {};
-      const h = hostConfigFromWire(body);
-      const given = (k: string): boolean => body[k] !== undefined && body[k] !== null && body[k] !== 0 && body[k] !== '';
-      await s.containers.update(id(ctx), {
-        ...(given('Memory') ? { memory: h.memory } : {}),
-        ...(given('MemorySwap') ? { memorySwap: h.memorySwap } : {}),
-        ...(given('MemoryReservation') ? { memoryReservation: h.memoryReservation } : {}),
-        ...(given('NanoCpus') ? { nanoCpus: h.nanoCpus } : {}),
-        ...(given('CpuShares') ? { cpuShares: h.cpuShares } : {}),
-        ...(given('CpuPeriod') ? { cpuPeriod: h.cpuPeriod } : {}),
-        ...(given('CpuQuota') ? { cpuQuota: h.cpuQuota } : {}),
-        ...(given('CpusetCpus') ? { cpusetCpus: h.cpusetCpus } : {}),
-        ...(given('CpusetMems') ? { cpusetMems: h.cpusetMems } : {}),
-        ...(given('PidsLimit') ? { pidsLimit: h.pidsLimit } : {}),
-        ...(given('BlkioWeight') ? { blkioWeight: h.blkioWeight } : {}),
-        ...(body.RestartPolicy && typeof body.RestartPolicy === 'object' && (body.RestartPolicy as Json).Name ? { restartPolicy: h.restartPolicy } : {}),
-      });
-      sendJson(ctx.res, 200, { Warnings: [] });
-    }],
+    ['POST', '/containers/:id/update', (ctx) => update(s, ctx)],
     ['GET', '/containers/:id/top', async (ctx) => {
       const r = await s.containers.content.top(id(ctx), ctx.query.get('ps_args') ?? '');
       sendJson(ctx.res, 200, { Titles: r.titles, Processes: r.processes });
@@ -411,8 +405,14 @@ export function containerRoutes(s: EngineServices): Route[] {
     // Any path: a link's name (`rm --link /source/alias`) has a slash in it, which clients send as is.
     ['DELETE', '/containers/*', async (ctx) => {
       const ref = ctx.params['*']!;
-      if (queryBool(ctx.query, 'link')) await s.containers.removeLink(ref);
-      else await s.containers.remove(ref, { force: queryBool(ctx.query, 'force'), volumes: queryBool(ctx.query, 'v') });
+      const force = queryBool(ctx.query, 'force');
+      if (queryBool(ctx.query, 'link')) {
+        await s.containers.removeLink(ref);
+      } else {
+        const legacy = force ? undefined : removeRefusalForVersion(s.containers.find(ref), ctx.apiMinor);
+        if (legacy) throw conflict(legacy);
+        await s.containers.remove(ref, { force, volumes: queryBool(ctx.query, 'v') });
+      }
       sendEmpty(ctx.res, 204);
     }],
     ['POST', '/containers/:id/attach', async (ctx) => {
@@ -429,8 +429,8 @@ export function containerRoutes(s: EngineServices): Route[] {
       const repo = q.get('repo') ?? '';
       const tag = q.get('tag') ?? '';
       if (!repo && tag) throw invalidArgument('tag without a repository');
-      // The request body (a Config to merge) is read and, for now, only validated as JSON.
-      await readJson(ctx.req);
+      // The request body (a Config to merge) is read and, for now, only validated.
+      await readBody(ctx, wire.CreateRequest);
       const id = await s.containers.content.commit(container, {
         tag: repo ? `${repo}${tag ? `:${tag}` : ''}` : undefined,
         comment: q.get('comment') ?? '',

@@ -1,36 +1,29 @@
 /** `docker exec` endpoints: create, start (hijacked or detached), resize, inspect. */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { invalidArgument } from '../../base/errors.js';
 import type { ExecConfig } from '../../containers/index.js';
-import { queryInt, readJson, sendEmpty, sendJson, type RequestContext, type Route } from '../context.js';
+import { checkJsonContentType, decodeBody, queryInt, readBody, sendEmpty, sendJson, type RequestContext, type Route } from '../context.js';
+import * as wire from '../../wire/index.js';
 import { DetachScanner, frame, hijackHead, parseDetachKeys, safeWrite } from '../hijack.js';
 import { statusOf } from '../http-errors.js';
 import type { EngineServices } from '../services.js';
 
 type Json = Record<string, unknown>;
 
-function strList(v: unknown, what: string): string[] {
-  if (v === undefined || v === null) return [];
-  if (typeof v === 'string') return [v];
-  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
-  throw invalidArgument(`json: cannot unmarshal into Go struct field ${what} of type []string`);
-}
-
-function execConfig(b: Json): ExecConfig {
+function execConfig(b: wire.ExecCreateRequest): ExecConfig {
   const cs = b.ConsoleSize;
   return {
-    cmd: strList(b.Cmd, 'ExecConfig.Cmd'),
-    env: strList(b.Env, 'ExecConfig.Env'),
-    user: typeof b.User === 'string' ? b.User : '',
-    workingDir: typeof b.WorkingDir === 'string' ? b.WorkingDir : '',
-    tty: b.Tty === true,
-    privileged: b.Privileged === true,
-    attachStdin: b.AttachStdin === true,
-    attachStdout: b.AttachStdout === true,
-    attachStderr: b.AttachStderr === true,
-    detachKeys: typeof b.DetachKeys === 'string' ? b.DetachKeys : '',
-    consoleSize: Array.isArray(cs) && cs.length === 2 ? [Number(cs[0]), Number(cs[1])] : undefined,
+    cmd: b.Cmd ?? [],
+    env: b.Env ?? [],
+    user: b.User ?? '',
+    workingDir: b.WorkingDir ?? '',
+    tty: b.Tty ?? false,
+    privileged: b.Privileged ?? false,
+    attachStdin: b.AttachStdin ?? false,
+    attachStdout: b.AttachStdout ?? false,
+    attachStderr: b.AttachStderr ?? false,
+    detachKeys: b.DetachKeys ?? '',
+    consoleSize: cs && cs.length === 2 ? [cs[0]!, cs[1]!] : undefined,
   };
 }
 
@@ -81,16 +74,17 @@ function readUpgradeBody(req: IncomingMessage, socket: Duplex, head: Buffer): Pr
 }
 
 /** `POST /exec/{id}/start`, upgraded (the docker CLI) or plain (detached, or old clients). */
-export async function startExec(s: EngineServices, req: IncomingMessage, socket: Duplex, head: Buffer, id: string, upgrade: boolean, parsedBody?: Json): Promise<void> {
-  let body: Json = parsedBody ?? {};
+export async function startExec(s: EngineServices, req: IncomingMessage, socket: Duplex, head: Buffer, id: string, upgrade: boolean, parsedBody?: wire.ExecStartRequest): Promise<void> {
+  let body: wire.ExecStartRequest = parsedBody ?? {};
   let rest: Buffer = Buffer.alloc(0);
   if (!parsedBody) {
     const r = await readUpgradeBody(req, socket, head);
     rest = r.rest;
     try {
-      body = r.body.length ? (JSON.parse(r.body.toString()) as Json) : {};
+      checkJsonContentType(req);
+      body = decodeBody(r.body, wire.ExecStartRequest) ?? {};
     } catch (err) {
-      replyError(socket, invalidArgument(`invalid JSON: ${(err as Error).message}`));
+      replyError(socket, err);
       return;
     }
   }
@@ -103,7 +97,7 @@ export async function startExec(s: EngineServices, req: IncomingMessage, socket:
   }
   const tty = body.Tty === true || e.config.tty;
   const cs = body.ConsoleSize;
-  const consoleSize: [number, number] | undefined = Array.isArray(cs) && cs.length === 2 ? [Number(cs[0]), Number(cs[1])] : undefined;
+  const consoleSize: [number, number] | undefined = cs && cs.length === 2 ? [cs[0]!, cs[1]!] : undefined;
   let keys: Buffer;
   try {
     keys = parseDetachKeys(e.config.detachKeys || 'ctrl-p,ctrl-q');
@@ -170,12 +164,12 @@ export async function startExec(s: EngineServices, req: IncomingMessage, socket:
 export function execRoutes(s: EngineServices): Route[] {
   return [
     ['POST', '/containers/:id/exec', async (ctx: RequestContext) => {
-      const body = (await readJson<Json>(ctx.req)) ?? {};
+      const body = (await readBody(ctx, wire.ExecCreateRequest)) ?? {};
       const id = s.containers.execs.create(ctx.params.id!, execConfig(body));
       sendJson(ctx.res, 201, { Id: id });
     }],
     ['POST', '/exec/:id/start', async (ctx: RequestContext) => {
-      const body = (await readJson<Json>(ctx.req)) ?? {};
+      const body = (await readBody(ctx, wire.ExecStartRequest)) ?? {};
       if (body.Detach === true) {
         s.containers.execs.get(ctx.params.id!);
         const { exitCode } = await s.containers.execs.start(ctx.params.id!, {});

@@ -6,25 +6,23 @@ import { queryBool, sendJson, type RequestContext } from '../context.js';
 import type { Route } from '../context.js';
 import type { EngineServices } from '../services.js';
 import { JsonMessageStream } from '../stream.js';
+import { imageInspectForVersion, imageSummaryForVersion } from '../version-quirks.js';
 
 export function toWireImageSummary(img: Image, apiMinor: number): Record<string, unknown> {
-  const out: Record<string, unknown> = {
-    Containers: -1,
-    Created: Math.floor(createdMs(img) / 1000),
-    Id: img.id,
-    Labels: img.config.config?.Labels ?? null,
-    ParentId: img.record.parent ?? '',
-    RepoDigests: img.repoDigests,
-    RepoTags: img.repoTags,
-    SharedSize: -1,
-    Size: img.size,
-  };
-  if (apiMinor < 44) {
-    out.VirtualSize = img.size;
-    if (img.repoTags.length === 0) out.RepoTags = ['<none>:<none>'];
-    if (img.repoDigests.length === 0 && img.repoTags.length === 0) out.RepoDigests = ['<none>@<none>'];
-  }
-  return out;
+  return imageSummaryForVersion(
+    {
+      Containers: -1,
+      Created: Math.floor(createdMs(img) / 1000),
+      Id: img.id,
+      Labels: img.config.config?.Labels ?? null,
+      ParentId: img.record.parent ?? '',
+      RepoDigests: img.repoDigests,
+      RepoTags: img.repoTags,
+      SharedSize: -1,
+      Size: img.size,
+    },
+    apiMinor,
+  );
 }
 
 export function toWireImageInspect(img: Image, apiMinor: number, layerDirs: string[]): Record<string, unknown> {
@@ -74,18 +72,14 @@ export function toWireImageInspect(img: Image, apiMinor: number, layerDirs: stri
     RootFS: { Type: 'layers', Layers: c.rootfs.diff_ids },
     Metadata: { LastTagTime: img.lastTagTime ?? '0001-01-01T00:00:00Z' },
   };
-  if (apiMinor < 44) out.VirtualSize = img.size;
-  if (apiMinor < 45) {
-    out.Container = '';
-    out.ContainerConfig = null;
-  }
-  return out;
+  const legacy = { container: typeof c.container === 'string' ? c.container : undefined, containerConfig: (c.container_config ?? undefined) as Record<string, unknown> | undefined };
+  return imageInspectForVersion(out, apiMinor, legacy);
 }
 
 async function listImages(s: EngineServices, ctx: RequestContext): Promise<void> {
   const filters = FilterArgs.parse(ctx.query.get('filters'));
-  // API < 1.41 passed the reference filter as `filter=`.
-  const legacy = ctx.query.get('filter');
+  // API < 1.41 passed the reference filter as `filter=`; later versions ignore it.
+  const legacy = ctx.apiMinor < 41 ? ctx.query.get('filter') : null;
   const all = legacy ? new FilterArgs([...filters.keys().map((k) => [k, filters.get(k)] as [string, string[]]), ['reference', [legacy]]]) : filters;
   const images = await s.images.list(all, queryBool(ctx.query, 'all'));
   sendJson(ctx.res, 200, images.map((img) => toWireImageSummary(img, ctx.apiMinor)));

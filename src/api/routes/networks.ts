@@ -1,27 +1,9 @@
 import { invalidArgument, notFound } from '../../base/errors.js';
 import { FilterArgs, parseTimestamp } from '../../base/filters.js';
-import { readJson, sendJson, type Route } from '../context.js';
+import { readBody, sendJson, type Route } from '../context.js';
+import * as wire from '../../wire/index.js';
 import { networkToWire } from '../network-wire.js';
 import type { EngineServices } from '../services.js';
-
-type Json = Record<string, unknown>;
-
-const obj = (v: unknown, what: string): Json => {
-  if (v === undefined || v === null) return {};
-  if (typeof v !== 'object' || Array.isArray(v)) throw invalidArgument(`json: cannot unmarshal ${what}: expected an object`);
-  return v as Json;
-};
-const str = (v: unknown, what: string): string | undefined => {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw invalidArgument(`json: cannot unmarshal ${typeof v} into Go struct field ${what} of type string`);
-  return v;
-};
-const strMap = (v: unknown, what: string): Record<string, string> => {
-  const o = obj(v, what);
-  for (const x of Object.values(o)) if (typeof x !== 'string') throw invalidArgument(`json: cannot unmarshal ${what}: expected strings`);
-  return o as Record<string, string>;
-};
-const strList = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
 export function networkRoutes(s: EngineServices): Route[] {
   return [
@@ -51,25 +33,24 @@ export function networkRoutes(s: EngineServices): Route[] {
       sendJson(ctx.res, 200, networkToWire(n, s.networks, true));
     }],
     ['POST', '/networks/create', async (ctx) => {
-      const body = (await readJson<Json>(ctx.req)) ?? {};
-      const ipam = obj(body.IPAM, 'IPAM');
-      const config = Array.isArray(ipam.Config) ? (ipam.Config as unknown[]).map((c) => obj(c, 'IPAM.Config')) : [];
+      const body = (await readBody(ctx, wire.NetworkCreateRequest)) ?? {};
+      const ipam = body.IPAM ?? {};
       const n = await s.networks.create({
-        name: str(body.Name, 'Name') ?? '',
-        driver: str(body.Driver, 'Driver'),
-        internal: body.Internal === true,
-        attachable: body.Attachable === true,
-        labels: strMap(body.Labels, 'Labels'),
-        options: strMap(body.Options, 'Options'),
+        name: body.Name ?? '',
+        driver: body.Driver,
+        internal: body.Internal ?? false,
+        attachable: body.Attachable ?? false,
+        labels: body.Labels ?? {},
+        options: body.Options ?? {},
         // EnableIPv4 came with API 1.48; older clients' bodies do not mean it.
-        enableIPv4: ctx.apiMinor >= 48 && typeof body.EnableIPv4 === 'boolean' ? body.EnableIPv4 : undefined,
-        enableIPv6: typeof body.EnableIPv6 === 'boolean' ? body.EnableIPv6 : undefined,
-        scope: str(body.Scope, 'Scope'),
-        ingress: body.Ingress === true,
+        enableIPv4: ctx.apiMinor >= 48 ? (body.EnableIPv4 ?? undefined) : undefined,
+        enableIPv6: body.EnableIPv6 ?? undefined,
+        scope: body.Scope,
+        ingress: body.Ingress ?? false,
         ipam: {
-          driver: str(ipam.Driver, 'IPAM.Driver'),
-          options: strMap(ipam.Options, 'IPAM.Options'),
-          config: config.map((c) => ({ subnet: str(c.Subnet, 'Subnet'), gateway: str(c.Gateway, 'Gateway'), ipRange: str(c.IPRange, 'IPRange'), auxAddresses: strMap(c.AuxiliaryAddresses, 'AuxiliaryAddresses') })),
+          driver: ipam.Driver,
+          options: ipam.Options ?? {},
+          config: (ipam.Config ?? []).map((c) => ({ subnet: c.Subnet, gateway: c.Gateway, ipRange: c.IPRange, auxAddresses: c.AuxiliaryAddresses ?? {} })),
         },
       });
       sendJson(ctx.res, 201, { Id: n.id, Warning: '' });
@@ -79,23 +60,22 @@ export function networkRoutes(s: EngineServices): Route[] {
       ctx.res.writeHead(204).end();
     }],
     ['POST', '/networks/:id/connect', async (ctx) => {
-      const body = (await readJson<Json>(ctx.req)) ?? {};
-      const ep = obj(body.EndpointConfig, 'EndpointConfig');
-      const ipamCfg = obj(ep.IPAMConfig, 'IPAMConfig');
-      await s.containers.connect(str(body.Container, 'Container') ?? '', ctx.params.id!, {
-        aliases: strList(ep.Aliases),
-        ipv4Address: str(ipamCfg.IPv4Address, 'IPv4Address') ?? '',
-        ipv6Address: str(ipamCfg.IPv6Address, 'IPv6Address') ?? '',
-        linkLocalIps: strList(ipamCfg.LinkLocalIPs),
-        macAddress: str(ep.MacAddress, 'MacAddress') ?? '',
-        driverOpts: strMap(ep.DriverOpts, 'DriverOpts'),
-        links: strList(ep.Links),
+      const body = (await readBody(ctx, wire.NetworkConnectRequest)) ?? {};
+      const ep = body.EndpointConfig ?? {};
+      await s.containers.connect(body.Container ?? '', ctx.params.id!, {
+        aliases: ep.Aliases ?? [],
+        ipv4Address: ep.IPAMConfig?.IPv4Address ?? '',
+        ipv6Address: ep.IPAMConfig?.IPv6Address ?? '',
+        linkLocalIps: ep.IPAMConfig?.LinkLocalIPs ?? [],
+        macAddress: ep.MacAddress ?? '',
+        driverOpts: ep.DriverOpts ?? {},
+        links: ep.Links ?? [],
       });
       sendJson(ctx.res, 200, null);
     }],
     ['POST', '/networks/:id/disconnect', async (ctx) => {
-      const body = (await readJson<Json>(ctx.req)) ?? {};
-      await s.containers.disconnect(str(body.Container, 'Container') ?? '', ctx.params.id!);
+      const body = (await readBody(ctx, wire.NetworkDisconnectRequest)) ?? {};
+      await s.containers.disconnect(body.Container ?? '', ctx.params.id!);
       sendJson(ctx.res, 200, null);
     }],
     ['POST', '/networks/prune', async (ctx) => {

@@ -5,6 +5,7 @@ import { sendJson, type RequestContext } from '../context.js';
 import type { Route } from '../context.js';
 import type { EngineServices } from '../services.js';
 import { toWireImageSummary } from './images.js';
+import { diskUsageForVersion, infoForVersion } from '../version-quirks.js';
 
 function ping(ctx: RequestContext): Promise<void> {
   ctx.res.writeHead(200, {
@@ -49,7 +50,7 @@ export function systemRoutes(s: EngineServices): Route[] {
       '/info',
       async (ctx) => {
         const i = await s.system.info();
-        sendJson(ctx.res, 200, {
+        sendJson(ctx.res, 200, infoForVersion({
           ID: i.id,
           Containers: i.containers.total,
           ContainersRunning: i.containers.running,
@@ -100,8 +101,11 @@ export function systemRoutes(s: EngineServices): Route[] {
           Isolation: '',
           InitBinary: i.initBinary,
           SecurityOptions: i.securityOptions,
+          ContainerdCommit: { ID: '' },
+          RuncCommit: { ID: '' },
+          InitCommit: { ID: '' },
           Warnings: i.warnings,
-        });
+        }, ctx.apiMinor));
       },
     ],
     ['GET', '/events', async (ctx) => streamEvents(s, ctx)],
@@ -110,7 +114,7 @@ export function systemRoutes(s: EngineServices): Route[] {
       '/system/df',
       async (ctx) => {
         const { images, layersSize } = await s.images.usage();
-        sendJson(ctx.res, 200, {
+        sendJson(ctx.res, 200, diskUsageForVersion({
           LayersSize: layersSize,
           Images: images.map((img) => ({ ...toWireImageSummary(img, ctx.apiMinor), Containers: 0 })),
           Containers: [],
@@ -120,7 +124,7 @@ export function systemRoutes(s: EngineServices): Route[] {
             .filter((v) => v.options === null || Object.keys(v.options).length === 0)
             .map((v) => ({ ...toWireVolume(v), UsageData: { Size: s.volumes.size(v.name), RefCount: v.refs.length } })),
           BuildCache: [],
-        });
+        }, ctx.apiMinor));
       },
     ],
   ];

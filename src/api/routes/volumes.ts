@@ -1,7 +1,8 @@
 import { invalidArgument } from '../../base/errors.js';
 import { FilterArgs } from '../../base/filters.js';
 import type { Volume } from '../../volumes/index.js';
-import { queryBool, readJson, sendEmpty, sendJson, type Route } from '../context.js';
+import { queryBool, readBody, sendEmpty, sendJson, type Route } from '../context.js';
+import * as wire from '../../wire/index.js';
 import type { EngineServices } from '../services.js';
 
 type Json = Record<string, unknown>;
@@ -27,12 +28,6 @@ function labelsExcluded(f: FilterArgs, labels: Record<string, string> | null): b
   });
 }
 
-function strMap(v: unknown, what: string): Record<string, string> | null {
-  if (v === undefined || v === null) return null;
-  if (typeof v !== 'object' || Array.isArray(v) || Object.values(v).some((x) => typeof x !== 'string')) throw invalidArgument(`json: cannot unmarshal ${what}: expected an object of strings`);
-  return v as Record<string, string>;
-}
-
 export function volumeRoutes(s: EngineServices): Route[] {
   return [
     ['GET', '/volumes', async (ctx) => {
@@ -49,16 +44,13 @@ export function volumeRoutes(s: EngineServices): Route[] {
       sendJson(ctx.res, 200, { Volumes: vols.map(toWireVolume), Warnings: null });
     }],
     ['POST', '/volumes/create', async (ctx) => {
-      const body = (await readJson<Json>(ctx.req)) ?? {};
-      if (typeof body !== 'object' || Array.isArray(body)) throw invalidArgument('invalid JSON: expected an object');
-      const str = (v: unknown, what: string): string | undefined => {
-        if (v === undefined || v === null) return undefined;
-        if (typeof v !== 'string') throw invalidArgument(`json: cannot unmarshal ${typeof v} into Go struct field ${what} of type string`);
-        return v;
-      };
-      const labels = strMap(body.Labels, 'Labels');
-      const options = strMap(body.DriverOpts, 'DriverOpts');
-      const v = await s.volumes.create({ name: str(body.Name, 'Name'), driver: str(body.Driver, 'Driver'), ...(labels ? { labels } : {}), ...(options ? { options } : {}) });
+      const body = (await readBody(ctx, wire.VolumeCreateRequest)) ?? {};
+      const v = await s.volumes.create({
+        name: body.Name,
+        driver: body.Driver,
+        ...(body.Labels ? { labels: body.Labels } : {}),
+        ...(body.DriverOpts ? { options: body.DriverOpts } : {}),
+      });
       sendJson(ctx.res, 201, toWireVolume(v));
     }],
     ['POST', '/volumes/prune', async (ctx) => {
