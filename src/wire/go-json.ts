@@ -39,8 +39,9 @@ export function parseJson(text: string): unknown {
 
 function syntaxError(text: string, err: Error): BerthError {
   if (/after JSON/.test(err.message)) return invalidArgument('unexpected content after JSON', err);
-  if (/end of JSON input|Unterminated/.test(err.message)) return invalidArgument('invalid JSON: unexpected EOF', err);
   const at = /position (\d+)/.exec(err.message);
+  // A document that stops early is Go's "unexpected EOF", whatever V8 expected next.
+  if (/end of JSON input|Unterminated/.test(err.message) || (at && Number(at[1]) >= text.trimEnd().length)) return invalidArgument('invalid JSON: unexpected EOF', err);
   const ch = at ? text[Number(at[1])] : /token '(.)'/.exec(err.message)?.[1];
   return invalidArgument(ch === undefined ? `invalid JSON: ${err.message}` : `invalid JSON: invalid character ${goQuoteChar(ch)} looking for beginning of value`, err);
 }
