@@ -12,6 +12,7 @@ import { parseBytes, parseDuration } from '../format/units.js';
 import { isValidMAC, parseIP } from './ip-addr.js';
 import { checkNetworkFlag, endpointsConfig, networkMode, validateDNSSearch, validateIPAddress, validateLink } from './network-opts.js';
 import { parseMount, splitVolumeFlags, type WireMount } from './mount-opts.js';
+import type * as wire from '../../wire/index.js';
 
 /** What commander hands the action for the shared flags (camel-cased long names). */
 export interface ContainerFlags {
@@ -226,8 +227,11 @@ export interface CreateRequest {
   body: CreateBody;
 }
 
-/** The parts of the body the CLI reads back; the rest is passed through. */
-export type CreateBody = Record<string, unknown> & {
+/**
+ * The create body: the wire type the daemon decodes, with the fields the CLI reads back always
+ * set. One type for both sides, so the CLI and the API parser cannot drift apart.
+ */
+export type CreateBody = wire.CreateRequest & {
   AttachStdin: boolean;
   AttachStdout: boolean;
   AttachStderr: boolean;
@@ -235,7 +239,7 @@ export type CreateBody = Record<string, unknown> & {
   OpenStdin: boolean;
   StdinOnce: boolean;
   Image: string;
-  HostConfig: Record<string, unknown> & { AutoRemove: boolean; ContainerIDFile: string };
+  HostConfig: wire.HostConfig & { AutoRemove: boolean; ContainerIDFile: string };
 };
 
 /** Go's `map[string]T` marshals with sorted keys. */
@@ -448,7 +452,7 @@ export function buildCreateRequest(command: string, image: string, args: string[
     Labels: labels,
     ...(o.stopSignal ? { StopSignal: o.stopSignal } : {}),
     ...(stopTimeout !== undefined ? { StopTimeout: stopTimeout } : {}),
-  };
+  } satisfies wire.CreateRequest;
   const hostConfig = {
     Binds: binds.length ? binds : null,
     ContainerIDFile: o.cidfile ?? '',
@@ -519,8 +523,8 @@ export function buildCreateRequest(command: string, image: string, args: string[
     ReadonlyPaths: readonlyPaths,
     // Set only when the flag was given, as docker's `flags.Changed("init")`.
     ...(o.init !== undefined ? { Init: o.init } : {}),
-  };
-  let endpoints: Record<string, unknown>;
+  } satisfies wire.HostConfig;
+  let endpoints: Record<string, wire.EndpointSettings>;
   try {
     endpoints = endpointsConfig(networks, {
       aliases: o.networkAlias ?? [],

@@ -4,11 +4,12 @@
  * `ParseVolume`, which decides between a bind, a named volume and an anonymous one). The mounts are
  * built key by key in Go's struct order with its `omitempty` rules, so the body matches docker's.
  */
+import type { Mount } from '../../wire/index.js';
 import { resolve as resolvePath } from 'node:path';
 import { parseBytes } from '../format/units.js';
 
 /** One `HostConfig.Mounts` entry, keys in the order of moby's `mount.Mount`. */
-export type WireMount = Record<string, unknown> & { Type: string; Target?: string };
+export type WireMount = Mount & { Type: string };
 
 /** Go's `strings.Cut`. */
 function cut(s: string, sep: string): [string, string, boolean] {

@@ -6,6 +6,7 @@
  */
 import { goQuote } from '../format/template.js';
 import { ipString, isValidMAC, parseIP } from './ip-addr.js';
+import type { EndpointSettings } from '../../wire/index.js';
 
 /** The fields of an EndpointSettings the daemon fills in: docker's client sends them zeroed, in this order. */
 export const UNSET_ENDPOINT_FIELDS = {
@@ -159,7 +160,7 @@ function applyContainerOptions(n: NetworkAttachment, c: EndpointFlags): void {
   if (c.linkLocalIps.length) n.linkLocalIps = [...c.linkLocalIps];
 }
 
-type Endpoint = { settings: Record<string, unknown>; empty: boolean };
+type Endpoint = { settings: EndpointSettings; empty: boolean };
 
 /** `parseNetworkAttachmentOpt`: the endpoint's `EndpointSettings`, marshalled as the docker CLI does. */
 function endpointSettings(n: NetworkAttachment): Endpoint {
@@ -173,7 +174,7 @@ function endpointSettings(n: NetworkAttachment): Endpoint {
     ? { ...(n.ipv4Address ? { IPv4Address: n.ipv4Address } : {}), ...(n.ipv6Address ? { IPv6Address: n.ipv6Address } : {}), ...(n.linkLocalIps.length ? { LinkLocalIPs: n.linkLocalIps } : {}) }
     : null;
   const driverOpts = n.driverOpts.size ? Object.fromEntries([...n.driverOpts.keys()].sort().map((k) => [k, n.driverOpts.get(k)!])) : null;
-  const settings = {
+  const settings: EndpointSettings = {
     IPAMConfig: ipam,
     Links: n.links.length ? n.links : null,
     Aliases: n.aliases.length ? n.aliases : null,
@@ -191,8 +192,8 @@ function endpointSettings(n: NetworkAttachment): Endpoint {
  * spelled out; a single network without options gets no entry (the daemon creates it).
  * @throws Error with docker's message (shown with `Run 'berth run --help'`, exit 125).
  */
-export function endpointsConfig(networks: string[], c: EndpointFlags): Record<string, unknown> {
-  const endpoints = new Map<string, Record<string, unknown>>();
+export function endpointsConfig(networks: string[], c: EndpointFlags): Record<string, EndpointSettings> {
+  const endpoints = new Map<string, EndpointSettings>();
   let userDefined = false;
   let nonUserDefined = false;
   if (networks.length === 0) {

@@ -65,7 +65,7 @@ async function createContainer(ctx: CliContext, req: CreateRequest, o: Container
     await pullImage(ctx, req.body.Image, o);
     r = await create();
   }
-  const dnsWarning = localhostDNSWarning((req.body.HostConfig.Dns as string[] | undefined) ?? []);
+  const dnsWarning = localhostDNSWarning(req.body.HostConfig.Dns ?? []);
   for (const w of [...(r.Warnings ?? []), ...(dnsWarning ? [dnsWarning] : [])]) process.stderr.write(`WARNING: ${w}\n`);
   if (cidfile) writeFileSync(cidfile, r.Id);
   return r.Id;
