@@ -388,15 +388,7 @@ export class ContainerService {
       }
     }
     await this.cancelRestart(rec.id);
-    if (rec.state.status === 'running' || rec.state.status === 'paused' || rec.state.status === 'restarting') {
-      if (rec.state.status !== 'restarting') {
-        await this.markStoppedByUser(rec.id);
-        const exit = this.waitFor(rec.id, 'next-exit');
-        if (rec.state.status === 'paused') await this.lifecycle.unpause(rec.id).catch(() => {});
-        await this.lifecycle.signal(this.find(rec.id), 9).catch(() => {});
-        await Promise.race([exit, sleep(30_000)]);
-      }
-    }
+    if (opts.force) await this.killForRemoval(rec.id);
     const gone = await this.lifecycle.locks.run(rec.id, async () => {
       const cur = this.find(rec.id);
       if (cur.state.status === 'running' || cur.state.status === 'paused') throw conflict(`cannot remove container "${cur.name}": could not kill it`);
@@ -567,6 +559,20 @@ export class ContainerService {
     await this.d.store.update(id, (c) => {
       if (c.state.status === 'restarting') c.state.status = 'exited';
     });
+  }
+
+  /** `rm -f`: kills the container for good, also one its restart policy is bringing back right now. */
+  private async killForRemoval(id: string): Promise<void> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      // A restart under way runs under the container's lock: let it finish, then stop the container.
+      await this.lifecycle.locks.run(id, async () => {});
+      const cur = await this.markStoppedByUser(id);
+      if (cur.state.status !== 'running' && cur.state.status !== 'paused') return;
+      const exit = this.waitFor(id, 'next-exit');
+      if (cur.state.status === 'paused') await this.lifecycle.unpause(id).catch(() => {});
+      await this.lifecycle.signal(this.find(id), 9).catch(() => {});
+      await Promise.race([exit, sleep(30_000)]);
+    }
   }
 
   /** `stop`, `kill` and `rm -f` from a user: restart policies leave the container down. */

@@ -105,6 +105,8 @@ describe('request validation and API version shapes (real daemon)', { skip: !isR
     await refusedCreate(withHost({ IpcMode: 'bogus' }), 400, 'invalid IPC mode: bogus');
     await refusedCreate(withHost({ Runtime: 'kata' }), 400, 'unknown or invalid runtime name: kata');
     await refusedCreate(withHost({ Mounts: [{ Type: 'bind', Source: '/tmp', Target: '/t', VolumeOptions: {} }] }), 400, 'VolumeOptions must not be specified on mount type "bind"');
+    await refusedCreate(withHost({ Mounts: [{ Type: 'nfs', Target: '/v' }] }), 400, 'invalid mount config for type "nfs": mount type unknown');
+    await refusedCreate(withHost({ Mounts: [{ Type: 'bind', Source: '/tmp', Target: '/t', BindOptions: { Propagation: 'sideways' } }] }), 400, 'invalid mount config for type "bind": invalid propagation mode: sideways');
     await refusedCreate({ Image: '../../etc/passwd' }, 400, 'invalid reference format');
     await refusedCreate({ Image: 'BusyBox' }, 400, 'invalid reference format: repository name (library/BusyBox) must be lowercase');
     const inspect = await send('GET', '/v1.50/images/..%2F..%2Fetc%2Fpasswd/json');
