@@ -503,8 +503,10 @@ export class ContainerService {
         policy.name === 'unless-stopped' ||
         (policy.name === 'on-failure' && rec.state.exitCode !== 0 && (policy.maximumRetryCount === 0 || rec.restartCount < policy.maximumRetryCount)));
     if (restart) {
-      this.notify(rec.id, 'exit', result);
+      // "restarting" before the waiters hear of the exit, as moby's SetRestarting: a client that
+      // acts on the exit (rm without force) finds the container still counted as running.
       await this.scheduleRestart(rec).catch((err: unknown) => this.d.log.warn('scheduling a restart failed', { id: rec.id, err }));
+      this.notify(rec.id, 'exit', result);
       return;
     }
     if (rec.hostConfig.autoRemove) {

@@ -191,8 +191,12 @@ describe('request validation and API version shapes (real daemon)', { skip: !isR
   });
 
   test('a container that restarts is not removed without force', async () => {
-    ok(['run', '-d', '--name', 'bouncer', '--restart', 'always', 'busybox', 'true']);
-    // It exits at once and is brought back again and again: never removable without force.
+    ok(['create', '--name', 'bouncer', '--restart', 'always', 'busybox', 'sleep', '0.2']);
+    ok(['start', 'bouncer']);
+    // Right when its wait ends it is already "restarting" (docker-py's test_create_with_restart_policy).
+    assert.equal((await send('POST', '/v1.50/containers/bouncer/wait')).status, 200);
+    assert.equal((await send('DELETE', '/v1.50/containers/bouncer')).status, 409);
+    // It exits and is brought back again and again: never removable without force.
     for (let i = 0; i < 5; i++) {
       const r = await send('DELETE', '/v1.50/containers/bouncer');
       assert.equal(r.status, 409, r.body);
