@@ -243,8 +243,8 @@ describe('healthchecks through the docker CLI', { skip: !isRoot || !hasDocker },
     }
     const create = (healthcheck: unknown): Promise<unknown> => d.client.json('POST', '/containers/create', { body: { Image: 'busybox', Cmd: ['true'], Healthcheck: healthcheck } });
     await assert.rejects(create({ Test: ['CMD', 'true'], Retries: -1 }), { status: 400, message: 'Retries in Healthcheck cannot be negative' });
-    await assert.rejects(create({ Test: 'true' }), { status: 400, message: /cannot unmarshal string into Go struct field HealthcheckConfig.Healthcheck.Test of type \[\]string/ });
-    await assert.rejects(create({ Interval: '1s' }), { status: 400, message: /cannot unmarshal string into Go struct field HealthcheckConfig.Healthcheck.Interval of type time.Duration/ });
+    await assert.rejects(create({ Test: 'true' }), { status: 400, message: /cannot unmarshal string into Go struct field HealthcheckConfig.Config.Healthcheck.Test of type \[\]string/ });
+    await assert.rejects(create({ Interval: '1s' }), { status: 400, message: /cannot unmarshal string into Go struct field HealthcheckConfig.Config.Healthcheck.Interval of type time.Duration/ });
     assert.equal(ok(['ps', '-aq']), before);
   });
 
