@@ -79,7 +79,8 @@ export function createApi(services: EngineServices, log: Logger): ApiHandlers {
       const x = /^\/exec\/([^/]+)\/start\/?$/.exec(path);
       if (req.method === 'POST' && x) {
         log.debug(`Calling ${req.method} ${req.url ?? ''} (upgrade)`);
-        startExec(services, req, socket, head, decodeURIComponent(x[1]!), true).catch((err: unknown) => {
+        const apiMinor = Number(VERSION_PREFIX.exec(url.pathname)?.[2] ?? API_MAX_MINOR);
+        startExec(services, req, socket, head, decodeURIComponent(x[1]!), true, apiMinor).catch((err: unknown) => {
           log.warn('exec start failed', { err });
           socket.destroy();
         });

@@ -16,6 +16,7 @@ import { diffUpper, exportRootfs, type Change } from './container-fs.js';
 import type { ContainerStore } from './container-store.js';
 import type { CommitRequest, ContainerImages } from './image-access.js';
 import { healthToImageConfig } from './health-config.js';
+import type { ContainerConfigJson } from '../images/index.js';
 import type { Lifecycle } from './lifecycle.js';
 import { createRootfsDirs, isMounted, mountRootfs, rootfsPaths, unmountRootfs } from './rootfs.js';
 import type { ContainerRecord } from './types.js';
@@ -101,8 +102,8 @@ export class ContainerContent {
   async commit(ref: string, req: CommitRequest): Promise<Digest> {
     const rec = this.d.store.find(ref);
     const paths = rootfsPaths(this.d.store.dir(rec.id));
-    const pause = req.pause && rec.state.status === 'running';
-    if (pause) await this.d.pause(rec.id);
+    // A stopped container is committed as it is; only a running one is paused (and only if asked).
+    const pause = req.pause && rec.state.status === 'running' && (await this.pauseUnlessExited(rec.id));
     try {
       const base = await this.d.images.imageContainerConfig(rec.imageId);
       const env = new Map<string, string>();
@@ -135,6 +136,7 @@ export class ContainerContent {
         comment: req.comment,
         author: req.author,
         containerId: rec.id,
+        containerConfig: dockerContainerConfig(rec),
         createdBy: [rec.path, ...rec.args].join(' '),
       });
       await writing;
@@ -142,6 +144,22 @@ export class ContainerContent {
       return id;
     } finally {
       if (pause) await this.d.unpause(rec.id).catch(() => {});
+    }
+  }
+
+  /**
+   * Pauses a running container for a commit. One whose process has just ended (its exit not yet
+   * recorded) cannot be paused, and needs not be: false, and the commit goes on unpaused.
+   */
+  private async pauseUnlessExited(id: string): Promise<boolean> {
+    try {
+      await this.d.pause(id);
+      return true;
+    } catch (err) {
+      if (!this.isRunning(id)) return false;
+      const state = await this.d.lifecycle.runtimeFor(this.d.store.find(id)).state(id).catch(() => undefined);
+      if (state && state.status !== 'stopped') throw err;
+      return false;
     }
   }
 
@@ -187,4 +205,31 @@ export class ContainerContent {
   sizeRw(id: string): number {
     return directorySize(rootfsPaths(this.d.store.dir(id)).upper);
   }
+}
+
+/** The container's Config as moby's JSON has it (Go field order, its omitempty fields left out when empty). */
+function dockerContainerConfig(rec: ContainerRecord): ContainerConfigJson {
+  const c = rec.config;
+  return {
+    Hostname: c.hostname || rec.id.slice(0, 12),
+    Domainname: c.domainname,
+    User: c.user,
+    AttachStdin: c.attachStdin,
+    AttachStdout: c.attachStdout,
+    AttachStderr: c.attachStderr,
+    ...(Object.keys(c.exposedPorts).length ? { ExposedPorts: { ...c.exposedPorts } } : {}),
+    Tty: c.tty,
+    OpenStdin: c.openStdin,
+    StdinOnce: c.stdinOnce,
+    Env: [...c.env],
+    Cmd: c.cmd ? [...c.cmd] : null,
+    Image: c.image,
+    Volumes: Object.keys(c.volumes).length ? { ...c.volumes } : null,
+    WorkingDir: c.workingDir,
+    Entrypoint: c.entrypoint ? [...c.entrypoint] : null,
+    OnBuild: c.onBuild ? [...c.onBuild] : null,
+    Labels: { ...c.labels },
+    ...(c.stopSignal ? { StopSignal: c.stopSignal } : {}),
+    ...(c.stopTimeout !== undefined ? { StopTimeout: c.stopTimeout } : {}),
+  };
 }

@@ -334,8 +334,11 @@ export class ContainerService {
     const rec = this.find(ref);
     const sig = signalNumber(signal, 'SIGKILL');
     if (rec.state.status !== 'running' && rec.state.status !== 'paused') throw conflict(`cannot kill container: ${rec.id}: container ${rec.id} is not running`);
+    // SIGKILL returns once the exit is recorded (moby's Kill waits up to 10 s for not-running).
+    const exit = sig === 9 && rec.state.status === 'running' ? this.waitFor(rec.id, 'next-exit') : undefined;
     await this.lifecycle.signal(await this.markStoppedByUser(rec.id), sig);
     this.emit(rec, 'kill', { signal: String(sig) });
+    if (exit) await Promise.race([exit, sleep(10_000)]);
   }
 
   async restart(ref: string, opts: { timeout?: number | undefined; signal?: string | undefined } = {}): Promise<void> {

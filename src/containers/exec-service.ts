@@ -10,7 +10,7 @@ import { atomicWriteFile } from '../base/fs.js';
 import { randomId } from '../base/ids.js';
 import { AttachSocket, cleanRuntimeMessage, conmonExec, killProcessTree, resizeTerminal, resolveUser, sharesPidNamespace, type OciSpec } from '../runtime/index.js';
 import type { ContainerStore } from './container-store.js';
-import type { Lifecycle } from './lifecycle.js';
+import { startExitCode, type Lifecycle } from './lifecycle.js';
 import { CAP_NAMES, hostCapabilities } from './run-spec.js';
 import { rootfsPaths } from './rootfs.js';
 import type { ContainerRecord } from './types.js';
@@ -35,6 +35,8 @@ export interface ExecRecord {
   config: ExecConfig;
   running: boolean;
   exitCode: number | null;
+  /** The process never ran (the runtime refused it): exitCode is moby's 126/127 for that. */
+  startFailed: boolean;
   pid: number;
   dir: string;
   /** Set once started: the process's stdio. */
@@ -58,7 +60,7 @@ export class ExecService {
     if (config.cmd.length === 0) throw new BerthError('InvalidArgument', 'No exec command specified');
     const id = randomId();
     const dir = join(this.lifecycle.bundle(rec.id), 'exec', `${opts.probe ? PROBE_PREFIX : ''}${id.slice(0, 12)}`);
-    this.execs.set(id, { id, containerId: rec.id, config, running: false, exitCode: null, pid: 0, dir });
+    this.execs.set(id, { id, containerId: rec.id, config, running: false, exitCode: null, startFailed: false, pid: 0, dir });
     this.emit(rec, `exec_create: ${commandText(config.cmd)}`, { execID: id });
     return id;
   }
@@ -78,7 +80,7 @@ export class ExecService {
    * Starts the process. `attach` receives the stdio socket before the process runs (so no output
    * is lost); the returned promise resolves with the exit code when it ends.
    */
-  async start(id: string, opts: { tty?: boolean; consoleSize?: [number, number] | undefined; attach?: (socket: AttachSocket) => void }): Promise<{ exitCode: Promise<number> }> {
+  async start(id: string, opts: { consoleSize?: [number, number] | undefined; attach?: (socket: AttachSocket) => void }): Promise<{ exitCode: Promise<number> }> {
     const e = this.get(id);
     if (e.running || e.exitCode !== null) throw conflict(`Error: Exec command ${id} has already run`);
     const rec = this.store.find(e.containerId);
@@ -90,7 +92,7 @@ export class ExecService {
       // No user named: the container's own (its image's USER included), as its init runs.
       const name = e.config.user || rec.config.user;
       const user = name ? resolveUser(merged, name, []) : undefined;
-      const tty = opts.tty ?? e.config.tty;
+      const tty = e.config.tty;
       const env = new Map<string, string>();
       for (const v of [...spec.process.env, ...e.config.env]) env.set(v.split('=', 1)[0]!, v);
       const caps = e.config.privileged ? CAP_NAMES.filter((c) => hostCapabilities().includes(c)) : spec.process.capabilities.bounding;
@@ -140,9 +142,10 @@ export class ExecService {
       return { exitCode };
     } catch (err) {
       e.running = false;
+      e.startFailed = true;
       const message = cleanRuntimeMessage((err as Error).message);
-      // Docker's codes for a command that cannot run.
-      e.exitCode = /executable file not found|no such file or directory/.test(message) ? 127 : /permission denied/.test(message) ? 126 : 126;
+      // moby 28's codes for a command that cannot run (setExitCodeFromError).
+      e.exitCode = startExitCode(message);
       e.socket?.close();
       await rm(e.dir, { recursive: true, force: true });
       throw new BerthError('Internal', `OCI runtime exec failed: exec failed: ${message}: unknown`, { cause: err });

@@ -34,6 +34,11 @@ export interface CommitOptions {
   comment: string;
   author: string;
   containerId: string;
+  /**
+   * The container's own config when committed, kept as the image config's `container_config`
+   * (moby's V1Image field, which image inspect shows as `ContainerConfig` before API 1.45).
+   */
+  containerConfig: ContainerConfigJson;
   /** Docker's history `created_by`: the container's command. */
   createdBy: string;
   signal?: AbortSignal | undefined;
@@ -220,6 +225,7 @@ export class ImageArchives {
         ...parent.config,
         config: opts.config,
         container: opts.containerId,
+        container_config: opts.containerConfig,
         created: now,
         ...(opts.author ? { author: opts.author } : {}),
         history: [
@@ -231,7 +237,8 @@ export class ImageArchives {
       const cfg = await this.deps.content.put(Buffer.from(JSON.stringify(config)));
       const layers = [...parent.record.layers];
       if (!empty) layers.push({ diffId: layer.diffId, blob: layer.diffId, mediaType: MEDIA.ociLayer, blobSize: layer.diffSize, diffSize: layer.diffSize, unpackedSize: layer.snapshot.size, storage: 'split' });
-      await this.deps.records.put({ schemaVersion: 1, id: cfg.digest, configMediaType: MEDIA.ociConfig, configSize: cfg.size, layers, manifests: [], addedAt: now });
+      // The image it extends is its local parent, as moby's commit records it (inspect's Parent).
+      await this.deps.records.put({ schemaVersion: 1, id: cfg.digest, configMediaType: MEDIA.ociConfig, configSize: cfg.size, layers, manifests: [], addedAt: now, parent: parent.id });
       if (ref) await this.deps.records.setRefs(cfg.digest, [fullString(ref)]);
       return cfg.digest;
     });

@@ -445,15 +445,19 @@ export function containerRoutes(s: EngineServices): Route[] {
       f.validate(['label', 'label!', 'until']);
       const until = f.get('until').map((v) => parseTimestamp(v));
       const deleted: string[] = [];
+      let reclaimed = 0;
       for (const c of s.containers.list()) {
         if (c.state.status === 'running' || c.state.status === 'paused' || c.state.status === 'restarting') continue;
         if (f.has('label') && !f.matchLabels('label', c.config.labels)) continue;
         if (f.has('label!') && f.get('label!').some((l) => { const [k, v] = l.split('='); return k! in c.config.labels && (v === undefined || c.config.labels[k!] === v); })) continue;
         if (until.some((t) => Date.parse(c.created) >= t)) continue;
+        // moby counts each removed container's writable layer.
+        const size = s.containers.content.sizeRw(c.id);
         await s.containers.remove(c.id, {});
         deleted.push(c.id);
+        reclaimed += size;
       }
-      sendJson(ctx.res, 200, { ContainersDeleted: deleted.length ? deleted : null, SpaceReclaimed: 0 });
+      sendJson(ctx.res, 200, { ContainersDeleted: deleted.length ? deleted : null, SpaceReclaimed: reclaimed });
     }],
   ];
 }

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { ExecConfig } from '../../containers/index.js';
 import { checkJsonContentType, decodeBody, queryInt, readBody, sendEmpty, sendJson, type RequestContext, type Route } from '../context.js';
 import * as wire from '../../wire/index.js';
-import { DetachScanner, frame, hijackHead, parseDetachKeys, safeWrite } from '../hijack.js';
+import { DetachScanner, frame, hijackHead, parseDetachKeys, RAW, safeWrite } from '../hijack.js';
 import { statusOf } from '../http-errors.js';
 import type { EngineServices } from '../services.js';
 
@@ -27,12 +27,20 @@ function execConfig(b: wire.ExecCreateRequest): ExecConfig {
   };
 }
 
-function inspect(s: EngineServices, id: string): Json {
+/**
+ * An exec that could not start: moby 28 reports 127 for a missing command, 126 for others; before
+ * 28 (API 1.48) every failed start was 126, which clients of those versions (docker-py 5) expect.
+ */
+function exitCodeFor(exitCode: number | null, startFailed: boolean, apiMinor: number): number | null {
+  return startFailed && apiMinor < 48 ? 126 : exitCode;
+}
+
+function inspect(s: EngineServices, id: string, apiMinor: number): Json {
   const e = s.containers.execs.get(id);
   return {
     ID: e.id,
     Running: e.running,
-    ExitCode: e.exitCode,
+    ExitCode: exitCodeFor(e.exitCode, e.startFailed, apiMinor),
     ProcessConfig: { tty: e.config.tty, entrypoint: e.config.cmd[0] ?? '', arguments: e.config.cmd.slice(1), privileged: e.config.privileged, user: e.config.user },
     OpenStdin: e.config.attachStdin,
     OpenStderr: e.config.attachStderr,
@@ -73,8 +81,18 @@ function readUpgradeBody(req: IncomingMessage, socket: Duplex, head: Buffer): Pr
   });
 }
 
+/**
+ * The stream's framing follows the *start* request's Tty, not the exec's (moby's rule: docker-py
+ * starts a TTY exec with `Tty: false` and reads stdcopy frames). The upgraded reply names the
+ * framing from API 1.42 on; the plain reply always says raw-stream.
+ */
+export function execStreamHead(upgrade: boolean, startTty: boolean, apiMinor: number): string {
+  if (!upgrade) return `HTTP/1.1 200 OK\r\nContent-Type: ${RAW}\r\n\r\n`;
+  return hijackHead(true, startTty || apiMinor < 42);
+}
+
 /** `POST /exec/{id}/start`, upgraded (the docker CLI) or plain (detached, or old clients). */
-export async function startExec(s: EngineServices, req: IncomingMessage, socket: Duplex, head: Buffer, id: string, upgrade: boolean, parsedBody?: wire.ExecStartRequest): Promise<void> {
+export async function startExec(s: EngineServices, req: IncomingMessage, socket: Duplex, head: Buffer, id: string, upgrade: boolean, apiMinor: number, parsedBody?: wire.ExecStartRequest): Promise<void> {
   let body: wire.ExecStartRequest = parsedBody ?? {};
   let rest: Buffer = Buffer.alloc(0);
   if (!parsedBody) {
@@ -95,9 +113,10 @@ export async function startExec(s: EngineServices, req: IncomingMessage, socket:
     replyError(socket, err);
     return;
   }
-  const tty = body.Tty === true || e.config.tty;
+  const tty = body.Tty === true;
+  // No console size without a TTY start, nor before API 1.42 (moby); the exec's own then applies.
   const cs = body.ConsoleSize;
-  const consoleSize: [number, number] | undefined = cs && cs.length === 2 ? [cs[0]!, cs[1]!] : undefined;
+  const consoleSize: [number, number] | undefined = tty && apiMinor >= 42 && cs && cs.length === 2 ? [cs[0]!, cs[1]!] : undefined;
   let keys: Buffer;
   try {
     keys = parseDetachKeys(e.config.detachKeys || 'ctrl-p,ctrl-q');
@@ -105,18 +124,18 @@ export async function startExec(s: EngineServices, req: IncomingMessage, socket:
     replyError(socket, err);
     return;
   }
+  const out = (stream: 'stdout' | 'stderr', data: Buffer): Buffer => (tty ? data : frame(stream, data));
   let headSent = false;
   try {
     const started = s.containers.execs.start(id, {
-      tty,
       consoleSize,
       attach: (proc) => {
-        socket.write(hijackHead(upgrade, tty));
+        socket.write(execStreamHead(upgrade, tty, apiMinor));
         headSent = true;
         let detached = false;
         proc.onOutput((stream, data) => {
           if ((stream === 'stdout' && !e.config.attachStdout) || (stream === 'stderr' && !e.config.attachStderr)) return;
-          safeWrite(socket, tty ? data : frame(stream, data));
+          safeWrite(socket, out(stream, data));
         });
         proc.onClose(() => {
           // The CLI reads ExitCode as soon as the stream ends: have it first.
@@ -127,7 +146,8 @@ export async function startExec(s: EngineServices, req: IncomingMessage, socket:
           void started.then((r) => Promise.race([r.exitCode, new Promise((res) => setTimeout(res, 5000))])).then(done, () => {});
         });
         if (e.config.attachStdin) {
-          const scanner = new DetachScanner(tty ? keys : Buffer.alloc(0));
+          // Detach keys apply to an exec with a TTY only (moby's AttachConfig.TTY is the exec's).
+          const scanner = new DetachScanner(e.config.tty ? keys : Buffer.alloc(0));
           const onStdin = (data: Buffer): void => {
             if (detached) return;
             const { pass, detach } = scanner.push(data);
@@ -152,8 +172,7 @@ export async function startExec(s: EngineServices, req: IncomingMessage, socket:
     if (!headSent) replyError(socket, err);
     else {
       // Docker writes a failed exec's error into the stream, as stdout.
-      const text = Buffer.from(`${(err as Error).message}\r\n`);
-      safeWrite(socket, tty ? text : frame('stdout', text));
+      safeWrite(socket, out('stdout', Buffer.from(`${(err as Error).message}\r\n`)));
       socket.end();
     }
     return;
@@ -180,13 +199,13 @@ export function execRoutes(s: EngineServices): Route[] {
       // An old client without Upgrade still gets the stream, on the plain connection.
       const socket = ctx.req.socket;
       ctx.res.detachSocket(socket);
-      await startExec(s, ctx.req, socket, Buffer.alloc(0), ctx.params.id!, false, body);
+      await startExec(s, ctx.req, socket, Buffer.alloc(0), ctx.params.id!, false, ctx.apiMinor, body);
     }],
     ['POST', '/exec/:id/resize', async (ctx) => {
       await s.containers.execs.resize(ctx.params.id!, queryInt(ctx.query, 'h') ?? 0, queryInt(ctx.query, 'w') ?? 0);
       sendEmpty(ctx.res, 200);
     }],
-    ['GET', '/exec/:id/json', async (ctx) => sendJson(ctx.res, 200, inspect(s, ctx.params.id!))],
+    ['GET', '/exec/:id/json', async (ctx) => sendJson(ctx.res, 200, inspect(s, ctx.params.id!, ctx.apiMinor))],
   ];
 }
 

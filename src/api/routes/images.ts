@@ -93,7 +93,8 @@ async function loadImages(s: EngineServices, ctx: RequestContext): Promise<void>
     for (const line of lines) out.write({ stream: line + '\n' });
     out.end();
   } catch (err) {
-    if (!out.hasStarted) throw err;
+    // moby answers 200 and reports a failed load in the stream, before or after any progress
+    // (docker-py's ImageLoadError comes from that errorDetail).
     out.error(err);
     out.end();
   }
