@@ -12,7 +12,8 @@ import { removeAll } from '../base/fs.js';
 import { readFrom, readLogs, splitRecords, type LogRecord, type RuntimeBinary } from '../runtime/index.js';
 import type { ContainerStore } from './container-store.js';
 import { createRootfsDirs, mountRootfs, rootfsPaths, unmountRootfs } from './rootfs.js';
-import { logFiles, logLimits } from './log-rotation.js';
+import { logFiles } from './log-rotation.js';
+import { mergeLogConfig, type LogConfig } from './log-config.js';
 import { Lifecycle, type WaitCondition } from './lifecycle.js';
 import type { ContainerImages } from './image-access.js';
 
@@ -49,6 +50,8 @@ export interface ContainerServiceDeps {
   hostGateway: () => string;
   /** The daemon's `dns`: containers' servers when they give none. */
   defaultDns: () => string[];
+  /** The daemon's `log-driver` and `log-opts`: a container's when it names no driver. */
+  logDefaults: () => LogConfig;
 }
 
 export interface CreateRequest {
@@ -59,6 +62,14 @@ export interface CreateRequest {
   endpoints?: EndpointsConfig;
   /** Config.MacAddress (older API versions put the MAC there). */
   macAddress?: string;
+}
+
+export interface LogsOptions {
+  tail?: number | undefined;
+  sinceNs?: bigint | undefined;
+  untilNs?: bigint | undefined;
+  follow: boolean;
+  signal: AbortSignal;
 }
 
 interface PendingAttach {
@@ -161,8 +172,9 @@ export class ContainerService {
     return this.d.store.all();
   }
 
+  /** The log file inspect shows: json-file's only (moby keeps the local driver's private). */
   logPath(id: string): string {
-    return this.lifecycle.logPath(id);
+    return this.find(id).hostConfig.logConfig.type === 'json-file' ? this.lifecycle.logPath(id) : '';
   }
 
   counts(): { total: number; running: number; paused: number; stopped: number } {
@@ -240,14 +252,13 @@ export class ContainerService {
         path: argv[0]!,
         args: argv.slice(1),
         config,
-        hostConfig: { ...req.hostConfig, networkMode: mode },
+        hostConfig: { ...req.hostConfig, networkMode: mode, logConfig: mergeLogConfig(req.hostConfig.logConfig, this.d.logDefaults()) },
         networks,
         ...(links.length ? { links } : {}),
         state: initialState(),
         restartCount: 0,
         generation: 0,
       };
-      logLimits(rec);
       rec.mounts = await registerMountPoints(id, rec.hostConfig, config.volumes, this.d.volumes, (r) => this.find(r));
       try {
         const paths = rootfsPaths(this.d.store.dir(id));
@@ -633,8 +644,17 @@ export class ContainerService {
   }
 
   /** Log records so far; `follow` then yields new ones until the container stops. */
-  async *logs(ref: string, opts: { tail?: number | undefined; sinceNs?: bigint | undefined; untilNs?: bigint | undefined; follow: boolean; signal: AbortSignal }): AsyncGenerator<LogRecord> {
+  /**
+   * A container's log records, then (`follow`) new ones until it stops.
+   * @throws BerthError NotImplemented at once for the `none` driver, which keeps no log (moby's words).
+   */
+  logs(ref: string, opts: LogsOptions): AsyncGenerator<LogRecord> {
     const rec = this.find(ref);
+    if (rec.hostConfig.logConfig.type === 'none') throw new BerthError('NotImplemented', 'configured logging driver does not support reading');
+    return this.readLogs(rec, opts);
+  }
+
+  private async *readLogs(rec: ContainerRecord, opts: LogsOptions): AsyncGenerator<LogRecord> {
     const path = this.lifecycle.logPath(rec.id);
     const { records, offset } = await readLogs(logFiles(path), { tail: opts.tail, sinceNs: opts.sinceNs, untilNs: opts.untilNs });
     yield* records;

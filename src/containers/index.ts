@@ -8,3 +8,4 @@ export type { ExecConfig, ExecRecord, ExecService } from './exec-service.js';
 export type { Change } from './container-fs.js';
 export type { EndpointsConfig } from './container-network.js';
 export type { NetworkState } from './types.js';
+export { validateLogOpts, type LogConfig } from './log-config.js';

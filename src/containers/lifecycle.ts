@@ -14,7 +14,8 @@ import type { Logger } from '../base/log.js';
 import { resolveInRoot } from '../base/root-path.js';
 import { buildOciSpec, conmonCreate, runtimeUnsupported, type OciResources, OciRuntime, resizeTerminal, resolveUser, type RuntimeBinary } from '../runtime/index.js';
 import { ContainerIO } from './container-io.js';
-import { logLimits, rotateIfNeeded } from './log-rotation.js';
+import { rotateIfNeeded } from './log-rotation.js';
+import { LOG_DRIVER_ERROR, logOptions } from './log-config.js';
 import type { ContainerStore } from './container-store.js';
 import { etcPaths, writeEtcFiles } from './etc-files.js';
 import { createRootfsDirs, mountRootfs, rootfsPaths, unmountRootfs } from './rootfs.js';
@@ -126,11 +127,10 @@ export class Lifecycle {
       if (rec.state.status !== 'running' && rec.state.status !== 'paused') continue;
       let limits;
       try {
-        limits = logLimits(rec);
+        limits = logOptions(rec.hostConfig.logConfig);
       } catch {
         continue;
       }
-      if (!limits) continue;
       await rotateIfNeeded(this.logPath(rec.id), this.bundle(rec.id), limits).catch((err: unknown) => this.d.log.warn('log rotation failed', { id: rec.id, err }));
     }
   }
@@ -175,7 +175,7 @@ export class Lifecycle {
         })
         .catch(() => {});
       // Only the runtime's own failures get moby's "failed to create task" wrapping.
-      if (err instanceof BerthError && (err.kind !== 'Internal' || err.code === NETWORK_ERROR || err.code === LINK_ERROR)) throw err;
+      if (err instanceof BerthError && (err.kind !== 'Internal' || err.code === NETWORK_ERROR || err.code === LINK_ERROR || err.code === LOG_DRIVER_ERROR)) throw err;
       throw new BerthError('Internal', `failed to create task for container: OCI runtime create failed: ${message}: unknown`, { cause: err });
     }
   }
@@ -194,6 +194,8 @@ export class Lifecycle {
    */
   private async launch(rec: ContainerRecord, work: ContainerData, runtime: OciRuntime, undo: UndoStack): Promise<void> {
     this.t0.set(rec.id, performance.now());
+    // The log driver's values are checked first (moby's New() at task creation).
+    const logs = logOptions(rec.hostConfig.logConfig);
     const bundle = this.bundle(rec.id);
     const dir = this.d.store.dir(rec.id);
     const root = rootfsPaths(dir);
@@ -285,7 +287,7 @@ export class Lifecycle {
       runtime: runtime.bin,
       exitDir: this.exitDir,
       persistDir: this.persistDir(rec.id),
-      logPath: this.logPath(rec.id),
+      logPath: logs.driver === 'none' ? undefined : this.logPath(rec.id),
       terminal: rec.config.tty,
       stdin: rec.config.openStdin,
       leaveStdinOpen: rec.config.openStdin && !rec.config.stdinOnce,

@@ -86,6 +86,7 @@ export async function composeEngine(getConfig: () => DaemonConfig, log: Logger):
     networks,
     hostGateway: () => networks.find('bridge').ipam.config[0]?.gateway ?? '',
     defaultDns: () => getConfig().dns,
+    logDefaults: () => ({ type: getConfig().logDriver, config: getConfig().logOpts }),
   });
   images.setUsage({ containersUsing: (id) => containers.usingImage(id), layersInUse: () => containers.layersInUse() });
   await containers.init();

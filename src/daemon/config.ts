@@ -24,6 +24,10 @@ export interface DaemonConfig {
   bip: string;
   /** DNS servers for containers and the embedded resolvers' upstreams (dockerd's `dns`); [] uses the host's. */
   dns: string[];
+  /** Containers' logging driver when they name none (dockerd's `log-driver`). */
+  logDriver: string;
+  /** That driver's default options (dockerd's `log-opts`). */
+  logOpts: Record<string, string>;
 }
 
 export const DEFAULTS: DaemonConfig = {
@@ -44,6 +48,8 @@ export const DEFAULTS: DaemonConfig = {
   bridge: 'berth0',
   bip: '',
   dns: [],
+  logDriver: 'json-file',
+  logOpts: {},
 };
 
 export const DEFAULT_SOCKET = '/run/berth/berthd.sock';
@@ -66,6 +72,8 @@ const FILE_KEYS: Record<string, keyof DaemonConfig> = {
   bridge: 'bridge',
   bip: 'bip',
   dns: 'dns',
+  'log-driver': 'logDriver',
+  'log-opts': 'logOpts',
 };
 
 /** Keys that SIGHUP can change without a restart. */
@@ -92,7 +100,11 @@ export async function readConfigFile(path: string, required: boolean): Promise<P
   for (const [k, v] of Object.entries(doc as Record<string, unknown>)) {
     const field = FILE_KEYS[k]!;
     const expected = typeof DEFAULTS[field];
-    const ok = Array.isArray(DEFAULTS[field]) ? Array.isArray(v) && v.every((x) => typeof x === 'string') : typeof v === expected;
+    const ok = Array.isArray(DEFAULTS[field])
+      ? Array.isArray(v) && v.every((x) => typeof x === 'string')
+      : expected === 'object'
+        ? isStringMap(v)
+        : typeof v === expected;
     if (!ok) throw invalidArgument(`invalid value for "${k}" in ${path}`);
     (out as Record<string, unknown>)[field] = v;
   }
@@ -115,4 +127,8 @@ export function mergeConfig(flags: Partial<DaemonConfig>, file: Partial<DaemonCo
   if (cfg.hosts.length === 0) cfg.hosts = [`unix://${DEFAULT_SOCKET}`];
   if (cfg.tlsVerify) cfg.tls = true;
   return cfg;
+}
+
+function isStringMap(v: unknown): v is Record<string, string> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');
 }

@@ -7,6 +7,7 @@ import { createApi } from '../api/index.js';
 import { BerthError, isErrno } from '../base/errors.js';
 import { createServer as createNetServer, type Server } from 'node:net';
 import { createLogger, isLogLevel, type LogLevel } from '../base/log.js';
+import { validateLogOpts } from '../containers/index.js';
 import { composeEngine } from './compose.js';
 import { mergeConfig, readConfigFile, RELOADABLE, type DaemonConfig, DEFAULTS } from './config.js';
 import { checkListeners, startListeners, stopListeners } from './listeners.js';
@@ -32,6 +33,8 @@ function parseFlags(argv: string[]): { flags: Partial<DaemonConfig>; configFile:
     .option('--tlskey <file>', 'path to TLS key file')
     .option('--default-runtime <name>', 'default OCI runtime for containers (runc or crun)')
     .option('--label <key=value>', 'set key=value labels on the daemon', collect)
+    .option('--log-driver <name>', 'default driver for container logs (default "json-file")')
+    .option('--log-opt <key=value>', 'default log driver options for containers', collect)
     .exitOverride();
   program.parse(argv, { from: 'user' });
   const o = program.opts<Record<string, unknown>>();
@@ -52,6 +55,8 @@ function parseFlags(argv: string[]): { flags: Partial<DaemonConfig>; configFile:
   set('tlsKey', o.tlskey);
   set('defaultRuntime', o.defaultRuntime);
   set('labels', o.label);
+  set('logDriver', o.logDriver);
+  if (o.logOpt) flags.logOpts = Object.fromEntries((o.logOpt as string[]).map((kv) => [kv.split('=', 1)[0]!, kv.slice(kv.indexOf('=') + 1)]));
   if (flags.logLevel !== undefined && !isLogLevel(flags.logLevel)) throw new BerthError('InvalidArgument', `unable to parse logging level: ${flags.logLevel}`);
   const configFile = (o.configFile as string | undefined) ?? DEFAULTS.configFile;
   return { flags, configFile, configFileGiven: o.configFile !== undefined };
@@ -89,6 +94,14 @@ async function lockDataRoot(root: string): Promise<Server> {
 async function main(): Promise<void> {
   const { flags, configFile, configFileGiven } = parseFlags(process.argv.slice(2));
   let config = mergeConfig(flags, await readConfigFile(configFile, configFileGiven));
+  // dockerd checks default log options at start-up (only when some are given).
+  if (Object.keys(config.logOpts).length) {
+    try {
+      validateLogOpts(config.logDriver, config.logOpts);
+    } catch (err) {
+      throw new BerthError('InvalidArgument', `failed to set log opts: ${(err as Error).message}`, { cause: err });
+    }
+  }
   const log = createLogger((line) => process.stderr.write(line), config.logLevel);
 
   await mkdir(config.dataRoot, { recursive: true, mode: 0o711 });

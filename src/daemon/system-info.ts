@@ -77,7 +77,7 @@ export class HostSystemService implements SystemService {
       cgroupDriver: 'cgroupfs',
       runtimes,
       defaultRuntime: cfg.defaultRuntime,
-      loggingDriver: 'json-file',
+      loggingDriver: cfg.logDriver,
       debug: cfg.logLevel === 'debug',
       labels: cfg.labels,
       warnings,

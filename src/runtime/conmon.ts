@@ -25,7 +25,8 @@ export interface ConmonCreate {
   exitDir: string;
   /** `<persistDir>/oom` appears when the kernel OOM-killed the container. */
   persistDir: string;
-  logPath: string;
+  /** conmon's k8s-file log; none for Docker's `none` log driver (output only reaches attached clients). */
+  logPath: string | undefined;
   logSizeMax?: number | undefined;
   terminal: boolean;
   stdin: boolean;
@@ -180,7 +181,7 @@ async function readPid(path: string): Promise<number> {
   return Number((await readFile(path, 'utf8')).trim());
 }
 
-function commonArgs(c: { id: string; cuuid: string; runtime: RuntimeBinary; bundle: string; pidFile: string; name: string; exitDir: string; persistDir: string; logPath: string; conmonPidFile: string }): string[] {
+function commonArgs(c: { id: string; cuuid: string; runtime: RuntimeBinary; bundle: string; pidFile: string; name: string; exitDir: string; persistDir: string; logPath: string | undefined; conmonPidFile: string }): string[] {
   return [
     '--api-version', '1',
     '-c', c.id,
@@ -193,7 +194,7 @@ function commonArgs(c: { id: string; cuuid: string; runtime: RuntimeBinary; bund
     '--persist-dir', c.persistDir,
     '--full-attach',
     '--runtime-arg', '--root', '--runtime-arg', c.runtime.root,
-    '-l', `k8s-file:${c.logPath}`,
+    '-l', c.logPath === undefined ? 'none:' : `k8s-file:${c.logPath}`,
     '--log-level', 'warning',
     // No fsync of the log at exit: it delays the exit code by a disk flush, and Docker's
     // json-file logger does not sync either.

@@ -182,9 +182,10 @@ async function logs(s: EngineServices, ctx: RequestContext): Promise<void> {
   const ns = (v: string | null): bigint | undefined => (v && v !== '0' ? BigInt(parseTimestamp(v)) * 1_000_000n : undefined);
   const timestamps = queryBool(q, 'timestamps');
   const tty = rec.config.tty;
+  const records = s.containers.logs(rec.id, { tail: tail !== undefined && tail >= 0 ? tail : undefined, sinceNs: ns(q.get('since')), untilNs: ns(q.get('until')), follow: queryBool(q, 'follow'), signal: ctx.signal });
   ctx.res.writeHead(200, { 'Content-Type': tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream' });
   ctx.res.flushHeaders();
-  for await (const r of s.containers.logs(rec.id, { tail: tail !== undefined && tail >= 0 ? tail : undefined, sinceNs: ns(q.get('since')), untilNs: ns(q.get('until')), follow: queryBool(q, 'follow'), signal: ctx.signal })) {
+  for await (const r of records) {
     if ((r.stream === 'stdout' && !stdout) || (r.stream === 'stderr' && !stderr)) continue;
     const data = timestamps ? Buffer.concat([Buffer.from(`${r.time} `), r.line]) : r.line;
     ctx.res.write(tty ? data : frame(r.stream, data));
@@ -227,7 +228,8 @@ export function attach(s: EngineServices, req: IncomingMessage, socket: Duplex, 
     }
   };
   let stop: () => void = () => {};
-  void replay().then(() => {
+  // A container without a log (driver none) has nothing to replay: the live stream still comes.
+  void replay().catch(() => {}).then(() => {
     if (!queryBool(query, 'stream', true)) {
       finish();
       return;

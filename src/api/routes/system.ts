@@ -59,7 +59,7 @@ export function systemRoutes(s: EngineServices): Route[] {
           Images: i.images,
           Driver: i.driver,
           DriverStatus: i.driverStatus,
-          Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'null'], Authorization: null, Log: ['json-file'] },
+          Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'null'], Authorization: null, Log: ['json-file', 'local'] },
           MemoryLimit: true,
           SwapLimit: true,
           CpuCfsPeriod: true,

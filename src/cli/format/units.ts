@@ -4,6 +4,7 @@
  */
 import { humanDuration, parseDuration } from '../../base/duration.js';
 import { invalidArgument } from '../../base/errors.js';
+import { ramInBytes } from '../../base/go-units.js';
 
 export { humanDuration, parseDuration };
 
@@ -99,51 +100,12 @@ export function createdAgo(unixSeconds: number, now: number = Date.now()): strin
   return `${humanDuration(now - unixSeconds * 1000)} ago`;
 }
 
-const BINARY_UNITS: Record<string, number> = { k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
-
 /**
  * `RAMInBytes`, used by `--memory`, `--shm-size` and friends: `64m`, `1g`, `512k`, `1.5GiB`,
  * `100` (binary units, case-insensitive, optional `b`/`ib`).
  * @throws BerthError InvalidArgument with go-units' message (`invalid size: 'x'`, `invalid suffix: 'x'`).
  */
 export function parseBytes(s: string): number {
-  let num: string;
-  let sfx: string;
-  const space = s.indexOf(' ');
-  if (space >= 0) {
-    num = s.slice(0, space);
-    sfx = s.slice(space + 1);
-  } else {
-    let sep = -1;
-    for (let i = s.length - 1; i >= 0; i--) {
-      if ('0123456789.'.includes(s[i]!)) {
-        sep = i;
-        break;
-      }
-    }
-    if (sep === -1) throw invalidArgument(`invalid size: '${s}'`);
-    num = s.slice(0, sep + 1);
-    sfx = s.slice(sep + 1);
-  }
-  // strconv.ParseFloat's decimal syntax; Go's hex floats, "inf" and "_" separators are not worth it here.
-  if (!/^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(num)) {
-    throw invalidArgument(`strconv.ParseFloat: parsing "${num}": invalid syntax`);
-  }
-  let size = Number(num);
-  if (size < 0) throw invalidArgument(`invalid size: '${s}'`);
-  // `+ 0` folds Go's "-0" into a plain 0.
-  if (sfx === '') return Math.trunc(size) + 0;
-  const badSuffix = () => invalidArgument(`invalid suffix: '${sfx}'`);
-  if (sfx.length > 3) throw badSuffix();
-  sfx = sfx.toLowerCase();
-  if (sfx[0] === 'b') {
-    if (sfx.length > 1) throw badSuffix();
-    return Math.trunc(size) + 0;
-  }
-  const mul = BINARY_UNITS[sfx[0]!];
-  if (mul === undefined) throw badSuffix();
-  size *= mul;
-  if ((sfx.length === 2 && sfx[1] !== 'b') || (sfx.length === 3 && sfx.slice(1) !== 'ib')) throw badSuffix();
-  return Math.trunc(size);
+  return ramInBytes(s);
 }
 
