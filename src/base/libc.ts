@@ -94,6 +94,13 @@ export const LOCK_UN = 8;
 export const XATTR_CREATE = 1;
 export const XATTR_REPLACE = 2;
 
+/** `mount` flags. */
+export const MS_RDONLY = 1;
+export const MS_REMOUNT = 32;
+export const MS_BIND = 4096;
+export const MS_REC = 16384;
+export const MS_PRIVATE = 1 << 18;
+
 /** `umount2` flags. */
 export const MNT_FORCE = 1;
 export const MNT_DETACH = 2;

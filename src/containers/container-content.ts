@@ -3,11 +3,16 @@
  * processes, its resource usage and its files (its rootfs is mounted for the call when stopped).
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { conflict, invalidArgument } from '../base/errors.js';
 import type { Digest } from '../base/digest.js';
 import { directorySize } from '../base/dir-size.js';
+import { randomId } from '../base/ids.js';
+import { resolveInRoot } from '../base/root-path.js';
 import { writeLayerTar } from '../base/tar/index.js';
 import { applyChanges } from '../images/index.js';
 import { readCgroupStats, readNetStats, type CgroupStats, type NetStats } from '../runtime/index.js';
@@ -18,6 +23,8 @@ import type { CommitRequest, ContainerImages } from './image-access.js';
 import { healthToImageConfig } from './health-config.js';
 import type { ContainerConfigJson } from '../images/index.js';
 import type { Lifecycle } from './lifecycle.js';
+import type { ContainerVolumes } from './container-mounts.js';
+import { ContainerViews, type ViewMount } from './container-view.js';
 import { createRootfsDirs, isMounted, mountRootfs, rootfsPaths, unmountRootfs } from './rootfs.js';
 import type { ContainerRecord } from './types.js';
 
@@ -31,10 +38,15 @@ export interface ContainerContentDeps {
   emit: (rec: ContainerRecord, action: string, attrs?: Record<string, string>) => void;
   pause: (id: string) => Promise<void>;
   unpause: (id: string) => Promise<void>;
+  volumes: ContainerVolumes;
 }
 
 export class ContainerContent {
-  constructor(private readonly d: ContainerContentDeps) {}
+  private readonly views: ContainerViews;
+
+  constructor(private readonly d: ContainerContentDeps) {
+    this.views = new ContainerViews(join(d.lifecycle.execRoot, 'cp'));
+  }
 
   private isRunning(id: string): boolean {
     const s = this.d.store.get(id)?.state.status;
@@ -167,10 +179,9 @@ export class ContainerContent {
    * Runs `fn` on the container's root filesystem, mounting it for the call when the container
    * is not running (so `cp` works on stopped containers too).
    */
-  async withRootfs<T>(ref: string, fn: (rootfs: string, rec: ContainerRecord) => Promise<T>): Promise<T> {
-    const rec = this.d.store.find(ref);
+  private async withRootfs<T>(rec: ContainerRecord, fn: (rootfs: string) => Promise<T>): Promise<T> {
     const paths = rootfsPaths(this.d.store.dir(rec.id));
-    if (this.isRunning(rec.id) && isMounted(paths.merged)) return fn(paths.merged, rec);
+    if (this.isRunning(rec.id) && isMounted(paths.merged)) return fn(paths.merged);
     return this.d.lifecycle.locks.run(rec.id, async () => {
       const wasMounted = isMounted(paths.merged);
       if (!wasMounted) {
@@ -178,27 +189,69 @@ export class ContainerContent {
         mountRootfs(paths, await this.d.images.layerDirs(rec.layers));
       }
       try {
-        return await fn(paths.merged, rec);
+        return await fn(paths.merged);
       } finally {
         if (!wasMounted && !this.isRunning(rec.id)) unmountRootfs(paths);
       }
     });
   }
 
+  /**
+   * Runs `fn` on the container's filesystem as the container sees it: its root filesystem with
+   * its volumes and bind mounts in place (moby's openContainerFS), running or not.
+   */
+  private withFilesystem<T>(ref: string, fn: (root: string, rec: ContainerRecord) => Promise<T>): Promise<T> {
+    const rec = this.d.store.find(ref);
+    return this.withRootfs(rec, async (rootfs) => {
+      // The view holds the volumes it mounts in its own name: a running container keeps its hold.
+      const holder = `${rec.id}/cp/${randomId().slice(0, 12)}`;
+      const held: string[] = [];
+      try {
+        const mounts = await this.viewMounts(rec, holder, held);
+        return await this.views.with(rootfs, mounts, (root) => fn(root, rec));
+      } finally {
+        for (const name of held) await this.d.volumes.unmount(name, holder, true).catch(() => {});
+      }
+    });
+  }
+
+  /** The container's volumes and binds, as its start mounts them (tmpfs stays out, as in moby). */
+  private async viewMounts(rec: ContainerRecord, holder: string, held: string[]): Promise<ViewMount[]> {
+    const out: ViewMount[] = [];
+    for (const m of rec.mounts ?? []) {
+      if (m.type === 'tmpfs') continue;
+      let source = m.source;
+      if (m.type === 'volume') {
+        source = await this.d.volumes.mount(m.name, { container: holder, destination: m.destination, readWrite: m.rw, propagation: m.propagation }, true);
+        held.push(m.name);
+        // Inside the volume, symlinks included, as at start.
+        if (m.subpath) source = resolveInRoot(source, m.subpath);
+      } else if (!existsSync(source) && m.createSource) {
+        await mkdir(source, { recursive: true, mode: 0o755 });
+      }
+      if (!existsSync(source)) throw invalidArgument(`invalid mount config for type "${m.type}": bind source path does not exist: ${source}`);
+      out.push({ source, destination: m.destination, rw: m.rw, recursive: !m.nonRecursive });
+    }
+    return out;
+  }
+
   statPath(ref: string, path: string): Promise<PathStat> {
-    return this.withRootfs(ref, async (root, rec) => statPath(root, path, rec.name.slice(1)));
+    return this.withFilesystem(ref, async (root, rec) => statPath(root, path, rec.name.slice(1)));
   }
 
   /** The stat of `path` is known (and a missing path a 404) before the first byte of the tar. */
   getArchive(ref: string, path: string, begin: (stat: PathStat) => Writable, signal?: AbortSignal): Promise<void> {
-    return this.withRootfs(ref, async (root, rec) => {
+    return this.withFilesystem(ref, async (root, rec) => {
       const stat = statPath(root, path, rec.name.slice(1));
       await archivePath(root, path, rec.name.slice(1), begin(stat), signal);
     });
   }
 
   putArchive(ref: string, path: string, input: Readable, signal?: AbortSignal): Promise<void> {
-    return this.withRootfs(ref, async (root, rec) => extractInto(root, path, rec.name.slice(1), input, signal));
+    return this.withFilesystem(ref, async (root, rec) => {
+      checkWritable(rec, containerPath(root, resolveInRoot(root, path)));
+      await extractInto(root, path, rec.name.slice(1), input, signal);
+    });
   }
 
   /** Bytes in the container's writable layer (`SizeRw`, `ps -s`). */
@@ -232,4 +285,17 @@ function dockerContainerConfig(rec: ContainerRecord): ContainerConfigJson {
     ...(c.stopSignal ? { StopSignal: c.stopSignal } : {}),
     ...(c.stopTimeout !== undefined ? { StopTimeout: c.stopTimeout } : {}),
   };
+}
+
+/** The container's path of a host path in its filesystem view. */
+function containerPath(root: string, host: string): string {
+  return host.slice(root.length) || '/';
+}
+
+/** moby's checks before an extraction: a read-only mount, or a read-only rootfs outside the mounts. */
+function checkWritable(rec: ContainerRecord, path: string): void {
+  const inside = (dest: string): boolean => path === dest || path.startsWith(dest === '/' ? '/' : `${dest}/`);
+  const mount = (rec.mounts ?? []).find((m) => m.type !== 'tmpfs' && inside(m.destination));
+  if (mount && !mount.rw) throw invalidArgument('mounted volume is marked read-only');
+  if (!mount && rec.hostConfig.readonlyRootfs) throw invalidArgument('container rootfs is marked read-only');
 }

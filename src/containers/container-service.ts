@@ -138,6 +138,7 @@ export class ContainerService {
       emit: (rec, action, attrs) => this.emit(rec, action, attrs),
       pause: (id) => this.pause(id),
       unpause: (id) => this.unpause(id),
+      volumes: d.volumes,
     });
   }
 
