@@ -175,7 +175,7 @@ export class ContainerService {
 
   /** The log file inspect shows: json-file's only (moby keeps the local driver's private). */
   logPath(id: string): string {
-    return this.find(id).hostConfig.logConfig.type === 'json-file' ? this.lifecycle.logPath(id) : '';
+    return ['json-file', ''].includes(this.find(id).hostConfig.logConfig.type) ? this.lifecycle.logPath(id) : '';
   }
 
   counts(): { total: number; running: number; paused: number; stopped: number } {

@@ -92,6 +92,8 @@ export interface LogOptions {
  */
 export function logOptions(cfg: LogConfig): LogOptions {
   try {
+    // Records made before drivers were resolved at create have no type: they ran json-file.
+    if (cfg.type === '') return jsonFileOptions(cfg.config);
     if (cfg.type === 'none') return { driver: 'none', maxSize: -1, maxFile: 1 };
     if (cfg.type === 'local') return localOptions(cfg.config);
     if (cfg.type === 'json-file') return jsonFileOptions(cfg.config);

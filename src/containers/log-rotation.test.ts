@@ -32,6 +32,8 @@ test('start: json-file values as its New() parses them (decimal sizes)', () => {
   assert.deepEqual(logOptions({ type: 'json-file', config: {} }), { driver: 'json-file', maxSize: -1, maxFile: 1 });
   assert.deepEqual(logOptions({ type: 'json-file', config: { 'max-size': '10m', 'max-file': '3' } }), { driver: 'json-file', maxSize: 10_000_000, maxFile: 3 });
   assert.deepEqual(logOptions({ type: 'json-file', config: { 'max-file': '100' } }), { driver: 'json-file', maxSize: -1, maxFile: 100 });
+  // A record from before create resolved the driver.
+  assert.deepEqual(logOptions({ type: '', config: { 'max-size': '1k' } }), { driver: 'json-file', maxSize: 1000, maxFile: 1 });
   const fails = (config: Record<string, string>, tail: string) =>
     assert.throws(() => logOptions({ type: 'json-file', config }), { message: `failed to create task for container: failed to initialize logging driver: ${tail}` });
   fails({ 'max-size': 'lots' }, "invalid size: 'lots'");
