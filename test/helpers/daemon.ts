@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
+import { setPriority, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -30,8 +30,11 @@ export interface TestDaemon {
   cleanup(): Promise<void>;
 }
 
-/** Starts a real berthd on private temp dirs and a private socket. */
-export async function startDaemon(extraArgs: string[] = [], opts: { dataRoot?: string } = {}): Promise<TestDaemon> {
+/**
+ * Starts a real berthd on private temp dirs and a private socket. `priority` is its nice value
+ * (and so that of everything it starts: conmon, runc, the containers), set before it serves.
+ */
+export async function startDaemon(extraArgs: string[] = [], opts: { dataRoot?: string; priority?: number } = {}): Promise<TestDaemon> {
   const dir = mkdtempSync(join(tmpdir(), 'berth-test-'));
   const socket = join(dir, 'berthd.sock');
   const dataRoot = opts.dataRoot ?? join(dir, 'data');
@@ -68,7 +71,7 @@ export async function startDaemon(extraArgs: string[] = [], opts: { dataRoot?: s
       await exited;
     },
     restart: async () => {
-      d.proc = await launch(args, logPath, socket);
+      d.proc = await launch(args, logPath, socket, opts.priority);
     },
     cleanup: async () => {
       // Removing what a (failed) test left through the daemon undoes its network set-up too.
@@ -84,13 +87,15 @@ export async function startDaemon(extraArgs: string[] = [], opts: { dataRoot?: s
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  d.proc = await launch(args, logPath, socket);
+  d.proc = await launch(args, logPath, socket, opts.priority);
   return d;
 }
 
-async function launch(args: string[], logPath: string, socket: string): Promise<ChildProcess> {
+async function launch(args: string[], logPath: string, socket: string, priority?: number): Promise<ChildProcess> {
   const fd = openSync(logPath, 'a');
   const proc = spawn(NODE, args, { stdio: ['ignore', fd, fd] });
+  // Before node has even loaded berthd: nothing it starts escapes the setting.
+  if (priority !== undefined && proc.pid !== undefined) setPriority(proc.pid, priority);
   const client = new ApiClient({ host: `unix://${socket}` });
   for (let i = 0; i < 100; i++) {
     if (proc.exitCode !== null) throw new Error(`berthd exited with ${proc.exitCode}: ${readFileSync(logPath, 'utf8')}`);
