@@ -7,9 +7,17 @@
  *
  * The validators were compiled at build time (codegen.ts): nothing is compiled here.
  */
+import { createRequire } from 'node:module';
 import { invalidArgument, type BerthError } from '../base/errors.js';
 import type { WireBody } from './bodies.js';
-import { schemas, validators, type GoSchema, type ValidationError } from './generated/validators.js';
+import type { GoSchema, ValidationError } from './generated/validators.js';
+
+type Generated = typeof import('./generated/validators.js');
+const require = createRequire(import.meta.url);
+// Loaded with the first body rather than at start-up: an idle daemon need not hold the
+// validators' code (a third of a megabyte of source, and what V8 makes of it).
+let generated: Generated | undefined;
+const load = (): Generated => (generated ??= require('./generated/validators.js') as Generated);
 
 /**
  * Parses JSON text as Go's `json.Decoder` does, with its messages: a syntax error, trailing
@@ -47,6 +55,7 @@ function goQuoteChar(ch: string): string {
  *   handlers do.
  */
 export function decode<T>(body: WireBody<T>, value: unknown): T {
+  const { schemas, validators } = load();
   const schema = schemas[body.name];
   const canonical = canonicalize(schema, value);
   const validate = validators[body.name];
