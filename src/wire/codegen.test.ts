@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { generateValidators, OUTPUT } from './codegen.js';
 import { schemas, validators } from './generated/validators.js';
@@ -47,5 +49,23 @@ test('the generated validators answer as ajv compiling the TypeBox schemas at ru
     const generated = validators[name];
     assert.equal(generated(value), compiled(value), `${name} ${JSON.stringify(value)}`);
     assert.deepEqual(view(generated.errors as ErrorObject[] | null), view(compiled.errors), `${name} ${JSON.stringify(value)}`);
+  }
+});
+
+test('a build without the codegen step says so at the first body', async () => {
+  // This module's siblings without generated/, as tsc alone leaves dist/.
+  const dir = await mkdtemp(join(tmpdir(), 'berth-wire-'));
+  try {
+    await writeFile(join(dir, 'package.json'), '{"type":"module"}');
+    await cp(join(import.meta.dirname, '../base'), join(dir, 'base'), { recursive: true });
+    await cp(import.meta.dirname, join(dir, 'wire'), { recursive: true, filter: (src) => src !== join(import.meta.dirname, 'generated') });
+    const built = (await import(join(dir, 'wire/index.js'))) as typeof wire;
+    assert.throws(() => built.decode(built.VolumeCreateRequest, {}), (err: Error & { kind?: string }) => {
+      assert.equal(err.kind, 'Internal');
+      assert.equal(err.message, 'the wire validators were not generated: build with `npm run build` (tsc, then src/wire/codegen.ts)');
+      return true;
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 });

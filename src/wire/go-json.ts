@@ -8,7 +8,7 @@
  * The validators were compiled at build time (codegen.ts): nothing is compiled here.
  */
 import { createRequire } from 'node:module';
-import { invalidArgument, type BerthError } from '../base/errors.js';
+import { BerthError, invalidArgument, isErrno } from '../base/errors.js';
 import type { WireBody } from './bodies.js';
 import type { GoSchema, ValidationError } from './generated/validators.js';
 
@@ -17,7 +17,15 @@ const require = createRequire(import.meta.url);
 // Loaded with the first body rather than at start-up: an idle daemon need not hold the
 // validators' code (a third of a megabyte of source, and what V8 makes of it).
 let generated: Generated | undefined;
-const load = (): Generated => (generated ??= require('./generated/validators.js') as Generated);
+function load(): Generated {
+  try {
+    return (generated ??= require('./generated/validators.js') as Generated);
+  } catch (err) {
+    if (!isErrno(err, 'MODULE_NOT_FOUND')) throw err;
+    // tsc alone leaves them out: say so rather than fail every body with a bare module error.
+    throw new BerthError('Internal', 'the wire validators were not generated: build with `npm run build` (tsc, then src/wire/codegen.ts)', { cause: err });
+  }
+}
 
 /**
  * Parses JSON text as Go's `json.Decoder` does, with its messages: a syntax error, trailing
