@@ -3,8 +3,8 @@
  * request body's TypeBox schema with ajv into standalone validation code, and writes it with the
  * schemas as plain JSON to dist/src/wire/generated/validators.js (declared by
  * generated/validators.d.ts). At run time berthd loads that module only: importing TypeBox and
- * ajv and compiling the schemas cost about a second of start-up and first create, and their
- * memory for the daemon's life.
+ * ajv cost ~0.25 s of every start and ~25 MB for the daemon's life, and compiling a schema
+ * 0.2–0.5 s of the first create.
  * Run: `node dist/src/wire/codegen.js`.
  */
 import { mkdir } from 'node:fs/promises';
