@@ -43,6 +43,15 @@ forbidden.push({
   to: { path: '^src/([^/]+)/.+', pathNot: ['^src/$1/', '^src/base/', '^src/[^/]+/index\\.ts$'] },
 });
 forbidden.push({
+  name: 'schema-libraries-at-build-time-only',
+  comment:
+    'TypeBox and ajv run at build time (src/wire/schemas, src/wire/codegen.ts); berthd and berth load the validators generated from them, so import only their types',
+  severity: 'error',
+  from: { path: '^src/', pathNot: '^src/wire/(schemas/|codegen\\.ts$)' },
+  // A package the resolver cannot follow (typebox exports ESM only) keeps its bare name as its path.
+  to: { path: ['(^|/)node_modules/(typebox|ajv)/', '^(typebox|ajv)(/|$)', '^src/wire/schemas/'], dependencyTypesNot: ['type-only'] },
+});
+forbidden.push({
   name: 'no-circular',
   severity: 'error',
   from: {},

@@ -56,7 +56,7 @@ if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
 fi
 
 say "build"
-"$NODE" node_modules/typescript/bin/tsc -p tsconfig.json
+bash scripts/build.sh
 
 # berth and berthd on PATH, always run by the project's Node. Launchers with absolute paths
 # rather than links to bin/: every berth command is a fresh process, and resolving the link and

@@ -13,7 +13,7 @@ if [ ! -d node_modules ]; then
 fi
 echo "== build"
 rm -rf dist
-"$NODE" node_modules/typescript/bin/tsc -p tsconfig.json
+bash scripts/build.sh
 echo "== lint: module layering"
 "$NODE" node_modules/dependency-cruiser/bin/dependency-cruise.mjs --config .dependency-cruiser.cjs --output-type err src
 echo "== lint: promises"

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HTTPMethod } from 'find-my-way';
 import { invalidArgument } from '../base/errors.js';
-import { decode, parseJson, type Static, type TSchema } from '../wire/index.js';
+import { decode, parseJson, type WireBody } from '../wire/index.js';
 
 /** What a route handler gets: the raw request/response plus parsed parts. */
 export interface RequestContext {
@@ -58,14 +58,14 @@ export function checkJsonContentType(req: IncomingMessage): void {
  * zero, unless `ifEmpty` names the error a route gives for it.
  * @throws BerthError InvalidArgument (400) for a wrong content type, bad JSON or a wrong type.
  */
-export async function readBody<T extends TSchema>(ctx: Pick<RequestContext, 'req'>, schema: T, ifEmpty?: string): Promise<Static<T> | undefined> {
+export async function readBody<T>(ctx: Pick<RequestContext, 'req'>, schema: WireBody<T>, ifEmpty?: string): Promise<T | undefined> {
   checkJsonContentType(ctx.req);
   const body = await readRaw(ctx.req);
   return decodeBody(body, schema, ifEmpty);
 }
 
 /** {@link readBody} for a body already read (an upgraded request's). */
-export function decodeBody<T extends TSchema>(body: Buffer, schema: T, ifEmpty?: string): Static<T> | undefined {
+export function decodeBody<T>(body: Buffer, schema: WireBody<T>, ifEmpty?: string): T | undefined {
   if (body.toString('utf8').trim() === '') {
     if (ifEmpty) throw invalidArgument(ifEmpty);
     return undefined;

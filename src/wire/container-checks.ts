@@ -6,7 +6,7 @@
  */
 import { isIP } from 'node:net';
 import { invalidArgument } from '../base/errors.js';
-import type { CreateRequest, HostConfig } from './container.js';
+import type { CreateRequest, HostConfig } from './schemas/index.js';
 import { checkResources, type ResourceCaps } from './resource-checks.js';
 
 export interface CreateCheckContext {

@@ -4,23 +4,27 @@
  * the wrong type is refused with `json.UnmarshalTypeError`'s wording (Go 1.24, which names
  * embedded structs in the field path):
  * `json: cannot unmarshal string into Go struct field HostConfig.HostConfig.Resources.Memory of type int64`.
+ *
+ * The validators were compiled at build time (codegen.ts): nothing is compiled here.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { invalidArgument, type BerthError } from '../base/errors.js';
-import type { GoSchema, Static, TSchema } from './go-types.js';
+import { createRequire } from 'node:module';
+import { BerthError, invalidArgument, isErrno } from '../base/errors.js';
+import type { WireBody } from './bodies.js';
+import type { GoSchema, ValidationError } from './generated/validators.js';
 
-const ajv = new Ajv({ allErrors: false, verbose: true, strict: true, allowUnionTypes: true });
-for (const keyword of ['goType', 'goStruct', 'goEmbed']) ajv.addKeyword({ keyword, schemaType: 'string' });
-
-const compiled = new WeakMap<TSchema, ValidateFunction>();
-
-function validator(schema: TSchema): ValidateFunction {
-  let v = compiled.get(schema);
-  if (!v) {
-    v = ajv.compile(schema);
-    compiled.set(schema, v);
+type Generated = typeof import('./generated/validators.js');
+const require = createRequire(import.meta.url);
+// Loaded with the first body rather than at start-up: an idle daemon need not hold the
+// validators' code (a third of a megabyte of source, and what V8 makes of it).
+let generated: Generated | undefined;
+function load(): Generated {
+  try {
+    return (generated ??= require('./generated/validators.js') as Generated);
+  } catch (err) {
+    if (!isErrno(err, 'MODULE_NOT_FOUND')) throw err;
+    // tsc alone leaves them out: say so rather than fail every body with a bare module error.
+    throw new BerthError('Internal', 'the wire validators were not generated: build with `npm run build` (tsc, then src/wire/codegen.ts)', { cause: err });
   }
-  return v;
 }
 
 /**
@@ -58,12 +62,14 @@ function goQuoteChar(ch: string): string {
  * @throws BerthError InvalidArgument with Go's message, prefixed `invalid JSON: ` as moby's
  *   handlers do.
  */
-export function decode<T extends TSchema>(schema: T, value: unknown): Static<T> {
-  const canonical = canonicalize(schema as GoSchema, value);
-  const validate = validator(schema);
-  if (validate(canonical)) return canonical as Static<T>;
+export function decode<T>(body: WireBody<T>, value: unknown): T {
+  const { schemas, validators } = load();
+  const schema = schemas[body.name];
+  const canonical = canonicalize(schema, value);
+  const validate = validators[body.name];
+  if (validate(canonical)) return canonical as T;
   const errors = validate.errors ?? [];
-  throw invalidArgument(`invalid JSON: ${unmarshalMessage(schema as GoSchema, errors[errors.length - 1]!)}`);
+  throw invalidArgument(`invalid JSON: ${unmarshalMessage(schema, errors[errors.length - 1]!)}`);
 }
 
 type Json = Record<string, unknown>;
@@ -71,31 +77,27 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 
 /** The schema of a record's values (TypeBox writes `map[string]T` as patternProperties). */
 function valuesOf(schema: GoSchema): GoSchema | undefined {
-  const pp = (schema as { patternProperties?: Record<string, GoSchema> }).patternProperties;
+  const pp = schema.patternProperties;
   return pp ? Object.values(pp)[0] : undefined;
-}
-
-function propertiesOf(schema: GoSchema): Record<string, GoSchema> | undefined {
-  return (schema as { properties?: Record<string, GoSchema> }).properties;
 }
 
 /** The array or object branch of a union (StrSlice), for walking into it. */
 function branchFor(schema: GoSchema, value: unknown): GoSchema {
-  const anyOf = (schema as { anyOf?: GoSchema[] }).anyOf;
+  const anyOf = schema.anyOf;
   if (!anyOf) return schema;
   const want = Array.isArray(value) ? 'array' : isObject(value) ? 'object' : undefined;
-  return anyOf.find((b) => (b as { type?: string }).type === want) ?? schema;
+  return anyOf.find((b) => b.type === want) ?? schema;
 }
 
 /** Go's view of a body: keys matched case-insensitively to the struct's fields, nulls dropped. */
 function canonicalize(schema: GoSchema, value: unknown): unknown {
   const s = branchFor(schema, value);
   if (Array.isArray(value)) {
-    const items = (s as { items?: GoSchema }).items;
+    const items = s.items;
     return value.map((v) => (v === null ? zeroOf(items) : items ? canonicalize(items, v) : v));
   }
   if (!isObject(value)) return value;
-  const props = propertiesOf(s);
+  const props = s.properties;
   if (props) {
     const byLower = new Map(Object.keys(props).map((k) => [k.toLowerCase(), k]));
     const out: Json = {};
@@ -115,7 +117,7 @@ function canonicalize(schema: GoSchema, value: unknown): unknown {
 
 /** What Go stores for a `null` inside a list or map: the element type's zero value. */
 function zeroOf(schema: GoSchema | undefined): unknown {
-  switch ((schema as { type?: string } | undefined)?.type) {
+  switch (schema?.type) {
     case 'string':
       return '';
     case 'integer':
@@ -131,19 +133,19 @@ function zeroOf(schema: GoSchema | undefined): unknown {
 }
 
 /** `json.UnmarshalTypeError.Error()` for the failure ajv found. */
-export function unmarshalMessage(root: GoSchema, e: ErrorObject): string {
-  const failed = (e.parentSchema ?? {}) as GoSchema;
+export function unmarshalMessage(root: GoSchema, e: ValidationError): string {
+  const failed = e.parentSchema ?? {};
   const goType = failed.goType ?? 'interface {}';
   const value = goValue(e.data, failed);
   const path = e.instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (path.length === 0) return `json: cannot unmarshal ${value} into Go value of type ${goType}`;
-  const { struct, fields } = goContext(root, path, e);
+  const { struct, fields } = goContext(root, path);
   return `json: cannot unmarshal ${value} into Go struct field ${struct}.${fields.join('.')} of type ${goType}`;
 }
 
 /** Go's name for the JSON value: `string`, `number`, `number 1.5` (for a number that does not fit), … */
 function goValue(data: unknown, failed: GoSchema): string {
-  if (typeof data === 'number') return (failed as { type?: string }).type === 'integer' ? `number ${data}` : 'number';
+  if (typeof data === 'number') return failed.type === 'integer' ? `number ${data}` : 'number';
   if (typeof data === 'boolean') return 'bool';
   if (Array.isArray(data)) return 'array';
   if (data === null) return 'null';
@@ -154,22 +156,21 @@ function goValue(data: unknown, failed: GoSchema): string {
  * Go's error context for a path: the struct holding the last field, and the field names from
  * the root (embedded structs included; map keys and list indexes are not part of it).
  */
-function goContext(root: GoSchema, path: string[], e: ErrorObject): { struct: string; fields: string[] } {
+function goContext(root: GoSchema, path: string[]): { struct: string; fields: string[] } {
   let node: GoSchema = root;
   let struct = root.goStruct ?? '';
   const fields: string[] = [];
-  void e;
   for (const seg of path) {
     node = branchFor(node, /^\d+$/.test(seg) ? [] : {});
-    const props = propertiesOf(node);
+    const props = node.properties;
     if (props?.[seg]) {
       struct = node.goStruct ?? struct;
       const prop = props[seg];
       if (prop.goEmbed) fields.push(prop.goEmbed);
       fields.push(seg);
       node = prop;
-    } else if ((node as { items?: GoSchema }).items) {
-      node = (node as { items: GoSchema }).items;
+    } else if (node.items) {
+      node = node.items;
     } else {
       node = valuesOf(node) ?? node;
     }

@@ -1,8 +1,5 @@
 export { decode, parseJson, unmarshalMessage } from './go-json.js';
-export type { Static, TSchema } from './go-types.js';
-export * from './container.js';
-export * from './network.js';
-export * from './exec.js';
-export * from './volume.js';
+export * from './bodies.js';
+export type { Config, EndpointSettings, HostConfig, Mount, NetworkingConfig, RestartPolicy, Ulimit } from './schemas/index.js';
 export { checkCreate, checkRestartPolicy, type CreateCheckContext } from './container-checks.js';
 export { ALL_CAPS, checkResources, parseUintList, type ResourceCaps } from './resource-checks.js';

@@ -4,7 +4,7 @@
  * warnings, as moby does.
  */
 import { invalidArgument } from '../base/errors.js';
-import type { HostConfig, UpdateConfig } from './container.js';
+import type { HostConfig, UpdateConfig } from './schemas/index.js';
 
 /** What the host's cgroups can enforce (moby's sysinfo.SysInfo, the parts these checks read). */
 export interface ResourceCaps {

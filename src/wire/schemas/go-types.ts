@@ -1,15 +1,16 @@
 /**
  * Builders for schemas of Go types as moby declares them, so that one TypeBox schema gives the
- * TypeScript type, the validator, and Go's wording when a value does not fit (`of type int64`).
+ * TypeScript type, the validator (compiled at build time, src/wire/codegen.ts), and Go's wording
+ * when a value does not fit (`of type int64`).
  *
- * Annotations ajv ignores and {@link decode} reads:
+ * Annotations ajv ignores and `decode` (go-json.ts) reads:
  * - `goType`: the Go type's name in `json.UnmarshalTypeError` (`int64`, `[]string`, `container.HostConfig`);
  * - `goStruct`: on an object, the Go struct's name (`HostConfig`), Go's error context;
  * - `goEmbed`: on a property, the embedded struct Go walks through to reach it (`Resources`).
  *
  * Every field is optional (Go's zero value when absent) and, where Go has a pointer, slice or
- * map, `null` in the TypeScript type: {@link decode} drops nulls before validating, as Go's
- * json leaves the field unset for them.
+ * map, `null` in the TypeScript type: `decode` drops nulls before validating, as Go's json
+ * leaves the field unset for them.
  */
 import Type, { type Static, type TSchema } from 'typebox';
 
@@ -17,6 +18,9 @@ export type { Static, TSchema };
 
 /** The annotations a wire schema may carry. */
 export type GoSchema = TSchema & { goType?: string; goStruct?: string; goEmbed?: string };
+
+/** The annotations as keywords ajv must know (and skip) in strict mode. */
+export const GO_KEYWORDS = ['goType', 'goStruct', 'goEmbed'] as const;
 
 const INT64_MAX = 9223372036854775807;
 
