@@ -23,3 +23,9 @@ export { planCopy, normalizeDest, isArchive, type CopyEntry, type CopyPlanOption
 export { resolveChown, parseChmod, type Identity } from './context/chown.js';
 export { scopedPath } from './context/scoped-path.js';
 export { decompress, decompressStream } from './context/decompress.js';
+export { Builder, type BuilderDeps } from './executor/builder.js';
+export { defaultBuildRequest, type BuildRequest } from './executor/request.js';
+export { CacheMounts } from './executor/cache-mounts.js';
+export { StepFailedError, BuildCancelledError } from './executor/errors.js';
+export { describeDirectory } from './executor/layer-writer.js';
+export type * from './executor/types.js';

@@ -22,6 +22,8 @@ export type CopySource =
       isDir: boolean;
       /** `file:<sum>` or `dir:<sum>`. */
       checksum: string;
+      /** ADD never extracts it (a downloaded file). */
+      noDecompress?: boolean;
     }
   | { kind: 'url'; url: string };
 
