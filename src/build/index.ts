@@ -15,8 +15,8 @@ export { ShellLex, envsFromList, type EnvGetter, type ProcessWordResult } from '
 export { BuildArgs, BUILTIN_ARGS, platformArgs, formatPlatform, unusedArgsWarning, type BuildArgValues, type Platform } from './dockerfile/args.js';
 export { planBuild, resolveFrom, unconsumedBuildArgs, type BuildPlan, type PlannedStage, type PlanOptions, type StageRef } from './dockerfile/plan.js';
 export { readBuildContext, finishContext, DEFAULT_DOCKERFILE, type BuildContext, type ReadContextOptions } from './context/reader.js';
-export { PatternMatcher, readIgnoreFile } from './context/patternmatcher.js';
-export { filepathMatch, containsWildcards } from './context/filepath-match.js';
+export { PatternMatcher, readIgnoreFile } from '../base/patternmatcher.js';
+export { filepathMatch, containsWildcards } from '../base/filepath-match.js';
 export { SourceHasher, combinedChecksum, hashStrings } from './context/checksum.js';
 export { resolveSources, isURL, type CopySource, type CopySourcesRequest, type ResolvedSources } from './context/copy-sources.js';
 export { planCopy, normalizeDest, isArchive, type CopyEntry, type CopyPlanOptions } from './context/copy-plan.js';

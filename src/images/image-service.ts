@@ -177,11 +177,19 @@ export class ImageService {
       return { h, size };
     });
     if (entries.length === 0) entries.push(...layers.map((l) => ({ h: {}, size: l.unpackedSize })));
+    // moby's ImageHistory: each entry, newest first, gets the next image up the chain of local
+    // parents (a build's intermediate images) while there is one.
+    const chain: Image[] = [];
+    for (let cur: Image | undefined = img; cur !== undefined && chain.length < entries.length; ) {
+      chain.push(cur);
+      const parent: Digest | undefined = cur.record.parent;
+      cur = parent !== undefined && this.deps.records.get(parent) ? await this.image(parent) : undefined;
+    }
     const out = entries.reverse().map(({ h, size }, i) => ({
-      id: i === 0 ? img.id : '<missing>',
+      id: chain[i]?.id ?? '<missing>',
       created: Math.floor(Date.parse(h.created ?? img.config.created ?? '') / 1000) || 0,
       createdBy: h.created_by ?? '',
-      tags: i === 0 ? img.repoTags : [],
+      tags: chain[i]?.repoTags ?? [],
       size,
       comment: h.comment ?? '',
     }));

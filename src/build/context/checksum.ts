@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, type Stats } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import { lgetxattr } from '../../base/libc.js';
-import { rootRelative } from './paths.js';
+import { rootRelative } from '../../base/slash-path.js';
 import { relativeTo, scopedPath } from './scoped-path.js';
 
 /** Computes and remembers member sums below one root (moby's lazySource); not for concurrent roots. */

@@ -17,8 +17,8 @@ import { invalidArgument } from '../../base/errors.js';
 import type { Identity } from './chown.js';
 import type { CopySource } from './copy-sources.js';
 import { decompress, readHead } from './decompress.js';
-import { cleanPath } from './paths.js';
-import { PatternMatcher } from './patternmatcher.js';
+import { cleanPath } from '../../base/slash-path.js';
+import { PatternMatcher } from '../../base/patternmatcher.js';
 
 /** One thing to create in the rootfs. Paths are absolute inside the image. */
 export type CopyEntry =

@@ -11,8 +11,8 @@ import { invalidArgument, isErrno } from '../../base/errors.js';
 import type { TarExtractor } from '../../base/tar/index.js';
 import { extractTar } from '../../base/tar/index.js';
 import { decompress } from './decompress.js';
-import { rootRelative } from './paths.js';
-import { PatternMatcher, readIgnoreFile } from './patternmatcher.js';
+import { rootRelative } from '../../base/slash-path.js';
+import { PatternMatcher, readIgnoreFile } from '../../base/patternmatcher.js';
 import { scopedPath } from './scoped-path.js';
 
 export const DEFAULT_DOCKERFILE = 'Dockerfile';

@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { invalidArgument } from '../../base/errors.js';
 import type { TarExtractor } from '../../base/tar/index.js';
 import { isURL } from '../context/copy-sources.js';
-import { rootRelative } from '../context/paths.js';
+import { rootRelative } from '../../base/slash-path.js';
 import { finishContext, readBuildContext, type BuildContext } from '../context/reader.js';
 import { scopedPath } from '../context/scoped-path.js';
 import { cloneGitContext, httpGet, isGitURL } from './remote.js';

@@ -8,7 +8,7 @@ import { lstat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { invalidArgument, isErrno } from '../../base/errors.js';
 import { SourceHasher } from '../context/checksum.js';
-import { rootRelative } from '../context/paths.js';
+import { rootRelative } from '../../base/slash-path.js';
 import { scopedPath } from '../context/scoped-path.js';
 import { runMounts, wordExpander } from '../dockerfile/instructions/expand.js';
 import type { RunMount } from '../dockerfile/instructions/run-mount.js';
