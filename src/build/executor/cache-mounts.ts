@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { isErrno } from '../../base/errors.js';
 import { directorySize } from '../../base/dir-size.js';
+import { KeyedMutex } from '../../base/lock.js';
 import type { CacheSharing } from '../dockerfile/instructions/run-mount.js';
 
 const execFileP = promisify(execFile);
@@ -39,6 +40,8 @@ interface Instance {
 
 export class CacheMounts {
   private readonly instances = new Map<string, Instance>();
+  /** Creation of an instance, one at a time per instance (shared users start together). */
+  private readonly creating = new KeyedMutex();
 
   constructor(private readonly root: string) {}
 
@@ -116,7 +119,7 @@ export class CacheMounts {
       if (inst.readers === 0 && !inst.writer && inst.waiters.length === 0) this.instances.delete(key);
     };
     try {
-      await this.create(key, req);
+      await this.creating.run(key, () => this.create(key, req));
     } catch (err) {
       release();
       throw err;
