@@ -66,17 +66,38 @@ export function buildImages(images: ImageService, builds: ImageBuilds, puller?: 
   };
 }
 
-/** RUN steps as containers: created marked as build steps, attached before they start. */
+/**
+ * RUN steps as containers: created marked as build steps, attached before they start. A removal
+ * waits for a start under way (a cancelled build can stop a step while it starts), then kills.
+ */
 export function stepRunner(containers: ContainerService): StepRunner {
+  const starting = new Map<string, Promise<unknown>>();
+  const remove = async (id: string): Promise<void> => {
+    await starting.get(id)?.catch(() => undefined);
+    await containers.remove(id, { force: true, volumes: true });
+  };
+  const start = (id: string): Promise<void> => {
+    const p = containers.start(id);
+    starting.set(id, p);
+    void p.catch(() => undefined).then(() => starting.delete(id));
+    return p;
+  };
   return {
     create: async (spec) => containers.create({ config: containerConfig(spec), hostConfig: hostConfig(spec), buildStep: true }),
-    run: (id, out, signal) => runContainer(containers, id, out, signal),
+    run: (id, out, signal) => runContainer(containers, id, out, signal, start, remove),
     exportLayer: (id, dir, move) => containers.exportWritableLayer(id, dir, move),
-    remove: (id) => containers.remove(id, { force: true, volumes: true }),
+    remove,
   };
 }
 
-async function runContainer(containers: ContainerService, id: string, out: Parameters<StepRunner['run']>[1], signal: AbortSignal): Promise<{ exitCode: number; error?: string }> {
+async function runContainer(
+  containers: ContainerService,
+  id: string,
+  out: Parameters<StepRunner['run']>[1],
+  signal: AbortSignal,
+  start: (id: string) => Promise<void>,
+  remove: (id: string) => Promise<void>,
+): Promise<{ exitCode: number; error?: string }> {
   signal.throwIfAborted();
   let detach = (): void => {};
   const streamsClosed = new Promise<void>((resolve) => {
@@ -87,14 +108,14 @@ async function runContainer(containers: ContainerService, id: string, out: Param
   const aborted = new Promise<never>((_resolve, reject) => {
     onAbort = () => {
       // The step stops at once: its container goes, whatever it was doing.
-      void containers.remove(id, { force: true, volumes: true }).catch(() => {});
+      void remove(id).catch(() => undefined);
       reject(signal.reason instanceof Error ? signal.reason : new BerthError('Unavailable', 'Build cancelled'));
     };
     signal.addEventListener('abort', onAbort, { once: true });
   });
   aborted.catch(() => {});
   try {
-    await Promise.race([containers.start(id), aborted]);
+    await Promise.race([start(id), aborted]);
     const result = await Promise.race([exited, aborted]);
     // The last output may still be on its way from conmon's socket.
     await Promise.race([streamsClosed, new Promise((r) => setTimeout(r, 2000).unref())]);

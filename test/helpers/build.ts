@@ -1,5 +1,6 @@
 /** Helpers for build tests: contexts on disk, a loopback file server, raw POST /build. */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -30,6 +31,35 @@ export async function serveFiles(root: string): Promise<{ url: string; server: S
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}`, server, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+/**
+ * The same server in a child process, for tests that block on the docker CLI (spawnSync) while
+ * the daemon downloads from it.
+ */
+export async function serveFilesInChild(root: string): Promise<{ url: string; close(): Promise<void> }> {
+  const script = `
+    import { serveFiles } from ${JSON.stringify(new URL('./build.js', import.meta.url).href)};
+    const s = await serveFiles(${JSON.stringify(root)});
+    process.stdout.write(s.url + '\\n');
+    process.stdin.on('end', () => process.exit(0)).resume();`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (out.includes('\n')) resolve(out.trim());
+    });
+    child.once('exit', (code) => reject(new Error(`file server exited with ${code}`)));
+  });
+  return {
+    url,
+    close: () =>
+      new Promise((r) => {
+        child.once('exit', () => r());
+        child.stdin.end();
+      }),
+  };
 }
 
 /** POST /build with a raw body; returns the status and the body as received. */

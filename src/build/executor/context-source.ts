@@ -4,7 +4,7 @@
  * contexts get .dockerignore applied here, since no client filtered them.
  */
 import { mkdir } from 'node:fs/promises';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { invalidArgument } from '../../base/errors.js';
 import type { TarExtractor } from '../../base/tar/index.js';
 import { isURL } from '../context/copy-sources.js';
@@ -30,8 +30,8 @@ export async function loadContext(req: BuildRequest, body: Readable, dir: string
   }
   if (isURL(remote)) {
     const res = await httpGet(remote, opts.signal);
-    const total = Number(res.headers.get('content-length') ?? '') || undefined;
-    const stream = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
+    const total = Number(res.headers['content-length'] ?? '') || undefined;
+    const stream = res.body;
     let current = 0;
     stream.on('data', (c: Buffer) => {
       current += c.length;

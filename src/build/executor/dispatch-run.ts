@@ -84,15 +84,17 @@ async function runStep(stage: StepContext, runConfig: ReturnType<typeof copyRunC
       id,
     );
   } finally {
+    // A container whose removal fails stays in env.containers: the build's cleanup tries again.
     if (env.signal.aborted) {
-      await env.runner.remove(id).catch(() => {});
-      env.containers.delete(id);
+      await env.runner.remove(id).then(() => env.containers.delete(id), () => undefined);
     } else if (!keep) {
       await env.runner.remove(id).then(
-        () => out.out(` ---> Removed intermediate container ${shortId(id)}\n`),
+        () => {
+          env.containers.delete(id);
+          out.out(` ---> Removed intermediate container ${shortId(id)}\n`);
+        },
         (err: unknown) => out.out(`Removing intermediate container ${shortId(id)}: ${(err as Error).message}\n`),
       );
-      env.containers.delete(id);
     } else {
       env.containers.delete(id);
     }

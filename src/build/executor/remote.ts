@@ -6,8 +6,9 @@
 import { execFile } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir, utimes } from 'node:fs/promises';
+import { get as plainGet, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { BerthError, invalidArgument, notFound } from '../../base/errors.js';
@@ -21,29 +22,50 @@ export function isGitURL(s: string): boolean {
   return ['git://', 'github.com/', 'git@'].some((p) => s.startsWith(p));
 }
 
-/** GETs `url`, answering moby's errors: `Get "<url>": …` when unreachable, the status and body past 399. */
-export async function httpGet(url: string, signal: AbortSignal): Promise<Response> {
-  let res: Response;
+/** A GET's answer: status, headers and the body as a stream. */
+export interface HttpResponse {
+  status: number;
+  statusText: string;
+  headers: IncomingHttpHeaders;
+  body: IncomingMessage;
+}
+
+/**
+ * GETs `url` (redirects followed), answering moby's errors: `Get "<url>": …` when unreachable,
+ * the status and body from 400 on. node:http rather than fetch: fetch refuses some ports that Go's
+ * client (and so Docker) allows.
+ */
+export async function httpGet(url: string, signal: AbortSignal, redirects = 10): Promise<HttpResponse> {
+  let res: IncomingMessage;
   try {
-    res = await fetch(url, { signal, redirect: 'follow' });
+    res = await new Promise<IncomingMessage>((resolve, reject) => {
+      const get = url.startsWith('https:') ? httpsGet : plainGet;
+      get(url, { signal, headers: { 'User-Agent': 'berth-builder' } }, resolve).on('error', reject);
+    });
   } catch (err) {
     if (signal.aborted) throw err;
     throw unreachable(url, err);
   }
-  if (res.status < 400) return res;
-  const body = (await res.text().catch(() => '')).trim();
-  const msg = `failed to GET ${url} with status ${res.status} ${res.statusText}: ${body}`;
-  if (res.status === 404) throw notFound(msg);
-  if (res.status === 400) throw invalidArgument(msg);
-  if (res.status === 401) throw new BerthError('Unauthorized', msg);
-  if (res.status === 403) throw new BerthError('Forbidden', msg);
+  const status = res.statusCode ?? 0;
+  if (status >= 300 && status < 400 && res.headers.location && redirects > 0) {
+    res.resume();
+    return httpGet(new URL(res.headers.location, url).href, signal, redirects - 1);
+  }
+  const statusText = res.statusMessage ?? '';
+  if (status < 400) return { status, statusText, headers: res.headers, body: res };
+  const chunks: Buffer[] = [];
+  for await (const c of res) chunks.push(c as Buffer);
+  const msg = `failed to GET ${url} with status ${status} ${statusText}: ${Buffer.concat(chunks).toString('utf8').trim()}`;
+  if (status === 404) throw notFound(msg);
+  if (status === 400) throw invalidArgument(msg);
+  if (status === 401) throw new BerthError('Unauthorized', msg);
+  if (status === 403) throw new BerthError('Forbidden', msg);
   throw new BerthError('Internal', msg);
 }
 
 /** Go's net/http wording for a host that cannot be reached. */
 function unreachable(url: string, err: unknown): BerthError {
-  const cause = (err as { cause?: NodeJS.ErrnoException }).cause;
-  const code = cause?.code ?? '';
+  const e = err as NodeJS.ErrnoException;
   let host = url;
   try {
     host = new URL(url).host;
@@ -51,18 +73,17 @@ function unreachable(url: string, err: unknown): BerthError {
     // keep the URL
   }
   const reason =
-    code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+    e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN'
       ? `dial tcp: lookup ${host.replace(/:\d+$/, '')}: no such host`
-      : code === 'ECONNREFUSED'
+      : e.code === 'ECONNREFUSED'
         ? `dial tcp ${host}: connect: connection refused`
-        : (cause?.message ?? (err as Error).message);
-  const e = new BerthError(code === 'ENOTFOUND' ? 'NotFound' : 'Internal', `Get "${url}": ${reason}`, { cause: err });
-  return e;
+        : e.message;
+  return new BerthError(e.code === 'ENOTFOUND' ? 'NotFound' : 'Internal', `Get "${url}": ${reason}`, { cause: err });
 }
 
 /** The name a download is saved under (moby's getFilenameForDownload). */
-function filenameFor(url: string, res: Response): string {
-  const disposition = res.headers.get('content-disposition') ?? '';
+function filenameFor(url: string, res: HttpResponse): string {
+  const disposition = String(res.headers['content-disposition'] ?? '');
   const m = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition);
   if (m) return decodeURIComponent(m[1]!).split('/').pop() ?? '';
   const path = new URL(url).pathname;
@@ -83,15 +104,15 @@ export async function download(url: string, dir: string, progress: (e: ProgressE
   const name = filenameFor(url, res);
   await mkdir(dir, { recursive: true });
   const path = join(dir, name === '' ? '__unnamed__' : name);
-  const total = Number(res.headers.get('content-length') ?? '') || undefined;
+  const total = Number(res.headers['content-length'] ?? '') || undefined;
   let current = 0;
-  const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
+  const body = res.body;
   body.on('data', (c: Buffer) => {
     current += c.length;
     progress({ status: 'Downloading', current, ...(total ? { total } : {}) });
   });
   await pipeline(body, createWriteStream(path, { mode: 0o600 }), { signal });
-  const modified = Date.parse(res.headers.get('last-modified') ?? '');
+  const modified = Date.parse(res.headers['last-modified'] ?? '');
   const time = Number.isNaN(modified) ? new Date(0) : new Date(modified);
   await utimes(path, time, time);
   return { name, dir, path };
@@ -116,7 +137,9 @@ export async function cloneGitContext(remote: string, dir: string, signal: Abort
   await mkdir(dir, { recursive: true });
   await git(['init', '--quiet', dir]);
   await git(['remote', 'add', 'origin', url], dir);
-  await git(['fetch', '--quiet', '--depth', '1', '--recurse-submodules=yes', 'origin', ref === '' ? 'HEAD' : ref], dir);
+  const fetch = ['fetch', '--quiet', '--recurse-submodules=yes', 'origin', ref === '' ? 'HEAD' : ref];
+  // Dumb HTTP servers cannot do shallow fetches (moby checks for a smart server first).
+  await git([...fetch.slice(0, 2), '--depth', '1', ...fetch.slice(2)], dir).catch(() => git(fetch, dir));
   await git(['checkout', '--quiet', 'FETCH_HEAD'], dir);
   await git(['submodule', 'update', '--init', '--recursive', '--depth=1'], dir);
   return subdir;
