@@ -81,7 +81,7 @@ export class Builder {
         images: this.d.images,
         runner: this.d.runner,
         contextRoot: context.root,
-        contextHasher: new SourceHasher(context.root),
+        contextHasher: new SourceHasher(context.root, context.sums),
         lex: new ShellLex(dockerfile.escapeToken),
         plan,
         cacheFrom: await this.cacheFrom(req),

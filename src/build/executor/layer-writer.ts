@@ -8,8 +8,7 @@
  * describes a directory already filled (a RUN container's writable layer, moved in).
  */
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { chmod, copyFile, lchown, lstat, lutimes, readdir, readlink } from 'node:fs/promises';
+import { chmod, copyFile, lchown, lstat, lutimes, open, readdir, readlink } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { TarSplitter } from '../../base/tar/index.js';
 import { lgetxattr, llistxattr, lremovexattr } from '../../base/libc.js';
@@ -56,14 +55,25 @@ class LayerStream {
   }
 }
 
-/** Reads a file in 1 MiB chunks into `push`; returns the bytes read. */
-async function readInto(path: string, push: (b: Buffer) => void): Promise<number> {
-  let n = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
-    push(chunk as Buffer);
-    n += (chunk as Buffer).length;
+/**
+ * Reads a file through one reused 1 MiB buffer into `push` (which must be done with each chunk
+ * when it returns); returns the bytes read. Several times faster than a read stream, which
+ * allocates a buffer per chunk.
+ */
+export async function readInto(path: string, push: (b: Buffer) => void): Promise<number> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    let n = 0;
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) return n;
+      push(buf.subarray(0, bytesRead));
+      n += bytesRead;
+    }
+  } finally {
+    await fh.close();
   }
-  return n;
 }
 
 /** A planned layer entry: what the tar says, and for files where the bytes come from. */
