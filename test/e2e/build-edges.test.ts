@@ -206,6 +206,19 @@ describe('builds at their edges', { skip: !isRoot }, () => {
     }
   });
 
+  test('the build\'s resource and network options reach RUN steps', () => {
+    const cg = existsSync('/sys/fs/cgroup/memory') ? 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes' : 'cat /sys/fs/cgroup/memory.max';
+    const dir = ctx({ Dockerfile: `FROM busybox\nRUN ${cg} && df -k /dev/shm | tail -1 && ulimit -n && grep myhost /etc/hosts # ${Date.now()}\nRUN --network=none ip -o link | grep -c -v " lo:" || true\n` });
+    const out = buildOk(['--memory', '64m', '--shm-size', '8m', '--ulimit', 'nofile=512:512', '--add-host', 'myhost:10.9.8.7', dir]);
+    assert.match(out, /\n67108864\n/);
+    assert.match(out, /\s8192\s/);
+    assert.match(out, /\n512\n/);
+    assert.match(out, /10\.9\.8\.7\s+myhost/);
+    assert.match(out, /RUN --network=none[^\n]*\n ---> Running in [0-9a-f]{12}\n0\n/, 'RUN --network=none has only lo');
+    const none = dk.run(['build', '--network', 'none', ctx({ Dockerfile: `FROM busybox\nRUN wget -q -T 2 -O /dev/null http://10.255.255.1/ # ${Date.now()}\n` })]);
+    assert.notEqual(none.code, 0, 'no network at all with --network none');
+  });
+
   test('berth build: tags, -f outside the context, --iidfile, -q, stdin, build args, a failure\'s exit code', () => {
     const dir = ctx({ Dockerfile: 'FROM busybox\nARG WHO\nCOPY . /ctx\nRUN echo "hi $WHO"\n', '.dockerignore': 'skip\n', skip: 's', keep: 'k' });
     const out = bt.ok(['build', '-t', 'bb:1', '-t', 'bb:2', '--build-arg', 'WHO=berth', dir]);
