@@ -4,6 +4,7 @@ import type { ContainerService } from '../containers/index.js';
 import type { VolumeService } from '../volumes/index.js';
 import type { NetworkService } from '../network/index.js';
 import type { ResourceCaps } from '../wire/index.js';
+import type { Builder } from '../build/index.js';
 
 /** Facts about the engine and its host, gathered by the daemon. */
 export interface EngineInfo {
@@ -74,6 +75,7 @@ export interface EngineServices {
   containers: ContainerService;
   volumes: VolumeService;
   networks: NetworkService;
+  builder: Builder;
 }
 
 export const API_MAX_MINOR = 50;

@@ -48,9 +48,10 @@ export class JsonMessageStream {
     this.write(msg);
   }
 
-  error(err: unknown): void {
+  /** An in-band error; `code` is a JSONError's (a failed build step's exit code). */
+  error(err: unknown, code?: number): void {
     const message = messageOf(err);
-    this.write({ errorDetail: { message }, error: message });
+    this.write({ errorDetail: { ...(code !== undefined ? { code } : {}), message }, error: message });
   }
 
   end(): void {

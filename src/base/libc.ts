@@ -19,6 +19,7 @@ interface Libc {
   lsetxattr: Fn;
   lgetxattr: Fn;
   llistxattr: Fn;
+  lremovexattr: Fn;
   flock: Fn;
   mount: Fn;
   umount2: Fn;
@@ -49,6 +50,7 @@ function load(): Libc {
     lsetxattr: lib.func('int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)'),
     lgetxattr: lib.func('intptr_t lgetxattr(const char *path, const char *name, _Out_ void *value, size_t size)'),
     llistxattr: lib.func('intptr_t llistxattr(const char *path, _Out_ void *list, size_t size)'),
+    lremovexattr: lib.func('int lremovexattr(const char *path, const char *name)'),
     flock: lib.func('int flock(int fd, int op)'),
     mount: lib.func('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)'),
     umount2: lib.func('int umount2(const char *target, int flags)'),
@@ -160,6 +162,12 @@ export function llistxattr(path: string): string[] {
     if (errno() !== os.errno.ERANGE) fail('llistxattr', path);
   }
   return fail('llistxattr', path);
+}
+
+/** Removes an extended attribute of `path` itself; one that is not set is no error. */
+export function lremovexattr(path: string, name: string): void {
+  const c = load();
+  if (c.lremovexattr(path, name) < 0 && c.koffi.errno() !== c.koffi.os.errno.ENODATA) fail('lremovexattr', path);
 }
 
 /**

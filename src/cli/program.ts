@@ -4,6 +4,7 @@ import { normalizeBooleanFlags } from './argv.js';
 import { CliContext, type GlobalFlags } from './context.js';
 import { registerContainerCommands } from './commands/containers.js';
 import { registerImageCommands } from './commands/images.js';
+import { registerBuildCommand } from './commands/build.js';
 import { registerNetworkCommands } from './commands/networks.js';
 import { registerRegistryCommands } from './commands/registry.js';
 import { registerSystemCommands } from './commands/system.js';
@@ -32,6 +33,7 @@ program
 
 registerSystemCommands(program, ctx);
 registerImageCommands(program, ctx);
+registerBuildCommand(program, ctx);
 registerContainerCommands(program, ctx);
 registerVolumeCommands(program, ctx);
 registerNetworkCommands(program, ctx);

@@ -4,6 +4,9 @@
  */
 import { join } from 'node:path';
 import { hostname } from 'node:os';
+import { execFile } from 'node:child_process';
+import { lstat, mkdir, rename, rm } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { randomId } from '../base/ids.js';
 import { BerthError, conflict, invalidArgument, notFound } from '../base/errors.js';
 import type { Digest } from '../base/digest.js';
@@ -35,6 +38,8 @@ import type { EndpointRequest } from '../network/index.js';
 import { deviceCgroupRule } from './devices.js';
 import { editHostsFile, inspectLinks, removeHostsEntry, resolveLinks } from './links.js';
 
+const execFileP = promisify(execFile);
+
 export interface ContainerServiceDeps {
   store: ContainerStore;
   images: ContainerImages;
@@ -62,6 +67,8 @@ export interface CreateRequest {
   endpoints?: EndpointsConfig;
   /** Config.MacAddress (older API versions put the MAC there). */
   macAddress?: string;
+  /** A build step's container (see ContainerData.buildStep). */
+  buildStep?: boolean;
 }
 
 export interface LogsOptions {
@@ -259,6 +266,7 @@ export class ContainerService {
         state: initialState(),
         restartCount: 0,
         generation: 0,
+        ...(req.buildStep ? { buildStep: true } : {}),
       };
       rec.mounts = await registerMountPoints(id, rec.hostConfig, config.volumes, this.d.volumes, (r) => this.find(r));
       try {
@@ -705,6 +713,29 @@ export class ContainerService {
       });
     });
     this.emit(rec, 'update');
+  }
+
+  /**
+   * Puts a stopped container's writable layer (overlay upper dir) into the empty directory
+   * `dir`: moved when the container is about to be removed, else copied. The mount points of
+   * berth's /etc files are left out, as `commit` leaves them out.
+   */
+  async exportWritableLayer(ref: string, dir: string, move: boolean): Promise<void> {
+    const rec = this.find(ref);
+    await this.lifecycle.locks.run(rec.id, async () => {
+      if (this.isRunning(rec.id)) throw conflict(`container ${rec.id} is running`);
+      const paths = rootfsPaths(this.d.store.dir(rec.id));
+      unmountRootfs(paths);
+      if (move) {
+        await rename(paths.upper, dir);
+        await mkdir(paths.upper);
+      } else {
+        await execFileP('cp', ['-a', `${paths.upper}/.`, dir]);
+      }
+      // Only a real etc/ directory: a symlink there (the step's own) must not be followed.
+      const etc = await lstat(join(dir, 'etc')).catch(() => undefined);
+      if (etc?.isDirectory()) for (const f of ['hosts', 'hostname', 'resolv.conf']) await rm(join(dir, 'etc', f), { force: true });
+    });
   }
 
   isRunning(id: string): boolean {

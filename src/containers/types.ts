@@ -240,6 +240,8 @@ export interface ContainerData {
   network?: NetworkState | undefined;
   /** Monotonic count of starts, so exits of an older run are never taken for the current one. */
   generation: number;
+  /** A build step's container: the daemon removes it when it finds it at start (a build died with it). */
+  buildStep?: boolean;
 }
 
 /** A container as the store hands it out: a snapshot nobody can change in place. */

@@ -12,7 +12,9 @@ import { TarExtractor } from '../base/tar/index.js';
 import type { Logger } from '../base/log.js';
 import { FsContentStore } from '../content/index.js';
 import { EventBus } from '../events/index.js';
-import { ImageArchives, ImageRecordStore, ImageService, type ImageEvent } from '../images/index.js';
+import { ImageArchives, ImageBuilds, ImageRecordStore, ImageService, type ImageEvent } from '../images/index.js';
+import { Builder, CacheMounts } from '../build/index.js';
+import { buildImages, stepRunner } from './build-backend.js';
 import { OverlaySnapshotter } from '../snapshots/index.js';
 import { VolumeService, VolumeStore } from '../volumes/index.js';
 import { NetnsDir, NetworkService, NetworkStore } from '../network/index.js';
@@ -97,6 +99,20 @@ export async function composeEngine(getConfig: () => DaemonConfig, log: Logger):
       .flatMap((c) => (c.mounts ?? []).filter((m) => m.type === 'volume').map((m) => ({ container: c.id, volume: m.name }))),
   );
 
+  const builder = new Builder({
+    images: buildImages(images, new ImageBuilds(imageDeps, images)),
+    runner: stepRunner(containers),
+    cacheMounts: new CacheMounts(join(root, 'builder', 'cache-mounts')),
+    scratchRoot: join(root, 'builder', 'tmp'),
+    extractor,
+    log,
+  });
+  await builder.init();
+  // A build that died with the daemon left its step's container: nobody will finish that step.
+  for (const c of containers.list().filter((x) => x.buildStep)) {
+    await containers.remove(c.id, { force: true, volumes: true }).catch((err: unknown) => log.warn('removing a dead build\'s container failed', { id: c.id, err }));
+  }
+
   const system = new HostSystemService({
     engineId: id,
     imageCount: () => records.all().length,
@@ -104,7 +120,7 @@ export async function composeEngine(getConfig: () => DaemonConfig, log: Logger):
     config: getConfig,
   });
   return {
-    services: { system, images, archives, events, containers, volumes, networks },
+    services: { system, images, archives, events, containers, volumes, networks, builder },
     shutdown: async () => {
       containers.close();
       await networks.close();

@@ -8,7 +8,8 @@ import type { Snapshotter } from '../snapshots/index.js';
 import { collectGarbage, type GcResult } from './gc.js';
 import type { ImageRecordStore } from './image-store.js';
 import { familiarString, fullString, matchesReferenceFilter, normalize, parseReference, type ImageReference } from './reference.js';
-import type { Image, ImageConfigJson } from './types.js';
+import type { Image, ImageConfigJson, ImageRecord } from './types.js';
+import { thaw } from '../base/record-table.js';
 
 /** An image event for `GET /events` (action as Docker names it). */
 export interface ImageEvent {
@@ -132,6 +133,8 @@ export class ImageService {
       .filter((img) => {
         const untagged = img.repoTags.length === 0 && img.repoDigests.length === 0;
         if (!all && untagged && parents.has(img.id) && dangling === undefined) return false;
+        // moby lists only heads (images without children) for dangling=true.
+        if (dangling === true && parents.has(img.id)) return false;
         if (dangling !== undefined && (img.repoTags.length === 0) !== dangling) return false;
         if (!filters.matchLabels('label', img.config.config?.Labels)) return false;
         const created = createdMs(img);
@@ -174,11 +177,19 @@ export class ImageService {
       return { h, size };
     });
     if (entries.length === 0) entries.push(...layers.map((l) => ({ h: {}, size: l.unpackedSize })));
+    // moby's ImageHistory: each entry, newest first, gets the next image up the chain of local
+    // parents (a build's intermediate images) while there is one.
+    const chain: Image[] = [];
+    for (let cur: Image | undefined = img; cur !== undefined && chain.length < entries.length; ) {
+      chain.push(cur);
+      const parent: Digest | undefined = cur.record.parent;
+      cur = parent !== undefined && this.deps.records.get(parent) ? await this.image(parent) : undefined;
+    }
     const out = entries.reverse().map(({ h, size }, i) => ({
-      id: i === 0 ? img.id : '<missing>',
+      id: chain[i]?.id ?? '<missing>',
       created: Math.floor(Date.parse(h.created ?? img.config.created ?? '') / 1000) || 0,
       createdBy: h.created_by ?? '',
-      tags: i === 0 ? img.repoTags : [],
+      tags: chain[i]?.repoTags ?? [],
       size,
       comment: h.comment ?? '',
     }));
@@ -196,13 +207,23 @@ export class ImageService {
     this.deps.emit({ action: 'tag', id: img.id, name: familiarString(ref) });
   }
 
-  /** `docker rmi`: untag, or delete when the last reference goes (moby's ImageDelete rules). */
-  async remove(refOrId: string, force: boolean): Promise<DeleteItem[]> {
+  /**
+   * `docker rmi`: untag, or delete when the last reference goes (moby's ImageDelete rules); with
+   * `prune` (the default) the untagged parents nothing else uses go too, as after a build.
+   */
+  async remove(refOrId: string, force: boolean, prune = true): Promise<DeleteItem[]> {
+    const out = await this.delete(refOrId, force, prune);
+    await this.gc();
+    return out;
+  }
+
+  private async delete(refOrId: string, force: boolean, prune: boolean): Promise<DeleteItem[]> {
     const img = await this.resolve(refOrId);
     const out: DeleteItem[] = [];
     const byId = !this.isNameOf(refOrId, img.id);
     const users = this.deps.usage?.containersUsing(img.id) ?? [];
     const refs = this.deps.records.refsOf(img.id);
+    const hasChildren = this.children(img.id).length > 0;
     if (!byId) {
       const ref = normalize(parseReference(refOrId));
       const full = fullString(ref);
@@ -215,8 +236,10 @@ export class ImageService {
       await this.deps.records.removeRef(full);
       out.push({ Untagged: familiarString(ref) });
       this.deps.emit({ action: 'untag', id: img.id, name: familiarString(ref) });
-      if (!lastRef || users.length > 0) return out;
+      // An image with children stays, untagged: a build's intermediate image.
+      if (!lastRef || users.length > 0 || hasChildren) return out;
     } else {
+      if (hasChildren) throw conflict(`conflict: unable to delete ${shortId(img.id)} (cannot be forced) - image has dependent child images`);
       const repos = new Set(refs.map((r) => parseReference(r).name));
       if (repos.size > 1 && !force) {
         throw conflict(`conflict: unable to delete ${shortId(img.id)} (must be forced) - image is referenced in multiple repositories`);
@@ -234,32 +257,88 @@ export class ImageService {
         this.deps.emit({ action: 'untag', id: img.id, name: familiarString(parsed) });
       }
     }
-    await this.deps.records.delete(img.id);
-    this.configs.delete(img.id);
-    out.push({ Deleted: img.id });
-    this.deps.emit({ action: 'delete', id: img.id });
-    await this.gc();
+    await this.forget(img.id, out);
+    if (prune) await this.pruneParents(img.record.parent, out);
     return out;
   }
 
-  /** `docker image prune`: dangling images, or with `dangling=false` every unused image. */
+  private async forget(id: Digest, out: DeleteItem[]): Promise<void> {
+    await this.deps.records.delete(id);
+    this.configs.delete(id);
+    out.push({ Deleted: id });
+    this.deps.emit({ action: 'delete', id });
+  }
+
+  /** Deletes untagged ancestors that no other image or container uses (moby's quiet parent pruning). */
+  private async pruneParents(parent: Digest | undefined, out: DeleteItem[]): Promise<void> {
+    for (let id = parent; id !== undefined; ) {
+      const rec = this.deps.records.get(id);
+      if (!rec || this.deps.records.refsOf(id).length > 0 || this.children(id).length > 0) return;
+      if ((this.deps.usage?.containersUsing(id).length ?? 0) > 0) return;
+      const next = rec.parent;
+      await this.forget(id, out);
+      id = next;
+    }
+  }
+
+  /**
+   * Images whose local parent is `id`; for `''`, the locally built images without one (steps
+   * built FROM scratch), as moby's builder cache asks.
+   */
+  children(id: Digest | ''): Digest[] {
+    return this.deps.records
+      .all()
+      .filter((r) => (id === '' ? r.parent === undefined && r.builtLocally === true : r.parent === id))
+      .map((r) => r.id);
+  }
+
+  /** Whether `ancestor` is on `child`'s chain of local parents (not `child` itself). */
+  hasAncestor(child: Digest, ancestor: Digest): boolean {
+    const seen = new Set<string>();
+    for (let id = this.deps.records.get(child)?.parent; id !== undefined && !seen.has(id); id = this.deps.records.get(id)?.parent) {
+      if (id === ancestor) return true;
+      seen.add(id);
+    }
+    return false;
+  }
+
+  /** Makes `parent` the local parent of `id` (the builder adopting a `--cache-from` image). */
+  async setParent(id: Digest, parent: Digest): Promise<void> {
+    const rec = this.deps.records.get(id);
+    if (!rec || rec.parent === parent) return;
+    await this.deps.records.put({ ...thaw<ImageRecord>(rec), parent });
+  }
+
+  /**
+   * `docker image prune`: untagged images without children (and with `dangling=false` every
+   * image no container uses), each with the untagged parents only it kept (moby's ImagesPrune).
+   */
   async prune(filters: FilterArgs): Promise<{ deleted: DeleteItem[]; reclaimed: number }> {
     filters.validate(PRUNE_FILTERS);
     const danglingOnly = filters.bool('dangling') ?? true;
     const until = filters.get('until').map((u) => parseTimestamp(u));
     const deleted: DeleteItem[] = [];
     const images = await Promise.all(this.deps.records.all().map((r) => this.image(r.id)));
+    const parents = new Set(images.map((i) => i.record.parent).filter((p): p is Digest => p !== undefined));
     for (const img of images) {
-      if (danglingOnly && img.repoTags.length > 0) continue;
-      if ((this.deps.usage?.containersUsing(img.id).length ?? 0) > 0) continue;
+      const refs = this.deps.records.refsOf(img.id);
+      if (parents.has(img.id) && (danglingOnly || refs.length === 0)) continue;
       if (!filters.matchLabels('label', img.config.config?.Labels)) continue;
       if (filters.has('label!') && !notLabels(filters.get('label!'), img.config.config?.Labels)) continue;
       if (until.some((u) => !(createdMs(img) < u))) continue;
-      for (const r of this.deps.records.refsOf(img.id)) deleted.push({ Untagged: familiarString(parseReference(r)) });
-      await this.deps.records.delete(img.id);
-      this.configs.delete(img.id);
-      deleted.push({ Deleted: img.id });
-      this.deps.emit({ action: 'delete', id: img.id });
+      if (!this.deps.records.get(img.id)) continue;
+      const tagged = refs.some((r) => parseReference(r).tag !== undefined && parseReference(r).digest === undefined);
+      if (danglingOnly && tagged) continue;
+      const names = refs.length > 0 ? refs : [hexOf(img.id)];
+      for (const name of names) {
+        if (!this.deps.records.get(img.id)) break;
+        try {
+          deleted.push(...(await this.delete(refs.length > 0 ? familiarString(parseReference(name)) : name, false, true)));
+        } catch (err) {
+          if (err instanceof BerthError && err.kind === 'Conflict') break;
+          throw err;
+        }
+      }
     }
     const gc = await this.gc();
     return { deleted, reclaimed: gc.bytesReclaimed };

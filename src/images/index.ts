@@ -7,3 +7,4 @@ export { applyChanges } from './changes.js';
 export { hostArch } from './archive-images.js';
 export * from './reference.js';
 export type { LayerExtractor } from './layer-unpack.js';
+export { ImageBuilds, EMPTY_LAYER_DIFF_ID, type BuildStepOptions, type WrittenLayerInfo } from './image-builds.js';

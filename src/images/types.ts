@@ -77,6 +77,8 @@ export interface ImageRecord {
   manifests: ManifestRef[];
   /** Local parent image (commit/build), as Docker's legacy "Parent". */
   parent?: Digest;
+  /** Made by a build step here: a candidate for the classic builder's cache (moby's builtLocally). */
+  builtLocally?: boolean;
   addedAt: string;
 }
 

@@ -52,6 +52,8 @@ export interface ExtractOptions {
    * receives `stash/`), from which {@link writeSplitTar} rebuilds the exact tar later.
    */
   splitPath?: string;
+  /** Also compute each regular file's tarsum member sum (see tarsum.ts); needs `sameOwner`. */
+  fileSums?: boolean;
 }
 
 /** Outcome of {@link extractTar}. */
@@ -66,6 +68,8 @@ export interface ExtractResult {
   entries: number;
   /** sha256 of the uncompressed tar, when `computeDiffId` was set. */
   diffId?: Digest;
+  /** Relative file name → tarsum member sum (hex), when `fileSums` was set. */
+  fileSums?: Map<string, string>;
 }
 
 /** Input bytes allowed in flight ahead of the worker: bounds memory, keeps the worker busy. */
@@ -140,6 +144,7 @@ export class TarExtractor {
         allowDevices: opts.allowDevices,
         sameOwner: opts.sameOwner,
         computeDiffId: opts.computeDiffId ?? false,
+        ...(opts.fileSums ? { fileSums: true } : {}),
         ...(isFile(input) ? { path: resolve(input.path) } : {}),
         ...(opts.splitPath !== undefined ? { splitPath: `${await realpath(dirname(opts.splitPath))}/${basename(opts.splitPath)}` } : {}),
       };
@@ -240,7 +245,14 @@ async function runJob(
       }
       settle();
       if (m.t === 'done') {
-        resolve({ bytes: m.bytes, tarBytes: m.tarBytes, contentBytes: m.contentBytes, entries: m.entries, ...(m.diffId === undefined ? {} : { diffId: m.diffId as Digest }) });
+        resolve({
+          bytes: m.bytes,
+          tarBytes: m.tarBytes,
+          contentBytes: m.contentBytes,
+          entries: m.entries,
+          ...(m.diffId === undefined ? {} : { diffId: m.diffId as Digest }),
+          ...(m.fileSums ? { fileSums: new Map(m.fileSums) } : {}),
+        });
       } else if (m.aborted && signal?.aborted) {
         reject(signal.reason);
       } else if (m.aborted && inputError !== undefined) {

@@ -7,9 +7,11 @@ import { dirname, relative } from 'node:path';
 import { createGunzip, type Gunzip } from 'node:zlib';
 import { invalidArgument } from '../errors.js';
 import { toEntry, type DecodedHeader } from './entry-decode.js';
+import { cleanName } from './paths.js';
+import { startMemberSum } from './tarsum.js';
 import { TarReader, type PayloadSink } from './tar-reader.js';
 import { TarSplitter } from './tar-split.js';
-import type { TreeWriter, TreeWriterOptions } from './tree-writer.js';
+import type { Entry, TreeWriter, TreeWriterOptions } from './tree-writer.js';
 
 /** One extraction's settings, sent with `start`. */
 export interface JobConfig extends TreeWriterOptions {
@@ -19,6 +21,8 @@ export interface JobConfig extends TreeWriterOptions {
   computeDiffId: boolean;
   /** Record a tar split of the stream here (see tar-split.ts); replaced files go to its `stash/`. */
   splitPath?: string;
+  /** Also compute each regular file's tarsum member sum (build contexts: the COPY cache key). */
+  fileSums?: boolean;
 }
 
 /** Input bytes consumed between two acks (the main thread's flow control). */
@@ -39,6 +43,8 @@ export interface Outcome {
   tarBytes: number;
   contentBytes: number;
   diffId: string | undefined;
+  /** Relative name → member sum, with `fileSums`. */
+  fileSums?: [string, string][];
 }
 
 /**
@@ -61,6 +67,7 @@ export class Extraction {
   private readonly splitter: TarSplitter | undefined;
   private readonly slotPaths: (string | Buffer)[] = [];
   private readonly slotSizes: number[] = [];
+  private readonly sums: Map<string, string> | undefined;
   private readonly reader: TarReader;
   private readonly gunzip: Gunzip | undefined;
   /** Callbacks of gzip input writes still in zlib's queue; a failure releases them. */
@@ -80,6 +87,7 @@ export class Extraction {
     });
     this.hash = config.computeDiffId ? createHash('sha256') : undefined;
     this.splitter = config.splitPath !== undefined ? new TarSplitter() : undefined;
+    this.sums = config.fileSums ? new Map() : undefined;
     if (this.splitter) writer.onMoved = (from, to) => this.moved(from, to);
     this.reader = new TarReader((h, xattrs, payload) => this.entry(h, xattrs, payload));
     if (kind === 'gzip') {
@@ -168,7 +176,8 @@ export class Extraction {
     state.entries++;
     state.name = h.name;
     if (h.type === 'file' || h.type === 'contiguous-file') this.contentBytes += h.size ?? 0;
-    const sink = writer.add(toEntry(h, xattrs));
+    const entry = toEntry(h, xattrs);
+    const sink = this.summed(entry, h.size ?? 0, writer.add(entry));
     // A payload the split must account for: where it landed, or its bytes when it landed nowhere.
     if (this.splitter === undefined || payload === 0) return sink;
     this.slotSizes.push(payload);
@@ -180,6 +189,30 @@ export class Extraction {
     this.slotPaths.push(writer.lastFilePath);
     writer.track(writer.lastFilePath);
     return sink;
+  }
+
+  /**
+   * With `fileSums`, a regular file's member sum as its extracted self would give it (owners as
+   * archived: only asked for where they are applied), computed from the bytes as they pass.
+   */
+  private summed(e: Entry, size: number, sink: PayloadSink | undefined): PayloadSink | undefined {
+    if (this.sums === undefined || e.type !== 'file' || !this.config.sameOwner) return sink;
+    const name = cleanName(e.name).join('/');
+    const cap = e.xattrs?.get('security.capability');
+    const hash = startMemberSum({ name, mode: e.mode, uid: e.uid, gid: e.gid, size, typeflag: '0', linkname: '', devmajor: 0, devminor: 0, ...(cap ? { capability: cap.toString('latin1') } : {}) });
+    const sums = this.sums;
+    if (size === 0) sums.set(name, hash.digest('hex'));
+    if (sink === undefined || size === 0) return sink;
+    return {
+      write: (c) => {
+        hash.update(c);
+        return sink.write(c);
+      },
+      end: () => {
+        sums.set(name, hash.digest('hex'));
+        sink.end();
+      },
+    };
   }
 
   private moved(from: string, to: string): void {
@@ -210,6 +243,7 @@ export class Extraction {
       tarBytes: this.tarBytes,
       contentBytes: this.contentBytes,
       diffId: this.hash === undefined ? undefined : `sha256:${this.hash.digest('hex')}`,
+      ...(this.sums ? { fileSums: [...this.sums] } : {}),
     });
   }
 }

@@ -10,5 +10,6 @@ export {
 } from './extract.js';
 export { cleanName } from './paths.js';
 export { writeLayerTar, type LayerWriteOptions } from './layer-writer.js';
-export { writeSplitTar, readSplit } from './tar-split.js';
+export { writeSplitTar, readSplit, TarSplitter } from './tar-split.js';
 export { ustarHeader, padding, type UstarEntry } from './ustar.js';
+export { startMemberSum, tarsumHeaderFields, type TarsumFields } from './tarsum.js';

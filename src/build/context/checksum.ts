@@ -7,17 +7,25 @@
  * followed by its content. Paths resolve inside the root, following symlinks there.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, type Stats } from 'node:fs';
-import { lstat, readdir, readlink } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { lstat, open, readdir, readlink } from 'node:fs/promises';
 import { lgetxattr } from '../../base/libc.js';
-import { rootRelative } from './paths.js';
+import { tarsumHeaderFields } from '../../base/tar/index.js';
+import { rootRelative } from '../../base/slash-path.js';
 import { relativeTo, scopedPath } from './scoped-path.js';
 
 /** Computes and remembers member sums below one root (moby's lazySource); not for concurrent roots. */
 export class SourceHasher {
   private readonly sums = new Map<string, Promise<string>>();
 
-  constructor(readonly root: string) {}
+  /**
+   * `known`: member sums of regular files computed when the root was extracted (root-relative
+   * names), so their contents need not be read again.
+   */
+  constructor(
+    readonly root: string,
+    private readonly known?: ReadonlyMap<string, string>,
+  ) {}
 
   /**
    * The sum of `path` (root-relative; symlinks followed inside the root). A path that does not
@@ -33,6 +41,11 @@ export class SourceHasher {
       return rel;
     }
     let sum = this.sums.get(rel);
+    const known = st.isFile() ? this.known?.get(rel) : undefined;
+    if (sum === undefined && known !== undefined) {
+      sum = Promise.resolve(known);
+      this.sums.set(rel, sum);
+    }
     if (sum === undefined) {
       sum = memberSum(full, rel, st);
       this.sums.set(rel, sum);
@@ -82,7 +95,14 @@ async function memberSum(full: string, rel: string, st: Stats): Promise<string> 
   const link = st.isSymbolicLink() ? await readlink(full) : '';
   for (const [k, v] of tarsumHeader(rel, st, link, capability(full))) h.update(k + v);
   if (st.isFile() && st.size > 0) {
-    for await (const chunk of createReadStream(full, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+    // One reused buffer: a read stream allocates one per chunk, which costs more than the hash.
+    const fh = await open(full, 'r');
+    try {
+      const buf = Buffer.allocUnsafe(1 << 20);
+      for (let n; (n = (await fh.read(buf, 0, buf.length, null)).bytesRead) > 0; ) h.update(buf.subarray(0, n));
+    } finally {
+      await fh.close();
+    }
   }
   return h.digest('hex');
 }
@@ -103,21 +123,18 @@ export function tarsumHeader(name: string, st: Pick<Stats, 'mode' | 'uid' | 'gid
   const dir = st.isDirectory();
   const type = st.isFile() ? '0' : dir ? '5' : st.isSymbolicLink() ? '2' : st.isCharacterDevice() ? '3' : st.isBlockDevice() ? '4' : st.isFIFO() ? '6' : '0';
   const device = st.isCharacterDevice() || st.isBlockDevice();
-  const fields: [string, string][] = [
-    ['name', dir && !name.endsWith('/') ? `${name}/` : name],
-    ['mode', String(st.mode & 0o7777)],
-    ['uid', String(st.uid)],
-    ['gid', String(st.gid)],
-    ['size', String(st.isFile() ? st.size : 0)],
-    ['typeflag', type],
-    ['linkname', link],
-    ['uname', ''],
-    ['gname', ''],
-    ['devmajor', String(device ? major(st.rdev) : 0)],
-    ['devminor', String(device ? minor(st.rdev) : 0)],
-  ];
-  if (cap !== undefined) fields.push(['security.capability', cap]);
-  return fields;
+  return tarsumHeaderFields({
+    name: dir && !name.endsWith('/') ? `${name}/` : name,
+    mode: st.mode,
+    uid: st.uid,
+    gid: st.gid,
+    size: st.isFile() ? st.size : 0,
+    typeflag: type,
+    linkname: link,
+    devmajor: device ? major(st.rdev) : 0,
+    devminor: device ? minor(st.rdev) : 0,
+    ...(cap !== undefined ? { capability: cap } : {}),
+  });
 }
 
 /** glibc's gnu_dev_major/minor. */

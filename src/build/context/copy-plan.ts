@@ -17,15 +17,15 @@ import { invalidArgument } from '../../base/errors.js';
 import type { Identity } from './chown.js';
 import type { CopySource } from './copy-sources.js';
 import { decompress, readHead } from './decompress.js';
-import { cleanPath } from './paths.js';
-import { PatternMatcher } from './patternmatcher.js';
+import { cleanPath } from '../../base/slash-path.js';
+import { PatternMatcher } from '../../base/patternmatcher.js';
 
 /** One thing to create in the rootfs. Paths are absolute inside the image. */
 export type CopyEntry =
-  | { type: 'directory'; dest: string; mode: number; uid: number; gid: number; /** Only if missing (parents, the destination dir). */ ensure: boolean }
-  | { type: 'file'; src: string; dest: string; mode: number; uid: number; gid: number; size: number }
-  | { type: 'symlink'; dest: string; target: string; uid: number; gid: number }
-  | { type: 'special'; src: string; dest: string; mode: number; uid: number; gid: number }
+  | { type: 'directory'; dest: string; mode: number; uid: number; gid: number; /** Only if missing (parents, the destination dir). */ ensure: boolean; /** A copied directory's own mtime. */ mtimeMs?: number }
+  | { type: 'file'; src: string; dest: string; mode: number; uid: number; gid: number; size: number; mtimeMs: number }
+  | { type: 'symlink'; dest: string; target: string; uid: number; gid: number; mtimeMs: number }
+  | { type: 'special'; src: string; dest: string; mode: number; uid: number; gid: number; mtimeMs: number }
   /** ADD of a local archive: extracted like `tar -x`, the archive's owners kept (moby ignores --chown here). */
   | { type: 'extract'; src: string; dest: string };
 
@@ -75,7 +75,7 @@ export async function planCopy(sources: readonly CopySource[], opts: CopyPlanOpt
     if (excludes?.matches(basename(source.path))) continue;
     // fullPath is resolved inside the root already: this lstat sees the file a symlink named.
     const st = await lstat(source.fullPath);
-    if (opts.decompress === true && st.isFile() && (await isArchive(source.fullPath))) {
+    if (opts.decompress === true && source.noDecompress !== true && st.isFile() && (await isArchive(source.fullPath))) {
       out.push(...parents(root, ROOT), { type: 'directory', dest: root, mode: 0o755, ...ROOT, ensure: true }, { type: 'extract', src: source.fullPath, dest: root });
       continue;
     }
@@ -113,10 +113,10 @@ async function walk(
     const dest = `${destDir === '/' ? '' : destDir}/${name}`;
     const st = await lstat(src);
     if (st.isDirectory()) {
-      out.push({ type: 'directory', dest, mode: chmod ?? st.mode & 0o7777, ...owner(st), ensure: false });
+      out.push({ type: 'directory', dest, mode: chmod ?? st.mode & 0o7777, ...owner(st), ensure: false, mtimeMs: st.mtimeMs });
       await walk(src, dest, childRel, out, owner, chmod, excludes);
     } else if (st.isSymbolicLink()) {
-      out.push({ type: 'symlink', dest, target: await readlink(src), ...owner(st) });
+      out.push({ type: 'symlink', dest, target: await readlink(src), ...owner(st), mtimeMs: st.mtimeMs });
     } else {
       out.push(fileEntry(src, dest, st, owner(st), chmod));
     }
@@ -125,8 +125,8 @@ async function walk(
 
 function fileEntry(src: string, dest: string, st: Stats, owner: { uid: number; gid: number }, chmod: number | undefined): CopyEntry {
   const mode = chmod ?? st.mode & 0o7777;
-  if (st.isFile()) return { type: 'file', src, dest, mode, ...owner, size: st.size };
-  return { type: 'special', src, dest, mode, ...owner };
+  if (st.isFile()) return { type: 'file', src, dest, mode, ...owner, size: st.size, mtimeMs: st.mtimeMs };
+  return { type: 'special', src, dest, mode, ...owner, mtimeMs: st.mtimeMs };
 }
 
 /** moby's archive.IsArchivePath: a tar, plain or compressed in any format Docker reads. */

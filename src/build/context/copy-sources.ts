@@ -7,8 +7,8 @@
 import { lstat, readdir, stat } from 'node:fs/promises';
 import { invalidArgument, isErrno } from '../../base/errors.js';
 import { combinedChecksum, type SourceHasher } from './checksum.js';
-import { containsWildcards, filepathMatch } from './filepath-match.js';
-import { cleanPath } from './paths.js';
+import { containsWildcards, filepathMatch } from '../../base/filepath-match.js';
+import { cleanPath } from '../../base/slash-path.js';
 import { scopedPath } from './scoped-path.js';
 
 /** One resolved source. */
@@ -22,6 +22,8 @@ export type CopySource =
       isDir: boolean;
       /** `file:<sum>` or `dir:<sum>`. */
       checksum: string;
+      /** ADD never extracts it (a downloaded file). */
+      noDecompress?: boolean;
     }
   | { kind: 'url'; url: string };
 

@@ -184,3 +184,23 @@ describe('context reader: .dockerignore', () => {
     assert.ok(existsSync(join(root, 'b')) && !existsSync(join(root, 'a')));
   });
 });
+
+describe('member sums computed while extracting', { skip: process.getuid?.() !== 0 }, () => {
+  test('equal what hashing the extracted files gives, so the cache key never reads them twice', async () => {
+    const { SourceHasher } = await import('./checksum.js');
+    const tar = await makeTar([
+      { name: 'Dockerfile', data: 'FROM scratch\n' },
+      { name: 'dir/', type: 'directory' },
+      { name: 'dir/a.txt', data: 'alpha', mode: 0o640, uid: 1000, gid: 50 },
+      { name: './dir/empty', data: '' },
+      { name: 'big', data: 'x'.repeat(300_000), mode: 0o4755 },
+      { name: 'link', type: 'symlink', linkname: 'big' },
+    ]);
+    const { root, ctx } = await read(tar);
+    assert.deepEqual([...(ctx.sums?.keys() ?? [])].sort(), ['Dockerfile', 'big', 'dir/a.txt', 'dir/empty']);
+    const lazy = new SourceHasher(root);
+    for (const [name, sum] of ctx.sums ?? []) assert.equal(sum, await lazy.hash(name), name);
+    const known = new SourceHasher(root, ctx.sums);
+    assert.equal(await known.sourceChecksum('dir'), await lazy.sourceChecksum('dir'));
+  });
+});

@@ -11,8 +11,8 @@ import { invalidArgument, isErrno } from '../../base/errors.js';
 import type { TarExtractor } from '../../base/tar/index.js';
 import { extractTar } from '../../base/tar/index.js';
 import { decompress } from './decompress.js';
-import { rootRelative } from './paths.js';
-import { PatternMatcher, readIgnoreFile } from './patternmatcher.js';
+import { rootRelative } from '../../base/slash-path.js';
+import { PatternMatcher, readIgnoreFile } from '../../base/patternmatcher.js';
 import { scopedPath } from './scoped-path.js';
 
 export const DEFAULT_DOCKERFILE = 'Dockerfile';
@@ -40,6 +40,8 @@ export interface BuildContext {
   ignore: string[];
   /** False when the body was a bare Dockerfile. */
   hasFiles: boolean;
+  /** Tarsum member sums of the regular files, computed while extracting (root-relative names). */
+  sums?: Map<string, string>;
 }
 
 /**
@@ -59,12 +61,13 @@ export async function readBuildContext(body: Readable, root: string, opts: ReadC
   // The extraction workers undo gzip themselves; other formats are undone here first.
   const input = compression === 'gzip' || compression === 'none' ? stream : decompress(stream, compression, opts.signal);
   const isRoot = process.getuid?.() === 0;
-  const extractOpts = { whiteouts: 'keep' as const, allowDevices: isRoot, sameOwner: isRoot, ...(opts.signal ? { signal: opts.signal } : {}) };
+  const extractOpts = { whiteouts: 'keep' as const, allowDevices: isRoot, sameOwner: isRoot, fileSums: isRoot, ...(opts.signal ? { signal: opts.signal } : {}) };
   // An empty body is an empty context (moby then cannot find the Dockerfile either).
+  let sums: Map<string, string> | undefined;
   if (head.length === 0) input.resume();
-  else if (opts.extractor) await opts.extractor.extract(input, root, extractOpts);
-  else await extractTar(input, root, extractOpts);
-  return finishContext(root, name, opts.applyIgnore === true);
+  else sums = (opts.extractor ? await opts.extractor.extract(input, root, extractOpts) : await extractTar(input, root, extractOpts)).fileSums;
+  const ctx = await finishContext(root, name, opts.applyIgnore === true);
+  return sums ? { ...ctx, sums } : ctx;
 }
 
 type Detected = 'bare' | 'none' | 'gzip' | 'bzip2' | 'xz' | 'zstd';

@@ -119,8 +119,10 @@ export class BuildArgs {
    * scope, so the cache and the history tell builds with different arg values apart.
    */
   runCmdForHistory(env: readonly string[], cmd: readonly string[]): string[] {
-    const args = this.filterAllowed(env).filter((kv) => this.isReferencedOrNotBuiltin(kv.split('=', 1)[0]!));
-    if (args.length === 0) return [...cmd];
+    const allowed = this.filterAllowed(env);
+    // moby prefixes whenever args are in scope, even if only unreferenced proxies were (`|0`).
+    if (allowed.length === 0) return [...cmd];
+    const args = allowed.filter((kv) => this.isReferencedOrNotBuiltin(kv.split('=', 1)[0]!));
     args.sort();
     return [`|${args.length}`, ...args, ...cmd];
   }

@@ -68,7 +68,8 @@ describe('build args (moby buildargs_test.go)', () => {
     assert.deepEqual(stage.filterAllowed(env).sort(), ['A=1', 'http_proxy=p']);
     assert.equal(stage.envFor(env).get('B'), 'env');
     assert.deepEqual(stage.runCmdForHistory(env, ['/bin/sh', '-c', 'make']), ['|1', 'A=1', '/bin/sh', '-c', 'make']);
-    assert.deepEqual(args.forStage().runCmdForHistory([], ['x']), ['x']);
+    assert.deepEqual(args.forStage().runCmdForHistory([], ['x']), ['|0', 'x'], 'unreferenced proxies still prefix the count, as in moby');
+    assert.deepEqual(new BuildArgs(new Map()).forStage().runCmdForHistory([], ['x']), ['x']);
   });
 
   test('a null value (--build-arg NAME with NAME unset in the client) leaves the default', () => {

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { isBerthError } from '../../base/errors.js';
+import { isBerthError } from './errors.js';
 import { filepathMatch } from './filepath-match.js';
 import { PatternMatcher, readIgnoreFile } from './patternmatcher.js';
 

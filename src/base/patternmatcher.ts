@@ -8,9 +8,9 @@
  * (`a.|)$(}+{bc` throws, `a(b)c/def` does not match itself), misses `**​/dir2/*` against
  * `dir/dir2/file/`, and accepts the malformed patterns `!`, `\` and `[a-b-c]`.
  */
-import { invalidArgument } from '../../base/errors.js';
+import { invalidArgument } from './errors.js';
 import { BadPatternError, filepathMatch } from './filepath-match.js';
-import { cleanPath } from './paths.js';
+import { cleanPath } from './slash-path.js';
 
 type MatchType = 'exact' | 'prefix' | 'suffix' | 'regexp';
 

@@ -1,0 +1,97 @@
+/**
+ * Builds through the docker CLI against berthd, in one run: a cold build (`--no-cache`) and a
+ * fully cached one of a Dockerfile with ENV, WORKDIR, a 20 MB COPY and three RUN steps (medians
+ * of BENCH_RUNS), and a 200 MB COPY against `cp -r` of the same file into a fresh directory. The
+ * COPY's own time is the time between its `Step` line and the image ID line that ends it.
+ * Run as root: `npm run bench:build`.
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { busyboxRootfs, startDaemon } from '../test/helpers/daemon.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const work = mkdtempSync(join(tmpdir(), 'berth-bench-build-'));
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const ms = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e6;
+
+/** Runs `docker build`, timing the whole and the span of the step whose line starts `stepPrefix`. */
+function timedBuild(env: NodeJS.ProcessEnv, args: string[], stepPrefix?: string): Promise<{ total: number; step: number }> {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const p = spawn('docker', ['build', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let buf = '';
+    let stepStart: bigint | undefined;
+    let step = 0;
+    p.stdout.on('data', (c: Buffer) => {
+      const now = process.hrtime.bigint();
+      buf += c.toString();
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (stepPrefix !== undefined && line.includes(stepPrefix)) stepStart = now;
+        else if (stepStart !== undefined && step === 0 && /^ ---> [0-9a-f]{12}$/.test(line)) step = Number(now - stepStart) / 1e6;
+      }
+    });
+    let err = '';
+    p.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    p.on('exit', (code) => (code === 0 ? resolve({ total: ms(t0), step }) : reject(new Error(`docker build exited ${code}: ${err}`))));
+  });
+}
+
+function cpFloor(file: string): number {
+  const dest = join(work, `cp-${randomBytes(4).toString('hex')}`);
+  mkdirSync(dest);
+  execFileSync('sync');
+  const t0 = process.hrtime.bigint();
+  execFileSync('cp', ['-r', file, dest]);
+  const t = ms(t0);
+  rmSync(dest, { recursive: true, force: true });
+  return t;
+}
+
+const d = await startDaemon();
+const env = { ...process.env, DOCKER_HOST: d.host, DOCKER_CONFIG: join(work, 'docker-config') };
+try {
+  execFileSync('docker', ['import', '-c', 'CMD ["sh"]', '-', 'busybox:latest'], { env, input: busyboxRootfs(), stdio: ['pipe', 'ignore', 'inherit'] });
+  const small = join(work, 'small');
+  mkdirSync(small);
+  writeFileSync(join(small, 'data.bin'), randomBytes(20 << 20));
+  writeFileSync(join(small, 'Dockerfile'), ['FROM busybox', 'ENV APP=bench', 'WORKDIR /app', 'COPY data.bin /app/', 'RUN echo one > /app/one', 'RUN echo two > /app/two', 'RUN cat /app/one /app/two > /app/three'].join('\n') + '\n');
+  const big = join(work, 'big');
+  mkdirSync(big);
+  writeFileSync(join(big, 'big.bin'), randomBytes(200 << 20));
+  writeFileSync(join(big, 'Dockerfile'), 'FROM busybox\nCOPY big.bin /big.bin\n');
+
+  // Warm both paths (page cache, the daemon's code) once.
+  await timedBuild(env, ['--no-cache', '-q', small]);
+  const cold: number[] = [];
+  const cached: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    cold.push((await timedBuild(env, ['--no-cache', '-t', 'bench:small', small])).total);
+    cached.push((await timedBuild(env, ['-t', 'bench:small', small])).total);
+  }
+  const copy: number[] = [];
+  const whole: number[] = [];
+  const floor: number[] = [];
+  await timedBuild(env, ['--no-cache', '-q', big]);
+  for (let i = 0; i < Math.max(3, Math.ceil(RUNS / 2)); i++) {
+    floor.push(cpFloor(join(big, 'big.bin')));
+    const r = await timedBuild(env, ['--no-cache', '-t', 'bench:big', big], 'COPY big.bin');
+    copy.push(r.step);
+    whole.push(r.total);
+  }
+  const row = (name: string, value: string): string => `${name.padEnd(44)} ${value}`;
+  console.log(`docker build through berthd, medians of ${RUNS} runs (docker CLI included)`);
+  console.log(row('cold: ENV, WORKDIR, 20 MB COPY, 3 RUN', `${median(cold).toFixed(0)} ms   (target <= 1200 ms; Docker 20.10: 2200 ms)`));
+  console.log(row('fully cached', `${median(cached).toFixed(0)} ms   (target <= 120 ms; Docker 20.10: 170 ms)`));
+  console.log(row('cp -r of a 200 MB file (floor)', `${median(floor).toFixed(0)} ms`));
+  console.log(row('COPY of the same 200 MB file (the step)', `${median(copy).toFixed(0)} ms   ratio ${(median(copy) / median(floor)).toFixed(2)}x   (target <= 1.5x)`));
+  console.log(row('whole build with the 200 MB COPY', `${median(whole).toFixed(0)} ms   (context upload and checksum included)`));
+} finally {
+  await d.cleanup();
+  spawnSync('rm', ['-rf', work]);
+}
