@@ -13,6 +13,7 @@ import { execRoutes, startExec } from './routes/exec.js';
 import { volumeRoutes } from './routes/volumes.js';
 import { networkRoutes } from './routes/networks.js';
 import { swarmRoutes } from './routes/swarm.js';
+import { authRoutes } from './routes/auth.js';
 
 export interface ApiHandlers {
   request: RequestListener;
@@ -25,7 +26,7 @@ const VERSION_PREFIX = /^\/v(\d+)\.(\d+)(\/.*)$/;
 /** Builds the Docker Engine API on top of the engine's services. */
 export function createApi(services: EngineServices, log: Logger): ApiHandlers {
   const router = FindMyWay({ ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 2048 });
-  const routes: Route[] = [...systemRoutes(services), ...imageRoutes(services), ...containerRoutes(services), ...execRoutes(services), ...volumeRoutes(services), ...networkRoutes(services), ...swarmRoutes()];
+  const routes: Route[] = [...systemRoutes(services), ...imageRoutes(services), ...containerRoutes(services), ...execRoutes(services), ...volumeRoutes(services), ...networkRoutes(services), ...swarmRoutes(), ...authRoutes(services)];
   for (const [method, path, handler] of routes) router.on(method, path, () => {}, handler);
 
   const dispatch = async (req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> => {

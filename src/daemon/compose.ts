@@ -12,12 +12,13 @@ import { TarExtractor } from '../base/tar/index.js';
 import type { Logger } from '../base/log.js';
 import { FsContentStore } from '../content/index.js';
 import { EventBus } from '../events/index.js';
-import { ImageArchives, ImageRecordStore, ImageService, type ImageEvent } from '../images/index.js';
+import { ImageArchives, ImagePuller, ImagePusher, ImageRecordStore, ImageService, RemoteBlobIndex, type ImageEvent } from '../images/index.js';
+import { RegistryClient, type RegistrySettings } from '../distribution/index.js';
 import { OverlaySnapshotter } from '../snapshots/index.js';
 import { VolumeService, VolumeStore } from '../volumes/index.js';
 import { NetnsDir, NetworkService, NetworkStore } from '../network/index.js';
 import type { DaemonConfig } from './config.js';
-import { findBinary, HostSystemService } from './system-info.js';
+import { BERTH_VERSION, findBinary, HostSystemService } from './system-info.js';
 
 export interface Engine {
   services: EngineServices;
@@ -50,6 +51,12 @@ export async function composeEngine(getConfig: () => DaemonConfig, log: Logger):
   if (recovered.blobsRemoved || recovered.layersRemoved) log.info('removed leftovers of interrupted operations', { ...recovered });
   const extractor = new TarExtractor();
   const archives = new ImageArchives({ ...imageDeps, extractor }, images);
+  const registry = new RegistryClient({ userAgent: `berth/${BERTH_VERSION} (linux)`, settings: registrySettings(getConfig), log });
+  const remoteBlobs = new RemoteBlobIndex(join(root, 'images'));
+  await remoteBlobs.init();
+  const distributionDeps = { ...imageDeps, extractor, remote: registry, remoteBlobs };
+  const puller = new ImagePuller(distributionDeps, images);
+  const pusher = new ImagePusher(distributionDeps, images, () => getConfig().pushCompression);
 
   const volumeStore = new VolumeStore(join(root, 'volumes'));
   await volumeStore.init();
@@ -103,12 +110,23 @@ export async function composeEngine(getConfig: () => DaemonConfig, log: Logger):
     config: getConfig,
   });
   return {
-    services: { system, images, archives, events, containers, volumes, networks },
+    services: { system, images, archives, puller, pusher, registry, events, containers, volumes, networks },
     shutdown: async () => {
       containers.close();
+      registry.close();
       await networks.close();
       await extractor.close();
     },
+  };
+}
+
+/** daemon.json's registry settings; the same object until a reload changes the config. */
+function registrySettings(getConfig: () => DaemonConfig): () => RegistrySettings {
+  let last: { cfg: DaemonConfig; settings: RegistrySettings } | undefined;
+  return () => {
+    const cfg = getConfig();
+    if (last?.cfg !== cfg) last = { cfg, settings: { insecureRegistries: cfg.insecureRegistries, mirrors: cfg.registryMirrors } };
+    return last.settings;
   };
 }
 

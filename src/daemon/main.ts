@@ -32,6 +32,8 @@ function parseFlags(argv: string[]): { flags: Partial<DaemonConfig>; configFile:
     .option('--tlskey <file>', 'path to TLS key file')
     .option('--default-runtime <name>', 'default OCI runtime for containers (runc or crun)')
     .option('--label <key=value>', 'set key=value labels on the daemon', collect)
+    .option('--insecure-registry <registry>', 'registry (host[:port] or CIDR) to reach without TLS checks or over HTTP', collect)
+    .option('--registry-mirror <url>', 'preferred Docker Hub mirror', collect)
     .exitOverride();
   program.parse(argv, { from: 'user' });
   const o = program.opts<Record<string, unknown>>();
@@ -52,6 +54,8 @@ function parseFlags(argv: string[]): { flags: Partial<DaemonConfig>; configFile:
   set('tlsKey', o.tlskey);
   set('defaultRuntime', o.defaultRuntime);
   set('labels', o.label);
+  set('insecureRegistries', o.insecureRegistry);
+  set('registryMirrors', o.registryMirror);
   if (flags.logLevel !== undefined && !isLogLevel(flags.logLevel)) throw new BerthError('InvalidArgument', `unable to parse logging level: ${flags.logLevel}`);
   const configFile = (o.configFile as string | undefined) ?? DEFAULTS.configFile;
   return { flags, configFile, configFileGiven: o.configFile !== undefined };

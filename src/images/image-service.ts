@@ -206,8 +206,7 @@ export class ImageService {
     if (!byId) {
       const ref = normalize(parseReference(refOrId));
       const full = fullString(ref);
-      const lastRef = refs.filter((r) => r !== full).length === 0;
-      if (lastRef && users.length > 0 && !force) {
+      if (isSingleReference(refs) && users.length > 0 && !force) {
         throw conflict(
           `conflict: unable to remove repository reference "${refOrId}" (must force) - container ${shortId(users[0]!.id)} is using its referenced image ${shortId(img.id)}`,
         );
@@ -215,7 +214,8 @@ export class ImageService {
       await this.deps.records.removeRef(full);
       out.push({ Untagged: familiarString(ref) });
       this.deps.emit({ action: 'untag', id: img.id, name: familiarString(ref) });
-      if (!lastRef || users.length > 0) return out;
+      const remaining = await this.dropOrphanDigests(ref, refs.filter((r) => r !== full), out);
+      if (remaining.length > 0 || users.length > 0) return out;
     } else {
       const repos = new Set(refs.map((r) => parseReference(r).name));
       if (repos.size > 1 && !force) {
@@ -240,6 +240,26 @@ export class ImageService {
     this.deps.emit({ action: 'delete', id: img.id });
     await this.gc();
     return out;
+  }
+
+  /**
+   * moby: once a repository's last tag on an image is removed, the digest references of that
+   * repository (what a pull or push recorded) go with it. Returns the references left.
+   */
+  private async dropOrphanDigests(removed: ImageReference, left: string[], out: DeleteItem[]): Promise<string[]> {
+    if (removed.digest !== undefined) return left;
+    const parsed = left.map((r) => ({ r, p: parseReference(r) }));
+    if (parsed.some((x) => x.p.digest === undefined && x.p.name === removed.name)) return left;
+    const kept: string[] = [];
+    for (const x of parsed) {
+      if (x.p.digest === undefined || x.p.name !== removed.name) {
+        kept.push(x.r);
+        continue;
+      }
+      await this.deps.records.removeRef(x.r);
+      out.push({ Untagged: familiarString(x.p) });
+    }
+    return kept;
   }
 
   /** `docker image prune`: dangling images, or with `dangling=false` every unused image. */
@@ -281,6 +301,22 @@ export class ImageService {
     const layers = await this.deps.snapshots.list();
     return { images, layersSize: layers.reduce((n, l) => n + l.size, 0) };
   }
+}
+
+/** moby's isSingleReference: one repository, and at most one tag of it (digests aside). */
+function isSingleReference(refs: string[]): boolean {
+  if (refs.length <= 1) return refs.length === 1;
+  const names = new Set<string>();
+  let tagged: ImageReference | undefined;
+  for (const r of refs) {
+    const p = parseReference(r);
+    if (p.digest === undefined) {
+      if (tagged) return false;
+      tagged = p;
+    }
+    names.add(p.name);
+  }
+  return names.size === 1;
 }
 
 function notLabels(wanted: string[], labels: Record<string, string> | null | undefined): boolean {

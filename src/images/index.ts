@@ -7,3 +7,8 @@ export { applyChanges } from './changes.js';
 export { hostArch } from './archive-images.js';
 export * from './reference.js';
 export type { LayerExtractor } from './layer-unpack.js';
+export { ImagePuller, pullReference, type DistributionDeps, type PullOptions } from './pull.js';
+export { ImagePusher, pushReference, type PushOptions } from './push.js';
+export { RemoteBlobIndex } from './remote-blobs.js';
+export { parsePlatform, formatPlatform, hostPlatform, type Platform } from './platform.js';
+export type { RegistryAuth, RemoteRegistry, RemoteRepository, RemoteDescriptor, FetchedManifest, OpenRepositoryOptions, RemoteError } from './remote.js';

@@ -31,6 +31,11 @@ export interface UnpackOptions {
   split?: boolean;
   signal?: AbortSignal;
   onProgress?: (bytes: number) => void;
+  /**
+   * Awaited before the snapshot is committed; a rejection aborts it. A pull waits here for the
+   * blob's digest check, so a layer never becomes visible from a blob that failed it.
+   */
+  beforeCommit?: () => Promise<unknown>;
 }
 
 /**
@@ -70,6 +75,7 @@ export async function unpackLayer(
     if (opts.expectedDiffId !== undefined && diffId !== opts.expectedDiffId) {
       throw invalidArgument(`layer diff ID mismatch: expected ${opts.expectedDiffId}, got ${diffId}`);
     }
+    await opts.beforeCommit?.();
     const snapshot = await staging.commit(diffId, result.contentBytes);
     return { diffId, diffSize: result.tarBytes, compression, snapshot };
   } catch (err) {

@@ -1,0 +1,196 @@
+/**
+ * One layer of a push, after moby's pushDescriptor: a blob the registry already has is not sent
+ * (`Layer already exists`), one another repository of the same registry has is mounted
+ * (`Mounted from …`), anything else is uploaded. A compressed blob in the content store of the
+ * compression asked for goes as it is; otherwise the layer's tar is compressed on the way, in
+ * parallel chunks, and hashed while it streams.
+ */
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { decompressor, type Compression } from '../base/compression.js';
+import { digestOf, newHash, type Digest } from '../base/digest.js';
+import { BerthError } from '../base/errors.js';
+import { parallelCompressor, type PushCompression } from '../base/parallel-compress.js';
+import { writeSplitTar } from '../base/tar/index.js';
+import type { ContentStore } from '../content/index.js';
+import type { Snapshotter } from '../snapshots/index.js';
+import type { RemoteRepository } from './remote.js';
+import type { RemoteBlobIndex } from './remote-blobs.js';
+import { MEDIA, type LayerRef } from './types.js';
+
+export interface LayerPushDeps {
+  content: ContentStore;
+  snapshots: Snapshotter;
+  remoteBlobs: RemoteBlobIndex;
+}
+
+export interface PushedBlob {
+  mediaType: string;
+  digest: Digest;
+  size: number;
+}
+
+export type LayerReport = (status: string, current?: number, total?: number) => void;
+
+/** Layer media types a manifest lists for each compression. */
+export const LAYER_MEDIA: Record<PushCompression, string> = {
+  gzip: MEDIA.dockerLayerGzip,
+  zstd: MEDIA.ociLayerZstd,
+  none: MEDIA.ociLayer,
+};
+
+const ATTEMPTS = 2;
+
+/** The compression of a stored layer blob, from its media type. */
+export function blobCompression(layer: { blob: Digest; diffId: Digest; mediaType: string }): Compression {
+  if (layer.blob === layer.diffId) return 'none';
+  if (/zstd/.test(layer.mediaType)) return 'zstd';
+  if (/gzip/.test(layer.mediaType)) return 'gzip';
+  return 'none';
+}
+
+export async function pushLayer(deps: LayerPushDeps, repo: RemoteRepository, layer: LayerRef, compression: PushCompression, report: LayerReport, signal: AbortSignal): Promise<PushedBlob> {
+  const mediaType = LAYER_MEDIA[compression];
+  const known = knownBlobs(deps, layer, compression);
+  for (const b of known) {
+    const size = await repo.statBlob(b.digest, signal);
+    if (size !== undefined) {
+      report('Layer already exists');
+      return { mediaType, digest: b.digest, size };
+    }
+  }
+  for (const b of known) {
+    for (const from of b.repos) {
+      const [host, ...rest] = from.split('/');
+      const path = rest.join('/');
+      if (host !== repo.host || path === repo.path) continue;
+      if (await repo.mountBlob(b.digest, path, signal)) {
+        report(`Mounted from ${path}`);
+        await deps.remoteBlobs.add(layer.diffId, layer.diffSize, { digest: b.digest, mediaType, size: b.size }, repo.name);
+        return { mediaType, digest: b.digest, size: b.size };
+      }
+    }
+  }
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const pushed = await upload(deps, repo, layer, compression, report, signal);
+      report('Pushed');
+      await deps.remoteBlobs.add(layer.diffId, layer.diffSize, pushed, repo.name);
+      return pushed;
+    } catch (err) {
+      if (attempt >= ATTEMPTS || signal.aborted || (err instanceof BerthError && err.kind !== 'Internal')) throw err;
+      report('Retrying in 1 second');
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
+/** Blobs of this layer in the wanted compression: the stored one, then those pushes and pulls saw. */
+function knownBlobs(deps: LayerPushDeps, layer: LayerRef, compression: PushCompression): { digest: Digest; size: number; repos: readonly string[] }[] {
+  const out: { digest: Digest; size: number; repos: readonly string[] }[] = [];
+  if (compression === 'none') out.push({ digest: layer.diffId, size: layer.diffSize, repos: [] });
+  else if (layer.storage !== 'split' && blobCompression(layer) === compression) out.push({ digest: layer.blob, size: layer.blobSize, repos: [] });
+  for (const b of deps.remoteBlobs.lookup(layer.diffId)) {
+    const same = out.find((o) => o.digest === b.digest);
+    if (same) same.repos = b.repos;
+    else if (b.digest === layer.diffId ? compression === 'none' : blobCompression({ blob: b.digest, diffId: layer.diffId, mediaType: b.mediaType }) === compression) {
+      out.push({ digest: b.digest, size: b.size, repos: b.repos });
+    }
+  }
+  return out;
+}
+
+async function upload(deps: LayerPushDeps, repo: RemoteRepository, layer: LayerRef, compression: PushCompression, report: LayerReport, signal: AbortSignal): Promise<PushedBlob> {
+  const mediaType = LAYER_MEDIA[compression];
+  const stored = layer.storage !== 'split' && blobCompression(layer) === compression;
+  if (stored) {
+    // Sent as it is: its digest and size are known.
+    const digest = await repo.uploadBlob(() => deps.content.createReadStream(layer.blob), () => layer.blob, {
+      onProgress: (n) => report('Pushing', n, layer.blobSize),
+      signal,
+    });
+    return { mediaType, digest, size: layer.blobSize };
+  }
+  let hasher: Hasher | undefined;
+  const source = (): Readable => {
+    const tar = layerTar(deps, layer, signal);
+    // Docker's progress counts the layer's tar bytes, not what goes over the wire.
+    const counted = tar.pipe(new Counter((n) => report('Pushing', n, layer.diffSize)));
+    tar.on('error', (err) => counted.destroy(err));
+    const compressed = compression === 'none' ? counted : counted.pipe(parallelCompressor(compression));
+    if (compressed !== counted) counted.on('error', (err) => compressed.destroy(err));
+    hasher = new Hasher();
+    const out = compressed.pipe(hasher);
+    compressed.on('error', (err) => out.destroy(err));
+    return out;
+  };
+  const digest = await repo.uploadBlob(source, () => hasher!.digest(), { signal });
+  return { mediaType, digest, size: hasher!.bytes };
+}
+
+/** The layer's uncompressed tar: rebuilt from its snapshot and tar split, or read from its blob. */
+function layerTar(deps: LayerPushDeps, layer: LayerRef, signal: AbortSignal): Readable {
+  if (layer.storage !== 'split') {
+    const raw = deps.content.createReadStream(layer.blob);
+    const kind = blobCompression(layer);
+    if (kind === 'none') return raw;
+    const plain = raw.pipe(decompressor(kind));
+    raw.on('error', (err) => plain.destroy(err));
+    return plain;
+  }
+  // writeSplitTar recycles its read buffers once a write is acknowledged, and a pass-through
+  // acknowledges before anyone downstream has read: each chunk is copied on its way through.
+  const out = new Transform({
+    highWaterMark: 1 << 20,
+    transform(chunk: Buffer, _enc, done) {
+      done(null, Buffer.from(chunk));
+    },
+  });
+  deps.snapshots
+    .get(layer.diffId)
+    .then(async (snap) => {
+      if (!snap?.splitPath) throw new BerthError('Internal', `layer ${layer.diffId} has neither a blob nor a tar split`);
+      await writeSplitTar(snap.splitPath, out, signal);
+      out.end();
+    })
+    .catch((err: unknown) => out.destroy(err as Error));
+  return out;
+}
+
+class Counter extends Transform {
+  private n = 0;
+  constructor(private readonly onBytes: (n: number) => void) {
+    super({ highWaterMark: 1 << 20 });
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.n += chunk.length;
+    this.onBytes(this.n);
+    done(null, chunk);
+  }
+}
+
+/** Passes bytes through, hashing and counting them: the blob's digest and size once it ended. */
+class Hasher extends Transform {
+  private readonly hash = newHash();
+  bytes = 0;
+  private result: Digest | undefined;
+
+  constructor() {
+    super({ highWaterMark: 1 << 20 });
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+    done(null, chunk);
+  }
+
+  override _flush(done: TransformCallback): void {
+    this.result = digestOf(this.hash);
+    done();
+  }
+
+  digest(): Digest {
+    if (!this.result) throw new BerthError('Internal', 'layer digest asked for before the layer was read');
+    return this.result;
+  }
+}
