@@ -7,7 +7,6 @@ import type { FilterArgs } from '../base/filters.js';
 import type { Logger } from '../base/log.js';
 import { basicHeader } from './authorizer.js';
 import { credentialKey, DOCKER_HUB, hostOfServerAddress, RegistryConfig, type Endpoint } from './endpoints.js';
-import { requestPrefix } from './errors.js';
 import { RegistryRepository } from './repository.js';
 import { EndpointSession, isTransportFailure, PING_TIMEOUT_MS } from './session.js';
 import { HttpTransport, readBody } from './transport.js';
@@ -168,7 +167,7 @@ export class RegistryClient {
       }
       const body = await readBody(res, 16 << 20, () => new BerthError('Internal', 'search results too large'));
       if (res.status !== 200) {
-        const hint = res.status === 404 ? `: ${host} does not offer the search API (${requestPrefix('GET', url)} answered 404 Not Found)` : '';
+        const hint = res.status === 404 ? `: ${host} does not offer the search API` : '';
         throw new BerthError('Internal', `Unexpected status code ${res.status}${hint}`);
       }
       let doc: { results?: { name?: string; description?: string; is_official?: boolean; is_automated?: boolean; star_count?: number }[] };

@@ -26,3 +26,13 @@ export function engineError(err: BerthError): BerthError {
   if (err.kind !== 'Unauthorized' && err.kind !== 'Forbidden') return err;
   return new BerthError('Internal', err.message, { cause: err });
 }
+
+/**
+ * moby's retryOnError hands a layer transfer's missing credentials on bare, without the request
+ * that met them: a push without login to a Basic-auth registry ends in `no basic auth credentials`.
+ */
+export function bareAuthError(err: unknown): unknown {
+  if (!(err instanceof BerthError)) return err;
+  const m = /^(?:Get|Head|Post|Put|Patch|Delete) "[^"]*": (no basic auth credentials|authorization server did not include a token in the response)$/.exec(err.message);
+  return m ? new BerthError(err.kind, m[1]!, { cause: err }) : err;
+}

@@ -13,6 +13,7 @@ import type { Snapshotter } from '../snapshots/index.js';
 import type { ImageRecordStore } from './image-store.js';
 import { unpackLayer, type LayerExtractor, type UnpackedLayer } from './layer-unpack.js';
 import type { Descriptor } from './manifest.js';
+import { bareAuthError } from './pull-errors.js';
 import type { RemoteRepository } from './remote.js';
 import type { RemoteBlobIndex } from './remote-blobs.js';
 import { Tee } from './tee.js';
@@ -61,7 +62,7 @@ export async function pullLayer(deps: LayerPullDeps, repo: RemoteRepository, blo
         layer = await download(deps, repo, blob, diffId, report, signal);
         break;
       } catch (err) {
-        if (attempt >= ATTEMPTS || signal.aborted || !retryable(err)) throw err;
+        if (attempt >= ATTEMPTS || signal.aborted || !retryable(err)) throw bareAuthError(err);
         report('Retrying in 1 second');
         await new Promise((r) => setTimeout(r, 1000));
       }

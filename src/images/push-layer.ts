@@ -13,6 +13,7 @@ import { parallelCompressor, type PushCompression } from '../base/parallel-compr
 import { writeSplitTar } from '../base/tar/index.js';
 import type { ContentStore } from '../content/index.js';
 import type { Snapshotter } from '../snapshots/index.js';
+import { bareAuthError } from './pull-errors.js';
 import type { RemoteRepository } from './remote.js';
 import type { RemoteBlobIndex } from './remote-blobs.js';
 import { MEDIA, type LayerRef } from './types.js';
@@ -49,6 +50,12 @@ export function blobCompression(layer: { blob: Digest; diffId: Digest; mediaType
 }
 
 export async function pushLayer(deps: LayerPushDeps, repo: RemoteRepository, layer: LayerRef, compression: PushCompression, report: LayerReport, signal: AbortSignal): Promise<PushedBlob> {
+  return pushOrMount(deps, repo, layer, compression, report, signal).catch((err: unknown) => {
+    throw bareAuthError(err);
+  });
+}
+
+async function pushOrMount(deps: LayerPushDeps, repo: RemoteRepository, layer: LayerRef, compression: PushCompression, report: LayerReport, signal: AbortSignal): Promise<PushedBlob> {
   const mediaType = LAYER_MEDIA[compression];
   const known = knownBlobs(deps, layer, compression);
   for (const b of known) {
