@@ -84,7 +84,9 @@ export class RegistryClient {
       }
     }
     if (sessions.length === 0) throw lastError ?? new BerthError('Internal', `no endpoints found for ${host}`);
-    return new RegistryRepository(host, path, sessions);
+    // Mirrors answered but the registry did not: if the mirrors lack the image, that is the error.
+    const unreachable = sessions.every((s) => s.endpoint.mirror) ? lastError : undefined;
+    return new RegistryRepository(host, path, sessions, unreachable);
   }
 
   /**

@@ -39,6 +39,8 @@ export class RegistryRepository {
     readonly path: string,
     /** Endpoints in order of preference, all pinged; mirrors first. */
     private readonly sessions: EndpointSession[],
+    /** Why the registry itself could not be reached, when only its mirrors could. */
+    private readonly unreachable?: unknown,
   ) {
     this.name = `${host}/${path}`;
   }
@@ -60,7 +62,7 @@ export class RegistryRepository {
         lastError = err;
       }
     }
-    throw lastError;
+    throw this.unreachable ?? lastError;
   }
 
   private async fetchManifest(session: EndpointSession, reference: string, signal?: AbortSignal): Promise<FetchedManifest> {
