@@ -14,7 +14,7 @@ import type { BlobDescriptor } from './types.js';
 
 /** Attempts after the first: a registry that went away for good fails the pull in seconds. */
 const MAX_RESUMES = 3;
-const BACKOFF_MS = [250, 1000, 2500];
+const BACKOFF_MS = [200, 500, 1000];
 
 export class ResumableBlobStream extends Readable {
   private offset = 0;
@@ -112,7 +112,7 @@ export class ResumableBlobStream extends Readable {
       this.fail(err instanceof BerthError ? err : transportError('GET', this.session.url(this.path), err));
       return;
     }
-    const delay = BACKOFF_MS[this.resumes] ?? 2500;
+    const delay = BACKOFF_MS[this.resumes] ?? 1000;
     this.resumes++;
     sleep(delay, undefined, this.signal ? { signal: this.signal } : {}).then(
       () => {

@@ -27,6 +27,8 @@ export interface FakeManifest {
 export class FakeRegistry {
   readonly manifests = new Map<string, FakeManifest>();
   readonly blobs = new Map<string, FakeBlob>();
+  /** What `GET /v1/search` answers (Docker Hub's search API); undefined: 404 as a plain registry. */
+  searchResults: { name: string; description: string; star_count: number; is_official: boolean; is_automated: boolean }[] | undefined;
   /** Every request line, for assertions (`GET /v2/x/blobs/sha256:… bytes=100-`). */
   readonly log: string[] = [];
   private server: Server | undefined;
@@ -73,6 +75,13 @@ export class FakeRegistry {
     const url = new URL(req.url ?? '/', 'http://x');
     this.log.push(`${req.method} ${url.pathname}${req.headers.range ? ` ${req.headers.range}` : ''}`);
     res.setHeader('Docker-Distribution-API-Version', 'registry/2.0');
+    if (url.pathname === '/v1/search' && this.searchResults) {
+      const q = url.searchParams.get('q') ?? '';
+      const n = Number(url.searchParams.get('n') ?? 25);
+      const results = this.searchResults.filter((r) => r.name.includes(q)).slice(0, n);
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ num_results: results.length, query: q, results }));
+      return;
+    }
     if (url.pathname === '/v2/') {
       res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
       return;
