@@ -12,6 +12,13 @@ import { requestPrefix, transportError, TransportError } from './errors.js';
 import type { EndpointSession } from './session.js';
 import type { BlobDescriptor } from './types.js';
 
+/**
+ * Bytes are handed on in fresh buffers of this size: a consumer may keep or transfer them (to a
+ * worker thread) without a copy, and a few large chunks cost less to pass along than many 64 KiB
+ * socket reads.
+ */
+const BATCH = 1 << 20;
+
 /** Attempts after the first: a registry that went away for good fails the pull in seconds. */
 const MAX_RESUMES = 3;
 const BACKOFF_MS = [200, 500, 1000];
@@ -21,6 +28,8 @@ export class ResumableBlobStream extends Readable {
   private resumes = 0;
   private current: IncomingMessage | undefined;
   private starting = false;
+  private batch = Buffer.allocUnsafeSlow(BATCH);
+  private batched = 0;
 
   constructor(
     private readonly session: EndpointSession,
@@ -58,14 +67,18 @@ export class ResumableBlobStream extends Readable {
             this.fail(new BerthError('Internal', `blob ${this.desc.digest} is larger than its descriptor says (${this.desc.size} bytes)`));
             return;
           }
-          if (!this.push(chunk)) res.pause();
+          if (!this.collect(chunk)) res.pause();
         });
         res.once('end', () => {
           if (settled) return;
           settled = true;
           this.current = undefined;
-          if (this.offset === this.desc.size) this.push(null);
-          else this.broken(new Error('unexpected EOF'));
+          if (this.offset !== this.desc.size) {
+            this.broken(new Error('unexpected EOF'));
+            return;
+          }
+          if (this.batched > 0) this.push(this.batch.subarray(0, this.batched));
+          this.push(null);
         });
         res.once('error', (err) => {
           if (settled) return;
@@ -79,6 +92,23 @@ export class ResumableBlobStream extends Readable {
         this.broken(err as Error);
       },
     );
+  }
+
+  /** Copies into the current batch; false when the consumer wants no more for now. */
+  private collect(chunk: Buffer): boolean {
+    let ok = true;
+    let off = 0;
+    while (off < chunk.length) {
+      const n = chunk.copy(this.batch, this.batched, off);
+      this.batched += n;
+      off += n;
+      if (this.batched === BATCH) {
+        ok = this.push(this.batch);
+        this.batch = Buffer.allocUnsafeSlow(BATCH);
+        this.batched = 0;
+      }
+    }
+    return ok;
   }
 
   private async open(): Promise<IncomingMessage> {

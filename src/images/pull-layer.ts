@@ -1,9 +1,10 @@
 /**
- * One layer of a pull. The blob streams from the registry into the content store (hashed there)
- * and, through a tee, into the extractor (decompressed, unpacked and hashed for its diff ID in a
- * worker thread): one pass over the bytes, and the layer is in place when the download ends. The
- * snapshot is committed only after the blob passed its digest check, so content that fails it is
- * never visible, not as a blob and not as a layer.
+ * One layer of a pull, in a single pass: the blob streams from the registry to the extractor's
+ * worker thread, which hashes it (its digest), decompresses it, hashes the tar (its diff ID),
+ * unpacks it and records a tar split, all as the bytes arrive. The layer is kept unpacked, as
+ * Docker keeps pulled layers; the split rebuilds its exact tar for save and push. The snapshot
+ * is committed only once digest, size and diff ID all check out, so content that fails is never
+ * visible. Which blob held the layer is remembered (RemoteBlobIndex) for later pushes.
  */
 import type { Readable } from 'node:stream';
 import type { Digest } from '../base/digest.js';
@@ -16,8 +17,7 @@ import type { Descriptor } from './manifest.js';
 import { bareAuthError } from './pull-errors.js';
 import type { RemoteRepository } from './remote.js';
 import type { RemoteBlobIndex } from './remote-blobs.js';
-import { Tee } from './tee.js';
-import type { LayerRef } from './types.js';
+import { MEDIA, type LayerRef } from './types.js';
 
 export interface LayerPullDeps {
   content: ContentStore;
@@ -39,27 +39,34 @@ export async function existingLayer(deps: LayerPullDeps, blob: Descriptor, diffI
     const l = rec.layers.find((x) => x.diffId === diffId);
     if (l && (await deps.snapshots.get(diffId))) return { ...l };
   }
-  // A pull that failed half-way left this layer whole (verified blob, committed snapshot).
+  // A pull that failed half-way left this layer whole (verified, committed, its size recorded).
   const snap = await deps.snapshots.get(diffId);
   const diffSize = deps.remoteBlobs.diffSize(diffId);
+  if (snap?.splitPath && diffSize !== undefined) return splitRef(diffId, diffSize, snap.size);
   if (snap && diffSize !== undefined && (await deps.content.has(blob.digest))) {
     return { diffId, blob: blob.digest, mediaType: blob.mediaType, blobSize: blob.size, diffSize, unpackedSize: snap.size, storage: 'blob' };
   }
   return undefined;
 }
 
+function splitRef(diffId: Digest, diffSize: number, unpackedSize: number): LayerRef {
+  return { diffId, blob: diffId, mediaType: MEDIA.ociLayer, blobSize: diffSize, diffSize, unpackedSize, storage: 'split' };
+}
+
 /** Downloads (or finds in the content store) and unpacks one layer whose diff ID the config gives. */
 export async function pullLayer(deps: LayerPullDeps, repo: RemoteRepository, blob: Descriptor, diffId: Digest, report: LayerReport, signal: AbortSignal): Promise<LayerRef> {
-  let layer: UnpackedLayer;
+  let ref: LayerRef;
   if (await deps.content.has(blob.digest)) {
-    // Verified by an earlier pull that did not finish: no need to fetch it again.
+    // The blob is here already (loaded from an archive that kept it compressed): no transfer.
     report('Verifying Checksum');
     report('Download complete');
-    layer = await unpackStored(deps, blob, diffId, report, signal);
+    const layer = await unpackStored(deps, blob, diffId, report, signal);
+    ref = { diffId, blob: blob.digest, mediaType: blob.mediaType, blobSize: blob.size, diffSize: layer.diffSize, unpackedSize: layer.snapshot.size, storage: 'blob' };
   } else {
     for (let attempt = 1; ; attempt++) {
       try {
-        layer = await download(deps, repo, blob, diffId, report, signal);
+        const layer = await download(deps, repo, blob, diffId, report, signal);
+        ref = splitRef(diffId, layer.diffSize, layer.snapshot.size);
         break;
       } catch (err) {
         if (attempt >= ATTEMPTS || signal.aborted || !retryable(err)) throw bareAuthError(err);
@@ -69,42 +76,27 @@ export async function pullLayer(deps: LayerPullDeps, repo: RemoteRepository, blo
     }
   }
   report('Pull complete');
-  const ref: LayerRef = { diffId, blob: blob.digest, mediaType: blob.mediaType, blobSize: blob.size, diffSize: layer.diffSize, unpackedSize: layer.snapshot.size, storage: 'blob' };
-  await deps.remoteBlobs.add(diffId, layer.diffSize, blob, repo.name);
+  await deps.remoteBlobs.add(diffId, ref.diffSize, blob, repo.name);
   return ref;
 }
 
+async function* owned(stream: Readable): AsyncGenerator<Buffer> {
+  // The blob stream hands out fresh buffers: they can go to the worker as they are.
+  yield* stream as AsyncIterable<Buffer>;
+}
+
 async function download(deps: LayerPullDeps, repo: RemoteRepository, blob: Descriptor, diffId: Digest, report: LayerReport, signal: AbortSignal): Promise<UnpackedLayer> {
-  const body = repo.openBlob(blob, signal);
-  let downloaded = false;
-  const tee = new Tee(2);
-  const [toStore, toUnpack] = tee.branches as unknown as [Readable, Readable];
-  const storing = deps.content
-    .ingest(toStore, { expected: blob.digest, expectedSize: blob.size, signal, onProgress: (n) => report('Downloading', n, blob.size) })
-    .then(
-      (info) => {
-        report('Verifying Checksum');
-        report('Download complete');
-        downloaded = true;
-        return info;
-      },
-      (err: unknown) => {
-        throw verificationError(err, blob.digest);
-      },
-    );
-  const unpacking = unpackLayer(deps.snapshots, deps.extractor, toUnpack, {
+  const layer = await unpackLayer(deps.snapshots, deps.extractor, owned(repo.openBlob(blob, signal)), {
     expectedDiffId: diffId,
+    verifyInput: { digest: blob.digest, size: blob.size },
+    split: true,
     signal,
-    onProgress: (n) => {
-      if (downloaded) report('Extracting', n, blob.size);
-    },
-    beforeCommit: () => storing,
+    onProgress: (n) => report('Downloading', n, blob.size),
+  }).catch((err: unknown) => {
+    throw verificationError(err, blob.digest);
   });
-  const feeding = tee.run(body, signal);
-  const [fed, stored, unpacked] = await Promise.allSettled([feeding, storing, unpacking]);
-  // The blob's own failure explains the others (a broken stream, a digest mismatch).
-  for (const r of [stored, fed, unpacked]) if (r.status === 'rejected') throw r.reason;
-  const layer = (unpacked as PromiseFulfilledResult<UnpackedLayer>).value;
+  report('Verifying Checksum');
+  report('Download complete');
   report('Extracting', blob.size, blob.size);
   return layer;
 }
@@ -121,9 +113,9 @@ async function unpackStored(deps: LayerPullDeps, blob: Descriptor, diffId: Diges
   return layer;
 }
 
-/** A digest or size mismatch reads as moby's verification failure; the blob was not stored. */
+/** A digest or size mismatch reads as moby's verification failure; nothing was kept. */
 function verificationError(err: unknown, digest: Digest): unknown {
-  if (err instanceof BerthError && /^(digest|size) mismatch/.test(err.message)) {
+  if (err instanceof BerthError && err.code === 'BERTH_ERR_DIGEST_MISMATCH') {
     return invalidArgument(`filesystem layer verification failed for digest ${digest}`, err);
   }
   return err;

@@ -24,7 +24,7 @@ export type ToWorker = { t: 'start'; job: JobConfig } | { t: 'data'; buf: Uint8A
 /** Worker → main thread. `ack` counts input bytes consumed (flow control); `done`/`error` end a job. */
 export type FromWorker =
   | { t: 'ack'; bytes: number }
-  | { t: 'done'; bytes: number; tarBytes: number; contentBytes: number; entries: number; diffId?: string }
+  | { t: 'done'; bytes: number; tarBytes: number; contentBytes: number; entries: number; diffId?: string; inputDigest?: string }
   | { t: 'error'; aborted: boolean; kind: ErrorKind; message: string; /** errno name of an fs failure */ code?: string };
 
 const SNIFF_BYTES = 6;
@@ -173,9 +173,9 @@ class Job {
     // Set at once, not when `result` settles: later input must not start a second extraction.
     if (result !== this.ex?.result) this.failed = true;
     result.then(
-      ({ bytes, tarBytes, contentBytes, diffId }) => {
+      ({ bytes, tarBytes, contentBytes, diffId, inputDigest }) => {
         this.finished();
-        post({ t: 'done', bytes, tarBytes, contentBytes, entries: this.state.entries, ...(diffId === undefined ? {} : { diffId }) });
+        post({ t: 'done', bytes, tarBytes, contentBytes, entries: this.state.entries, ...(diffId === undefined ? {} : { diffId }), ...(inputDigest === undefined ? {} : { inputDigest }) });
       },
       (err: unknown) => {
         this.writer.close();

@@ -22,7 +22,7 @@ export type { WhiteoutMode } from './tree-writer.js';
  * What to extract: a stream, or a file the worker reads itself (faster: this thread then does no
  * work at all; use it for blobs already in the content store).
  */
-export type TarSource = NodeJS.ReadableStream | Readable | { path: string };
+export type TarSource = NodeJS.ReadableStream | Readable | AsyncIterable<Uint8Array> | { path: string };
 
 /** fs.ReadStream has a `path` too, but it may start mid-file: only a plain object means a file. */
 function isFile(input: TarSource): input is { path: string } {
@@ -47,6 +47,13 @@ export interface ExtractOptions {
   onProgress?: (bytes: number) => void;
   /** Also compute the sha256 of the uncompressed tar stream (an OCI layer's diff_id). */
   computeDiffId?: boolean;
+  /** Also compute the sha256 of the input as given (a compressed layer blob's digest). */
+  computeInputDigest?: boolean;
+  /**
+   * The input's chunks belong to the extractor once yielded (nobody reads or reuses them after):
+   * they are handed to the worker without a copy.
+   */
+  transferInput?: boolean;
   /**
    * Also record a tar split at this path (its directory, on the same filesystem as `dest`, also
    * receives `stash/`), from which {@link writeSplitTar} rebuilds the exact tar later.
@@ -66,6 +73,8 @@ export interface ExtractResult {
   entries: number;
   /** sha256 of the uncompressed tar, when `computeDiffId` was set. */
   diffId?: Digest;
+  /** sha256 of the input, when `computeInputDigest` was set. */
+  inputDigest?: Digest;
 }
 
 /** Input bytes allowed in flight ahead of the worker: bounds memory, keeps the worker busy. */
@@ -140,6 +149,7 @@ export class TarExtractor {
         allowDevices: opts.allowDevices,
         sameOwner: opts.sameOwner,
         computeDiffId: opts.computeDiffId ?? false,
+        ...(opts.computeInputDigest ? { computeInputDigest: true } : {}),
         ...(isFile(input) ? { path: resolve(input.path) } : {}),
         ...(opts.splitPath !== undefined ? { splitPath: `${await realpath(dirname(opts.splitPath))}/${basename(opts.splitPath)}` } : {}),
       };
@@ -240,7 +250,14 @@ async function runJob(
       }
       settle();
       if (m.t === 'done') {
-        resolve({ bytes: m.bytes, tarBytes: m.tarBytes, contentBytes: m.contentBytes, entries: m.entries, ...(m.diffId === undefined ? {} : { diffId: m.diffId as Digest }) });
+        resolve({
+          bytes: m.bytes,
+          tarBytes: m.tarBytes,
+          contentBytes: m.contentBytes,
+          entries: m.entries,
+          ...(m.diffId === undefined ? {} : { diffId: m.diffId as Digest }),
+          ...(m.inputDigest === undefined ? {} : { inputDigest: m.inputDigest as Digest }),
+        });
       } else if (m.aborted && signal?.aborted) {
         reject(signal.reason);
       } else if (m.aborted && inputError !== undefined) {
@@ -280,10 +297,15 @@ async function runJob(
         if (stopped()) break;
         const src = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
         if (src.byteLength === 0) continue;
-        // A copy we own can be transferred; the caller's buffer may be pooled or shared.
-        const copy = Buffer.allocUnsafeSlow(src.byteLength);
-        copy.set(src);
-        send({ t: 'data', buf: copy }, [copy.buffer]);
+        // A copy we own can be transferred; the caller's buffer may be pooled or shared, unless
+        // the caller gave its chunks away.
+        let copy: Uint8Array;
+        if (opts.transferInput && src.buffer instanceof ArrayBuffer && src.byteOffset === 0 && src.byteLength === src.buffer.byteLength) copy = src;
+        else {
+          copy = Buffer.allocUnsafeSlow(src.byteLength);
+          copy.set(src);
+        }
+        send({ t: 'data', buf: copy }, [copy.buffer as ArrayBuffer]);
         sent += copy.byteLength;
         while (!stopped() && sent - acked > WINDOW) await new Promise<void>((r) => (wake = r));
       }

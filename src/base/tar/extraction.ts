@@ -17,6 +17,8 @@ export interface JobConfig extends TreeWriterOptions {
   /** Read the archive from this file instead of from `data` messages. */
   path?: string;
   computeDiffId: boolean;
+  /** Also hash the input as it arrives (a compressed blob's digest; for plain tar, its diff ID). */
+  computeInputDigest?: boolean;
   /** Record a tar split of the stream here (see tar-split.ts); replaced files go to its `stash/`. */
   splitPath?: string;
 }
@@ -39,6 +41,7 @@ export interface Outcome {
   tarBytes: number;
   contentBytes: number;
   diffId: string | undefined;
+  inputDigest: string | undefined;
 }
 
 /**
@@ -58,6 +61,7 @@ export class Extraction {
   private contentBytes = 0;
   private sinceReclaim = 0;
   private readonly hash: Hash | undefined;
+  private readonly inputHash: Hash | undefined;
   private readonly splitter: TarSplitter | undefined;
   private readonly slotPaths: (string | Buffer)[] = [];
   private readonly slotSizes: number[] = [];
@@ -79,6 +83,7 @@ export class Extraction {
       this.reject = reject;
     });
     this.hash = config.computeDiffId ? createHash('sha256') : undefined;
+    this.inputHash = config.computeInputDigest ? createHash('sha256') : undefined;
     this.splitter = config.splitPath !== undefined ? new TarSplitter() : undefined;
     if (this.splitter) writer.onMoved = (from, to) => this.moved(from, to);
     this.reader = new TarReader((h, xattrs, payload) => this.entry(h, xattrs, payload));
@@ -101,6 +106,7 @@ export class Extraction {
       return;
     }
     this.total += buf.length;
+    this.inputHash?.update(buf);
     const gz = this.gunzip;
     if (gz === undefined) {
       this.tar(buf);
@@ -210,6 +216,7 @@ export class Extraction {
       tarBytes: this.tarBytes,
       contentBytes: this.contentBytes,
       diffId: this.hash === undefined ? undefined : `sha256:${this.hash.digest('hex')}`,
+      inputDigest: this.inputHash === undefined ? undefined : `sha256:${this.inputHash.digest('hex')}`,
     });
   }
 }
