@@ -11,7 +11,7 @@ import { ResumableBlobStream } from './blob-reader.js';
 import { readBody } from './transport.js';
 import type { EndpointSession } from './session.js';
 import type { BlobDescriptor } from './types.js';
-import { cancelUpload, uploadBlob, type UploadOptions } from './upload.js';
+import { cancelUpload, uploadBlob, type UploadOptions, type UploadSource } from './upload.js';
 
 /** What a pull accepts, as Docker 28 lists it (schema 1 only to say it is no longer supported). */
 export const MANIFEST_ACCEPT = [
@@ -129,7 +129,7 @@ export class RegistryRepository {
     return this.session.fail(res);
   }
 
-  async uploadBlob(source: () => Readable, digest: () => Digest, opts: UploadOptions): Promise<Digest> {
+  async uploadBlob(source: UploadSource, digest: () => Digest, opts: UploadOptions): Promise<Digest> {
     return uploadBlob(this.session, this.path, source, digest, opts);
   }
 

@@ -16,7 +16,7 @@ const ERROR_BODY_MAX = 1 << 20;
 
 export interface SendOptions {
   headers?: Record<string, string>;
-  body?: Buffer | Readable;
+  body?: Buffer | Readable | AsyncIterable<Buffer>;
   /** Scopes beyond the session's (a mount's source repository). */
   extraScopes?: string[];
   signal?: AbortSignal | undefined;

@@ -4,7 +4,7 @@
  * certificate checks off for insecure registries, redirects followed (blob storage elsewhere)
  * without leaking credentials to another host, and errors worded like Go's net/http.
  */
-import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
 import { BerthError } from '../base/errors.js';
@@ -14,8 +14,11 @@ export interface HttpRequest {
   method: string;
   url: URL;
   headers?: Record<string, string>;
-  /** A buffer can be sent again (retries, redirects); a stream only once. */
-  body?: Buffer | Readable;
+  /**
+   * A buffer can be sent again (retries, redirects); a stream or an iterable only once. An
+   * iterable's chunks are leased: each is written out before the next is asked for.
+   */
+  body?: Buffer | Readable | AsyncIterable<Buffer>;
   signal?: AbortSignal | undefined;
   /** Accept any certificate (insecure registries). */
   insecure: boolean;
@@ -81,7 +84,7 @@ export class HttpTransport {
       const attempt = (retried: boolean): void => {
         const https = req.url.protocol === 'https:';
         const agent = !https ? this.agents.http : req.insecure ? this.agents.httpsInsecure : this.agents.https;
-        const streamed = req.body instanceof Readable;
+        const streamed = req.body !== undefined && !Buffer.isBuffer(req.body);
         const headers: Record<string, string> = { 'User-Agent': this.opts.userAgent, ...req.headers };
         if (Buffer.isBuffer(req.body)) headers['Content-Length'] = String(req.body.length);
         const options = {
@@ -114,15 +117,26 @@ export class HttpTransport {
           if (req.signal?.aborted) reject(req.signal.reason ?? err);
           else reject(transportError(req.method, req.url, err));
         });
-        if (streamed) {
-          const body = req.body as Readable;
+        if (req.body instanceof Readable) {
+          const body = req.body;
           body.on('error', (err) => cr.destroy(err));
           body.pipe(cr);
+        } else if (streamed) {
+          writeLeased(cr, req.body as AsyncIterable<Buffer>).catch((err: unknown) => cr.destroy(err as Error));
         } else cr.end(req.body);
       };
       attempt(false);
     });
   }
+}
+
+/** Writes leased chunks: the next is taken only once the last was handed to the kernel. */
+async function writeLeased(out: ClientRequest, chunks: AsyncIterable<Buffer>): Promise<void> {
+  for await (const c of chunks) {
+    if (out.destroyed) return;
+    await new Promise<void>((resolve, reject) => out.write(c, (err) => (err ? reject(err) : resolve())));
+  }
+  out.end();
 }
 
 /** Reads a whole (small) body, refusing more than `limit` bytes. */

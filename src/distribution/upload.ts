@@ -4,7 +4,6 @@
  * digest computed meanwhile. A registry that announces `OCI-Chunk-Min-Length` gets chunks of at
  * least that size instead, each with its `Content-Range`.
  */
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { Digest } from '../base/digest.js';
 import { BerthError } from '../base/errors.js';
 import type { EndpointSession } from './session.js';
@@ -17,7 +16,13 @@ export interface UploadOptions {
 
 const MIN_CHUNK = 8 << 20;
 
-export async function uploadBlob(session: EndpointSession, path: string, source: () => Readable, digest: () => Digest, opts: UploadOptions): Promise<Digest> {
+/**
+ * A blob's bytes for an upload, fresh for each attempt. A chunk may be reused by the source once
+ * the next is asked for: each is written out (handed to the kernel) before the next is taken.
+ */
+export type UploadSource = () => AsyncIterable<Buffer>;
+
+export async function uploadBlob(session: EndpointSession, path: string, source: UploadSource, digest: () => Digest, opts: UploadOptions): Promise<Digest> {
   const start = await session.send('POST', `/v2/${path}/blobs/uploads/`, { body: Buffer.alloc(0), signal: opts.signal });
   if (start.status !== 202) return session.fail(start);
   start.body.resume();
@@ -42,16 +47,14 @@ export async function cancelUpload(session: EndpointSession, res: HttpResponse, 
   res2.body.resume();
 }
 
-async function patchStream(session: EndpointSession, location: URL, data: Readable, opts: UploadOptions): Promise<URL> {
-  const body = data.pipe(new Counter(opts.onProgress));
-  data.on('error', (err) => body.destroy(err));
-  const res = await session.send('PATCH', location, { body, headers: { 'Content-Type': 'application/octet-stream' }, signal: opts.signal });
+async function patchStream(session: EndpointSession, location: URL, data: AsyncIterable<Buffer>, opts: UploadOptions): Promise<URL> {
+  const res = await session.send('PATCH', location, { body: counted(data, opts.onProgress), headers: { 'Content-Type': 'application/octet-stream' }, signal: opts.signal });
   if (res.status !== 202) return session.fail(res);
   res.body.resume();
   return locationOf(res);
 }
 
-async function patchChunks(session: EndpointSession, location: URL, data: Readable, chunkSize: number, opts: UploadOptions): Promise<URL> {
+async function patchChunks(session: EndpointSession, location: URL, data: AsyncIterable<Buffer>, chunkSize: number, opts: UploadOptions): Promise<URL> {
   let offset = 0;
   let pending: Buffer[] = [];
   let pendingBytes = 0;
@@ -68,8 +71,9 @@ async function patchChunks(session: EndpointSession, location: URL, data: Readab
     opts.onProgress?.(offset);
   };
   for await (const c of data) {
-    pending.push(c as Buffer);
-    pendingBytes += (c as Buffer).length;
+    // Copied: the source reuses its buffer for the next chunk.
+    pending.push(Buffer.from(c));
+    pendingBytes += c.length;
     if (pendingBytes >= chunkSize) await send();
   }
   if (pendingBytes > 0) await send();
@@ -82,14 +86,11 @@ function locationOf(res: HttpResponse): URL {
   return new URL(loc, res.url);
 }
 
-class Counter extends Transform {
-  private bytes = 0;
-  constructor(private readonly onProgress?: (bytes: number) => void) {
-    super({ highWaterMark: 1 << 20 });
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.bytes += chunk.length;
-    this.onProgress?.(this.bytes);
-    done(null, chunk);
+async function* counted(data: AsyncIterable<Buffer>, onProgress?: (bytes: number) => void): AsyncGenerator<Buffer> {
+  let n = 0;
+  for await (const c of data) {
+    n += c.length;
+    onProgress?.(n);
+    yield c;
   }
 }

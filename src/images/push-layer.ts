@@ -5,12 +5,12 @@
  * compression asked for goes as it is; otherwise the layer's tar is compressed on the way, in
  * parallel chunks, and hashed while it streams.
  */
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
-import { decompressor, type Compression } from '../base/compression.js';
+import type { Hash } from 'node:crypto';
+import type { Compression } from '../base/compression.js';
 import { digestOf, newHash, type Digest } from '../base/digest.js';
 import { BerthError } from '../base/errors.js';
-import { parallelCompressor, type PushCompression } from '../base/parallel-compress.js';
-import { writeSplitTar } from '../base/tar/index.js';
+import { compressChunks, type PushCompression } from '../base/parallel-compress.js';
+import { blobTarChunks, fileChunks, splitTarChunks } from './layer-source.js';
 import type { ContentStore } from '../content/index.js';
 import type { Snapshotter } from '../snapshots/index.js';
 import { bareAuthError } from './pull-errors.js';
@@ -111,93 +111,50 @@ async function upload(deps: LayerPushDeps, repo: RemoteRepository, layer: LayerR
   const stored = layer.storage !== 'split' && blobCompression(layer) === compression;
   if (stored) {
     // Sent as it is: its digest and size are known.
-    const digest = await repo.uploadBlob(() => deps.content.createReadStream(layer.blob), () => layer.blob, {
+    const digest = await repo.uploadBlob(() => fileChunks(deps.content.pathOf(layer.blob), layer.blobSize, undefined, signal), () => layer.blob, {
       onProgress: (n) => report('Pushing', n, layer.blobSize),
       signal,
     });
     return { mediaType, digest, size: layer.blobSize };
   }
-  let hasher: Hasher | undefined;
-  const source = (): Readable => {
-    const tar = layerTar(deps, layer, signal);
+  const sum = { hash: newHash(), bytes: 0, digest: undefined as Digest | undefined };
+  const source = (): AsyncIterable<Buffer> => {
+    sum.hash = newHash();
+    sum.bytes = 0;
+    sum.digest = undefined;
     // Docker's progress counts the layer's tar bytes, not what goes over the wire.
-    const counted = tar.pipe(new Counter((n) => report('Pushing', n, layer.diffSize)));
-    tar.on('error', (err) => counted.destroy(err));
-    const compressed = compression === 'none' ? counted : counted.pipe(parallelCompressor(compression));
-    if (compressed !== counted) counted.on('error', (err) => compressed.destroy(err));
-    hasher = new Hasher();
-    const out = compressed.pipe(hasher);
-    compressed.on('error', (err) => out.destroy(err));
-    return out;
+    const tar = counted(layerTar(deps, layer, signal), (n) => report('Pushing', n, layer.diffSize));
+    return hashed(compression === 'none' ? tar : compressChunks(compression, tar), sum);
   };
-  const digest = await repo.uploadBlob(source, () => hasher!.digest(), { signal });
-  return { mediaType, digest, size: hasher!.bytes };
+  const digest = await repo.uploadBlob(source, () => sum.digest ?? raise(), { signal });
+  return { mediaType, digest, size: sum.bytes };
+}
+
+function raise(): never {
+  throw new BerthError('Internal', 'layer digest asked for before the layer was read');
 }
 
 /** The layer's uncompressed tar: rebuilt from its snapshot and tar split, or read from its blob. */
-function layerTar(deps: LayerPushDeps, layer: LayerRef, signal: AbortSignal): Readable {
-  if (layer.storage !== 'split') {
-    const raw = deps.content.createReadStream(layer.blob);
-    const kind = blobCompression(layer);
-    if (kind === 'none') return raw;
-    const plain = raw.pipe(decompressor(kind));
-    raw.on('error', (err) => plain.destroy(err));
-    return plain;
-  }
-  // writeSplitTar recycles its read buffers once a write is acknowledged, and a pass-through
-  // acknowledges before anyone downstream has read: each chunk is copied on its way through.
-  const out = new Transform({
-    highWaterMark: 1 << 20,
-    transform(chunk: Buffer, _enc, done) {
-      done(null, Buffer.from(chunk));
-    },
-  });
-  deps.snapshots
-    .get(layer.diffId)
-    .then(async (snap) => {
-      if (!snap?.splitPath) throw new BerthError('Internal', `layer ${layer.diffId} has neither a blob nor a tar split`);
-      await writeSplitTar(snap.splitPath, out, signal);
-      out.end();
-    })
-    .catch((err: unknown) => out.destroy(err as Error));
-  return out;
+function layerTar(deps: LayerPushDeps, layer: LayerRef, signal: AbortSignal): AsyncIterable<Buffer> {
+  if (layer.storage === 'split') return splitTarChunks(deps.snapshots, layer.diffId, signal);
+  return blobTarChunks(deps.content, layer.blob, blobCompression(layer), signal);
 }
 
-class Counter extends Transform {
-  private n = 0;
-  constructor(private readonly onBytes: (n: number) => void) {
-    super({ highWaterMark: 1 << 20 });
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.n += chunk.length;
-    this.onBytes(this.n);
-    done(null, chunk);
+async function* counted(input: AsyncIterable<Buffer>, onBytes: (n: number) => void): AsyncGenerator<Buffer> {
+  let n = 0;
+  for await (const c of input) {
+    n += c.length;
+    onBytes(n);
+    yield c;
   }
 }
 
-/** Passes bytes through, hashing and counting them: the blob's digest and size once it ended. */
-class Hasher extends Transform {
-  private readonly hash = newHash();
-  bytes = 0;
-  private result: Digest | undefined;
-
-  constructor() {
-    super({ highWaterMark: 1 << 20 });
+/** Passes chunks on, hashing them: the blob's digest and size once the input has ended. */
+async function* hashed(input: AsyncIterable<Buffer>, sum: { hash: Hash; bytes: number; digest: Digest | undefined }): AsyncGenerator<Buffer> {
+  for await (const c of input) {
+    sum.hash.update(c);
+    sum.bytes += c.length;
+    yield c;
   }
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.hash.update(chunk);
-    this.bytes += chunk.length;
-    done(null, chunk);
-  }
-
-  override _flush(done: TransformCallback): void {
-    this.result = digestOf(this.hash);
-    done();
-  }
-
-  digest(): Digest {
-    if (!this.result) throw new BerthError('Internal', 'layer digest asked for before the layer was read');
-    return this.result;
-  }
+  sum.digest = digestOf(sum.hash);
 }

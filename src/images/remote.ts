@@ -42,8 +42,12 @@ export interface UploadProgress {
   (bytes: number): void;
 }
 
-/** Where a blob to upload comes from: a fresh stream each call (an upload may be retried). */
-export type BlobSource = () => Readable;
+/**
+ * Where a blob to upload comes from: a fresh iterable each call (an upload may be retried). A
+ * chunk may be reused by the source once the next one is asked for: the consumer must be done
+ * with it (written out) by then.
+ */
+export type BlobSource = () => AsyncIterable<Buffer>;
 
 /** One repository on one registry, with its credentials resolved. Each call takes a signal. */
 export interface RemoteRepository {
