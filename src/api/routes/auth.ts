@@ -1,5 +1,5 @@
-import { invalidArgument } from '../../base/errors.js';
-import { readJson, sendJson, type Route } from '../context.js';
+import * as wire from '../../wire/index.js';
+import { readBody, sendJson, type Route } from '../context.js';
 import { authFromJson } from '../registry-auth.js';
 import type { EngineServices } from '../services.js';
 
@@ -10,8 +10,7 @@ export function authRoutes(s: EngineServices): Route[] {
       'POST',
       '/auth',
       async (ctx) => {
-        const body = await readJson<unknown>(ctx.req);
-        if (body === undefined) throw invalidArgument('invalid auth configuration: EOF');
+        const body = (await readBody(ctx, wire.AuthConfig, 'EOF'))!;
         const result = await s.registry.login(authFromJson(body), ctx.signal);
         sendJson(ctx.res, 200, { Status: result.status, IdentityToken: result.identityToken });
       },

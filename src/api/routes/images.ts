@@ -2,7 +2,8 @@ import { Readable } from 'node:stream';
 import { invalidArgument, notFound } from '../../base/errors.js';
 import { FilterArgs } from '../../base/filters.js';
 import { createdMs, pullReference, pushReference, type Image, type RegistryAuth } from '../../images/index.js';
-import { queryBool, readBody, sendJson, type RequestContext } from '../context.js';
+import { decodeBody, queryBool, sendJson, type RequestContext } from '../context.js';
+import * as wire from '../../wire/index.js';
 import { authFromJson, decodeRegistryAuth, requestAuth } from '../registry-auth.js';
 import type { Route } from '../context.js';
 import type { EngineServices } from '../services.js';
@@ -126,12 +127,12 @@ async function pullImage(s: EngineServices, ctx: RequestContext, fromImage: stri
 async function pushImage(s: EngineServices, ctx: RequestContext, name: string): Promise<void> {
   let auth = decodeRegistryAuthLenient(ctx.req.headers['x-registry-auth']);
   if (ctx.req.headers['x-registry-auth'] === undefined) {
-    const body = await readBody(ctx.req);
+    const chunks: Buffer[] = [];
+    for await (const c of ctx.req) chunks.push(c as Buffer);
     try {
-      auth = authFromJson(JSON.parse(body.toString('utf8')));
+      auth = authFromJson(decodeBody(Buffer.concat(chunks), wire.AuthConfig, 'EOF'));
     } catch (err) {
-      const why = body.length === 0 ? 'EOF' : (err as Error).message;
-      throw invalidArgument(`bad parameters and missing X-Registry-Auth: invalid X-Registry-Auth header: ${why}`);
+      throw invalidArgument(`bad parameters and missing X-Registry-Auth: invalid X-Registry-Auth header: ${(err as Error).message.replace(/^invalid JSON: /, '')}`);
     }
   }
   const ref = pushReference(name, ctx.query.get('tag') ?? '');
