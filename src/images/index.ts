@@ -12,3 +12,4 @@ export { ImagePusher, pushReference, type PushOptions } from './push.js';
 export { RemoteBlobIndex } from './remote-blobs.js';
 export { parsePlatform, formatPlatform, hostPlatform, type Platform } from './platform.js';
 export type { RegistryAuth, RemoteRegistry, RemoteRepository, RemoteDescriptor, FetchedManifest, OpenRepositoryOptions, RemoteError } from './remote.js';
+export type { DistributionInspect, WirePlatform } from './distribution-inspect.js';

@@ -13,6 +13,7 @@ import type { LayerExtractor } from './layer-unpack.js';
 import { checkImageConfigType, checkSupportedMediaType, parseManifest, type Descriptor, type ParsedManifest } from './manifest.js';
 import { formatPlatform, parsePlatform, PlatformMatcher, selectManifests, withHostDefaults, type Platform } from './platform.js';
 import { existingLayer, pullLayer, type LayerPullDeps } from './pull-layer.js';
+import { inspectDistribution, type DistributionInspect } from './distribution-inspect.js';
 import { translatePullError } from './pull-errors.js';
 import { familiarName, familiarString, fullString, isValidTag, parseReference, type ImageReference } from './reference.js';
 import type { RegistryAuth, RemoteRegistry, RemoteRepository } from './remote.js';
@@ -57,6 +58,11 @@ export class ImagePuller {
     private readonly deps: DistributionDeps,
     private readonly images: ImageService,
   ) {}
+
+  /** `GET /distribution/{name}/json`: the registry's descriptor and platforms for a reference. */
+  async inspectRemote(ref: ImageReference, auth: RegistryAuth | undefined, signal?: AbortSignal): Promise<DistributionInspect> {
+    return inspectDistribution(this.deps.remote, ref, auth, signal);
+  }
 
   async pull(ref: ImageReference, opts: PullOptions): Promise<void> {
     if (familiarName(ref) === 'scratch') throw new BerthError('Forbidden', "'scratch' is a reserved name");

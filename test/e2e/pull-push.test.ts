@@ -79,6 +79,12 @@ describe('docker pull and push through berthd', { skip: !isRoot }, () => {
     const entry = (digest: string, m: object, architecture: string) => ({ mediaType: 'application/vnd.docker.distribution.manifest.v2+json', digest, size: Buffer.byteLength(JSON.stringify(m)), platform: { architecture, os: 'linux', ...(architecture === 'arm64' ? { variant: 'v8' } : {}) } });
     const list = { schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.list.v2+json', manifests: [entry(armDigest, arm.manifest, 'arm64'), entry(amdDigest, amd.manifest, 'amd64')] };
     const listDigest = await putManifest(reg.url, 'e2e/multi', 'latest', list);
+    const inspectList = await d.client.json<{ Descriptor: { mediaType: string; digest: string; size: number }; Platforms: { os: string; architecture: string; variant?: string }[] }>('GET', `/distribution/${reg.host}/e2e/multi:latest/json`);
+    assert.deepEqual(inspectList, { Descriptor: { mediaType: 'application/vnd.docker.distribution.manifest.list.v2+json', digest: listDigest, size: Buffer.byteLength(JSON.stringify(list)) }, Platforms: [{ architecture: 'arm64', os: 'linux', variant: 'v8' }, { architecture: 'amd64', os: 'linux' }] });
+    const inspectOne = await d.client.json<{ Platforms: unknown[] }>('GET', `/distribution/${reg.host}/e2e/multi@${amdDigest}/json`);
+    assert.deepEqual(inspectOne.Platforms, [{ architecture: 'amd64', os: 'linux' }]);
+    const unknown = await d.client.raw('GET', `/distribution/${reg.host}/e2e/multi:nope/json`);
+    assert.equal(unknown.statusCode, 404);
     const pull = ok(['pull', `${reg.host}/e2e/multi`]);
     assert.match(pull, /^Using default tag: latest\nlatest: Pulling from e2e\/multi\n/);
     assert.match(pull, new RegExp(`Digest: ${listDigest}\n`));
