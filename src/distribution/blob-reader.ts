@@ -17,7 +17,8 @@ import type { BlobDescriptor } from './types.js';
  * worker thread) without a copy, and a few large chunks cost less to pass along than many 64 KiB
  * socket reads.
  */
-const BATCH = 1 << 20;
+export const BLOB_BATCH = 1 << 20;
+const BATCH = BLOB_BATCH;
 
 /** Attempts after the first: a registry that went away for good fails the pull in seconds. */
 const MAX_RESUMES = 3;
@@ -28,7 +29,7 @@ export class ResumableBlobStream extends Readable {
   private resumes = 0;
   private current: IncomingMessage | undefined;
   private starting = false;
-  private batch = Buffer.allocUnsafeSlow(BATCH);
+  private batch: Buffer;
   private batched = 0;
 
   constructor(
@@ -36,8 +37,11 @@ export class ResumableBlobStream extends Readable {
     private readonly path: string,
     private readonly desc: BlobDescriptor,
     private readonly signal?: AbortSignal,
+    /** Where batch buffers come from (a pool the consumer returns them to); fresh by default. */
+    private readonly allocate: () => Buffer = () => Buffer.allocUnsafeSlow(BATCH),
   ) {
     super({ highWaterMark: 1 << 20 });
+    this.batch = this.allocate();
   }
 
   override _read(): void {
@@ -102,9 +106,9 @@ export class ResumableBlobStream extends Readable {
       const n = chunk.copy(this.batch, this.batched, off);
       this.batched += n;
       off += n;
-      if (this.batched === BATCH) {
+      if (this.batched === this.batch.length) {
         ok = this.push(this.batch);
-        this.batch = Buffer.allocUnsafeSlow(BATCH);
+        this.batch = this.allocate();
         this.batched = 0;
       }
     }

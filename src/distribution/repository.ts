@@ -98,8 +98,9 @@ export class RegistryRepository {
     return bytes;
   }
 
-  openBlob(desc: BlobDescriptor, signal?: AbortSignal): Readable {
-    return new ResumableBlobStream(this.session, `/v2/${this.path}/blobs/${desc.digest}`, desc, signal);
+  /** `allocate` supplies the stream's 1 MiB buffers (a pool), else they are fresh. */
+  openBlob(desc: BlobDescriptor, signal?: AbortSignal, allocate?: () => Buffer): Readable {
+    return new ResumableBlobStream(this.session, `/v2/${this.path}/blobs/${desc.digest}`, desc, signal, allocate);
   }
 
   async statBlob(digest: Digest, signal?: AbortSignal): Promise<number | undefined> {

@@ -41,6 +41,8 @@ export interface UnpackOptions {
    * nothing is kept (hashed in the extractor's worker, in the same pass).
    */
   verifyInput?: { digest: Digest; size: number };
+  /** For iterable input: each chunk back once the extractor is done with it, to be reused. */
+  recycle?: (buf: Buffer) => void;
 }
 
 /** A blob that is not what its descriptor says (code `BERTH_ERR_DIGEST_MISMATCH`). */
@@ -92,6 +94,7 @@ export async function unpackLayer(
       // A plain tar's digest is its diff ID: no second hash.
       computeInputDigest: verify !== undefined && compression === 'gzip',
       transferInput: !(input instanceof Readable) && !('path' in input) && compression !== 'zstd',
+      ...(opts.recycle && compression !== 'zstd' ? { recycle: opts.recycle } : {}),
       ...(opts.split ? { splitPath: staging.splitPath } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),

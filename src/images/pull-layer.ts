@@ -85,8 +85,17 @@ async function* owned(stream: Readable): AsyncGenerator<Buffer> {
   yield* stream as AsyncIterable<Buffer>;
 }
 
+/** The blob stream's batch size: buffers the worker hands back are reused when they are whole. */
+const BATCH = 1 << 20;
+
 async function download(deps: LayerPullDeps, repo: RemoteRepository, blob: Descriptor, diffId: Digest, report: LayerReport, signal: AbortSignal): Promise<UnpackedLayer> {
-  const layer = await unpackLayer(deps.snapshots, deps.extractor, owned(repo.openBlob(blob, signal)), {
+  // The buffers go to the worker and come back: a few circulate instead of 200 MB of fresh pages.
+  const pool: Buffer[] = [];
+  const allocate = (): Buffer => pool.pop() ?? Buffer.allocUnsafeSlow(BATCH);
+  const layer = await unpackLayer(deps.snapshots, deps.extractor, owned(repo.openBlob(blob, signal, allocate)), {
+    recycle: (buf) => {
+      if (buf.length === BATCH) pool.push(buf);
+    },
     expectedDiffId: diffId,
     verifyInput: { digest: blob.digest, size: blob.size },
     split: true,

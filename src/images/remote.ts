@@ -67,10 +67,11 @@ export interface RemoteRepository {
   /** Reads a blob whole into memory (configs), verifying size and digest. */
   fetchBlob(desc: RemoteDescriptor, maxSize: number, signal?: AbortSignal): Promise<Buffer>;
   /**
-   * Streams a blob. A connection lost on the way is resumed with a Range request where the
-   * registry allows it, transparently; the bytes are not verified here (the consumer hashes).
+   * Streams a blob in fresh buffers the consumer may keep, taken from `allocate` when given (a
+   * pool the consumer refills). A connection lost on the way is resumed with a Range request
+   * where the registry allows it, transparently; the bytes are not verified here.
    */
-  openBlob(desc: RemoteDescriptor, signal?: AbortSignal): Readable;
+  openBlob(desc: RemoteDescriptor, signal?: AbortSignal, allocate?: () => Buffer): Readable;
   /** The blob's size when the repository has it (HEAD), else undefined. */
   statBlob(digest: Digest, signal?: AbortSignal): Promise<number | undefined>;
   /** Cross-repository mount from `fromPath` on the same registry; false when the registry would not. */

@@ -19,6 +19,8 @@ export interface JobConfig extends TreeWriterOptions {
   computeDiffId: boolean;
   /** Also hash the input as it arrives (a compressed blob's digest; for plain tar, its diff ID). */
   computeInputDigest?: boolean;
+  /** Hand each input buffer back (a `free` message) once nothing refers to it any more. */
+  returnInput?: boolean;
   /** Record a tar split of the stream here (see tar-split.ts); replaced files go to its `stash/`. */
   splitPath?: string;
 }
@@ -88,7 +90,7 @@ export class Extraction {
     if (this.splitter) writer.onMoved = (from, to) => this.moved(from, to);
     this.reader = new TarReader((h, xattrs, payload) => this.entry(h, xattrs, payload));
     if (kind === 'gzip') {
-      const gz = createGunzip({ chunkSize: 128 * 1024 });
+      const gz = createGunzip({ chunkSize: 64 * 1024 });
       gz.on('data', (c: Buffer) => this.tar(c));
       gz.on('error', (err) => this.fail(err));
       gz.on('end', () => this.complete());
