@@ -38,11 +38,14 @@ export async function composeEngine(getConfig: () => DaemonConfig, log: Logger):
   await records.init();
   const events = new EventBus();
 
+  const remoteBlobs = new RemoteBlobIndex(join(root, 'images'));
+  await remoteBlobs.init();
   const imageDeps = {
     content,
     snapshots,
     records,
     log,
+    afterGc: (live: Set<string>) => remoteBlobs.retain(live),
     // Docker's image events: the actor is the image ID, the reference goes in `name`.
     emit: (e: ImageEvent) => events.publish('image', e.action, e.id, e.name ? { name: e.name } : {}),
   };
@@ -52,8 +55,6 @@ export async function composeEngine(getConfig: () => DaemonConfig, log: Logger):
   const extractor = new TarExtractor();
   const archives = new ImageArchives({ ...imageDeps, extractor }, images);
   const registry = new RegistryClient({ userAgent: `berth/${BERTH_VERSION} (linux)`, settings: registrySettings(getConfig), log });
-  const remoteBlobs = new RemoteBlobIndex(join(root, 'images'));
-  await remoteBlobs.init();
   const distributionDeps = { ...imageDeps, extractor, remote: registry, remoteBlobs };
   const puller = new ImagePuller(distributionDeps, images);
   const pusher = new ImagePusher(distributionDeps, images, () => getConfig().pushCompression);

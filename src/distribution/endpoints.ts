@@ -11,8 +11,6 @@ import type { RegistrySettings } from './types.js';
 
 export const DOCKER_HUB = 'docker.io';
 export const DOCKER_HUB_API = 'registry-1.docker.io';
-/** Where Docker stores Docker Hub credentials, and what `docker login` sends as server address. */
-export const INDEX_SERVER = 'https://index.docker.io/v1/';
 const DEFAULT_INSECURE_CIDRS = ['::1/128', '127.0.0.0/8'];
 
 export interface Endpoint {
@@ -117,11 +115,6 @@ function parseCidr(s: string): { address: string; prefix: number; family: 'ipv4'
   const prefix = Number(m[2]);
   if (family === 0 || prefix > (family === 4 ? 32 : 128)) return undefined;
   return { address: m[1]!, prefix, family: family === 4 ? 'ipv4' : 'ipv6' };
-}
-
-/** docker/cli's index name for credentials: Docker Hub's v1 URL, else the registry host. */
-export function credentialKey(host: string): string {
-  return host === DOCKER_HUB || host === 'index.docker.io' ? INDEX_SERVER : host;
 }
 
 /** moby's ConvertToHostname: the host of a server address that may carry a scheme or path. */

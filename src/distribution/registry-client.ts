@@ -6,7 +6,7 @@ import { BerthError, invalidArgument } from '../base/errors.js';
 import type { FilterArgs } from '../base/filters.js';
 import type { Logger } from '../base/log.js';
 import { basicHeader } from './authorizer.js';
-import { credentialKey, DOCKER_HUB, hostOfServerAddress, RegistryConfig, type Endpoint } from './endpoints.js';
+import { DOCKER_HUB, hostOfServerAddress, RegistryConfig, type Endpoint } from './endpoints.js';
 import { RegistryRepository } from './repository.js';
 import { EndpointSession, isTransportFailure, PING_TIMEOUT_MS } from './session.js';
 import { HttpTransport, readBody } from './transport.js';
@@ -193,4 +193,3 @@ function splitSearchTerm(term: string): [string, string] {
   return [first === 'index.docker.io' ? DOCKER_HUB : first, term.slice(slash + 1)];
 }
 
-export { credentialKey };

@@ -31,6 +31,8 @@ export interface ImageServiceDeps {
   log: Logger;
   emit: (e: ImageEvent) => void;
   usage?: ImageUsage;
+  /** Told which layers images still hold after each collection (what pushes know of blobs). */
+  afterGc?: (liveLayers: Set<string>) => Promise<void>;
 }
 
 export type DeleteItem = { Untagged: string } | { Deleted: string };
@@ -68,9 +70,11 @@ export class ImageService {
   }
 
   async gc(): Promise<GcResult> {
-    return this.gcLock.exclusive(() =>
-      collectGarbage({ ...this.deps, extraLayerRoots: () => this.deps.usage?.layersInUse() ?? [] }),
-    );
+    return this.gcLock.exclusive(async () => {
+      const result = await collectGarbage({ ...this.deps, extraLayerRoots: () => this.deps.usage?.layersInUse() ?? [] });
+      await this.deps.afterGc?.(new Set(this.deps.records.all().flatMap((r) => r.layers.map((l) => l.diffId))));
+      return result;
+    });
   }
 
   async image(id: Digest): Promise<Image> {
