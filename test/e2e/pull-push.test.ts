@@ -6,6 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -192,6 +193,19 @@ describe('docker pull and push through berthd', { skip: !isRoot }, () => {
         assert.equal(inspect.Layers.length, 1);
         assert.equal(inspect.Architecture, 'amd64');
         await run('skopeo', ['copy', '--src-tls-verify=false', `docker://${dr.host}/team/bb:1`, `oci:${join(work, 'oci')}:bb`]);
+        // Go's gzip reads what berth's parallel compressor wrote (stored and deflated chunks):
+        // skopeo decompresses each layer into a docker-archive, and the tars hash to the diff IDs.
+        ok(['run', '--name', 'mixed', `${reg.host}/e2e/bb:1`, 'sh', '-c', 'head -c 3000000 /dev/urandom > /r; seq 1 200000 > /s']);
+        ok(['commit', 'mixed', `${dr.host}/team/mixed:1`]);
+        ok(['rm', 'mixed']);
+        ok(['push', `${dr.host}/team/mixed:1`]);
+        const archive = join(work, 'mixed.tar');
+        await run('skopeo', ['copy', '--src-tls-verify=false', `docker://${dr.host}/team/mixed:1`, `docker-archive:${archive}:team/mixed:1`]);
+        const diffIds = JSON.parse(ok(['image', 'inspect', '-f', '{{json .RootFS.Layers}}', `${dr.host}/team/mixed:1`])) as string[];
+        for (const diffId of diffIds) {
+          const tar = (await run('tar', ['-xOf', archive, `${diffId.slice(7)}.tar`], { encoding: 'buffer', maxBuffer: 64 << 20 })).stdout as unknown as Buffer;
+          assert.equal(`sha256:${createHash('sha256').update(tar).digest('hex')}`, diffId);
+        }
       } else t.diagnostic('skopeo missing: cross-check skipped');
       ok(['rmi', `${dr.host}/team/bb:1`, `${dr.host}/other/bb:2`]);
       assert.match(ok(['pull', `${dr.host}/team/bb:1`]), /Status: Downloaded newer image for/);
