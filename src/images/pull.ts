@@ -161,7 +161,6 @@ export class ImagePuller {
     const abort = new AbortController();
     const signal = AbortSignal.any([opts.signal, abort.signal]);
     const results = new Map<Digest, Promise<LayerRef>>();
-    const queue: (() => Promise<void>)[] = [];
     const reportFor = (d: Descriptor) => (status: string, current?: number, total?: number) =>
       opts.progress({ id: shortId(d.digest), status, ...(current !== undefined ? { current } : {}), ...(total !== undefined ? { total } : {}) });
     const pending: { blob: Descriptor; diffId: Digest; resolve: (l: LayerRef) => void; reject: (e: unknown) => void }[] = [];
@@ -177,31 +176,28 @@ export class ImagePuller {
       reportFor(blob)('Pulling fs layer');
       results.set(blob.digest, new Promise<LayerRef>((resolve, reject) => pending.push({ blob, diffId, resolve, reject })));
     }
-    for (const [n, job] of pending.entries()) {
-      if (n >= DOWNLOADS) reportFor(job.blob)('Waiting');
-      queue.push(async () => {
+    for (const [n, job] of pending.entries()) if (n >= DOWNLOADS) reportFor(job.blob)('Waiting');
+    const queue = [...pending];
+    const worker = async (): Promise<void> => {
+      for (let job = queue.shift(); job; job = queue.shift()) {
+        // After a failure the layers still waiting are not fetched; they fail with it.
+        if (signal.aborted) {
+          job.reject(signal.reason);
+          continue;
+        }
         try {
           job.resolve(await pullLayer(deps, repo, job.blob, job.diffId, reportFor(job.blob), signal));
         } catch (err) {
           abort.abort(err);
           job.reject(err);
         }
-      });
-    }
-    const workers = Array.from({ length: Math.min(DOWNLOADS, queue.length) }, async () => {
-      for (let next = queue.shift(); next; next = queue.shift()) {
-        if (signal.aborted) {
-          next = undefined;
-          break;
-        }
-        await next();
       }
-    });
-    await Promise.all(workers);
+    };
+    await Promise.all(Array.from({ length: Math.min(DOWNLOADS, pending.length) }, worker));
     const settled = await Promise.allSettled(blobs.map((b) => results.get(b.digest)!));
     const failed = settled.find((r) => r.status === 'rejected');
-    if (failed) throw (failed as PromiseRejectedResult).reason;
-    if (signal.aborted) throw signal.reason;
+    // The first failure is the one to report, not the aborts it caused.
+    if (failed) throw abort.signal.aborted ? abort.signal.reason : (failed as PromiseRejectedResult).reason;
     return settled.map((r) => (r as PromiseFulfilledResult<LayerRef>).value);
   }
 
