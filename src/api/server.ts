@@ -14,6 +14,8 @@ import { volumeRoutes } from './routes/volumes.js';
 import { networkRoutes } from './routes/networks.js';
 import { swarmRoutes } from './routes/swarm.js';
 import { buildRoutes } from './routes/build.js';
+import { authRoutes } from './routes/auth.js';
+import { distributionRoutes } from './routes/distribution.js';
 
 export interface ApiHandlers {
   request: RequestListener;
@@ -26,7 +28,7 @@ const VERSION_PREFIX = /^\/v(\d+)\.(\d+)(\/.*)$/;
 /** Builds the Docker Engine API on top of the engine's services. */
 export function createApi(services: EngineServices, log: Logger): ApiHandlers {
   const router = FindMyWay({ ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 2048 });
-  const routes: Route[] = [...systemRoutes(services), ...imageRoutes(services), ...containerRoutes(services), ...execRoutes(services), ...volumeRoutes(services), ...networkRoutes(services), ...swarmRoutes(), ...buildRoutes(services)];
+  const routes: Route[] = [...systemRoutes(services), ...imageRoutes(services), ...containerRoutes(services), ...execRoutes(services), ...volumeRoutes(services), ...networkRoutes(services), ...swarmRoutes(), ...authRoutes(services), ...distributionRoutes(services), ...buildRoutes(services)];
   for (const [method, path, handler] of routes) router.on(method, path, () => {}, handler);
 
   const dispatch = async (req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> => {

@@ -1,5 +1,6 @@
 import type { EventBus } from '../events/index.js';
-import type { ImageArchives, ImageService } from '../images/index.js';
+import type { ImageArchives, ImagePuller, ImagePusher, ImageService } from '../images/index.js';
+import type { RegistryClient } from '../distribution/index.js';
 import type { ContainerService } from '../containers/index.js';
 import type { VolumeService } from '../volumes/index.js';
 import type { NetworkService } from '../network/index.js';
@@ -71,6 +72,10 @@ export interface EngineServices {
   system: SystemService;
   images: ImageService;
   archives: ImageArchives;
+  puller: ImagePuller;
+  pusher: ImagePusher;
+  /** Logins and searches; pulls and pushes go through it too, behind puller and pusher. */
+  registry: RegistryClient;
   events: EventBus;
   containers: ContainerService;
   volumes: VolumeService;

@@ -43,6 +43,10 @@ export class JsonMessageStream {
     if (e.current !== undefined) {
       msg.progressDetail = { current: e.current, ...(e.total !== undefined ? { total: e.total } : {}) };
       msg.progress = progressBar(e.current, e.total);
+    } else if (e.id !== undefined && !e.note) {
+      // moby sends every update of an id with a progressDetail, empty or not: the docker CLI keeps
+      // one line per such id and redraws it in place.
+      msg.progressDetail = {};
     }
     if (e.id !== undefined) msg.id = e.id;
     this.write(msg);

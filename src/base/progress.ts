@@ -11,6 +11,11 @@ export interface ProgressEvent {
   total?: number;
   /** Free text for the `stream` field (e.g. "Loaded image: busybox:latest\n"). */
   stream?: string;
+  /**
+   * A message about `id` rather than a progress update of it (`latest: Pulling from x`): sent
+   * without `progressDetail`, so clients do not give it a line of its own to redraw.
+   */
+  note?: boolean;
 }
 
 export type ProgressSink = (event: ProgressEvent) => void;

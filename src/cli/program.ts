@@ -5,6 +5,7 @@ import { CliContext, type GlobalFlags } from './context.js';
 import { registerContainerCommands } from './commands/containers.js';
 import { registerImageCommands } from './commands/images.js';
 import { registerBuildCommand } from './commands/build.js';
+import { registerDistributionCommands } from './commands/distribution.js';
 import { registerNetworkCommands } from './commands/networks.js';
 import { registerRegistryCommands } from './commands/registry.js';
 import { registerSystemCommands } from './commands/system.js';
@@ -34,6 +35,7 @@ program
 registerSystemCommands(program, ctx);
 registerImageCommands(program, ctx);
 registerBuildCommand(program, ctx);
+registerDistributionCommands(program, program.commands.find((c) => c.name() === 'image')!, ctx);
 registerContainerCommands(program, ctx);
 registerVolumeCommands(program, ctx);
 registerNetworkCommands(program, ctx);

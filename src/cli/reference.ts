@@ -11,6 +11,22 @@ export interface ImageRef {
 
 const DEFAULT_DOMAIN = 'docker.io';
 
+// distribution/reference's grammar (regexp.go), to refuse what the docker CLI refuses before
+// anything is sent; the daemon checks again with the same rules.
+const component = '[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*';
+const domainPart = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const domain = `(?:${domainPart}(?:\\.${domainPart})*|\\[(?:[a-fA-F0-9:]+)\\])(?::[0-9]+)?`;
+const REFERENCE = new RegExp(`^(?:${domain}/)?${component}(?:/${component})*(?::[\\w][\\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$`);
+
+/** `ParseNormalizedNamed`'s checks: throws `invalid reference format` (and the lowercase hint). */
+export function validateImageRef(ref: string): void {
+  if (/^[a-f0-9]{64}$/.test(ref)) throw new Error(`invalid repository name (${ref}), cannot specify 64-byte hexadecimal strings`);
+  const normalized = parseImageRef(ref).name;
+  const remote = normalized.slice(normalized.indexOf('/') + 1);
+  if (remote.toLowerCase() !== remote) throw new Error(`invalid reference format: repository name (${remote}) must be lowercase`);
+  if (!REFERENCE.test(ref)) throw new Error('invalid reference format');
+}
+
 /** `ParseNormalizedNamed`: adds docker.io and library/ where docker would. */
 export function parseImageRef(ref: string): ImageRef {
   const at = ref.indexOf('@');

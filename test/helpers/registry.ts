@@ -141,3 +141,47 @@ export async function startDockerRegistry(opts: { htpasswd?: string } = {}): Pro
     },
   };
 }
+
+export interface RegistryProcess {
+  url: string;
+  host: string;
+  root: string;
+  proc: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/**
+ * `berth registry serve` as its own process on a free loopback port (tests that drive clients
+ * with spawnSync cannot serve from their own event loop). `args` adds flags (--token, --htpasswd).
+ */
+export async function startRegistryProcess(args: string[] = [], opts: { port?: number; root?: string } = {}): Promise<RegistryProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-registry-proc-'));
+  const root = opts.root ?? join(dir, 'root');
+  const { BERTH, NODE } = await import('./daemon.js');
+  const proc = spawn(NODE, [BERTH, 'registry', 'serve', '--addr', `127.0.0.1:${opts.port ?? 0}`, '--root', root, '--log-level', 'error', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  proc.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    proc.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /listening on (\S+)/.exec(out);
+      if (m) resolve(m[1]!.replace(/\/$/, ''));
+    });
+    proc.once('exit', (code) => reject(new Error(`berth registry exited with ${code}: ${stderr}`)));
+  });
+  return {
+    url,
+    host: new URL(url).host,
+    root,
+    proc,
+    stop: async () => {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        const exited = new Promise((r) => proc.once('exit', r));
+        proc.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,8 +1,10 @@
 import { Readable } from 'node:stream';
-import { BerthError, invalidArgument, notFound } from '../../base/errors.js';
+import { invalidArgument, notFound } from '../../base/errors.js';
 import { FilterArgs } from '../../base/filters.js';
-import { createdMs, type Image } from '../../images/index.js';
-import { queryBool, sendJson, type RequestContext } from '../context.js';
+import { createdMs, pullReference, pushReference, type Image, type RegistryAuth } from '../../images/index.js';
+import { decodeBody, queryBool, sendJson, type RequestContext } from '../context.js';
+import * as wire from '../../wire/index.js';
+import { authFromJson, decodeRegistryAuth, requestAuth } from '../registry-auth.js';
 import type { Route } from '../context.js';
 import type { EngineServices } from '../services.js';
 import { JsonMessageStream } from '../stream.js';
@@ -100,15 +102,79 @@ async function loadImages(s: EngineServices, ctx: RequestContext): Promise<void>
   }
 }
 
+/** A JSON message stream for a long operation: errors before the first byte keep their status. */
+async function streamed(ctx: RequestContext, run: (out: JsonMessageStream) => Promise<void>): Promise<void> {
+  const out = new JsonMessageStream(ctx.res);
+  try {
+    await run(out);
+    out.end();
+  } catch (err) {
+    if (!out.hasStarted) throw err;
+    out.error(err);
+    out.end();
+  }
+}
+
+/** `POST /images/create?fromImage=`: a pull. `tag` may hold a digest; without one, all tags. */
+async function pullImage(s: EngineServices, ctx: RequestContext, fromImage: string): Promise<void> {
+  const ref = pullReference(fromImage, ctx.query.get('tag') ?? '');
+  // The platform parameter exists from API 1.32 on.
+  const platform = ctx.apiMinor >= 32 ? (ctx.query.get('platform') ?? '') : '';
+  const auth = requestAuth(ctx.req.headers, ref.domain);
+  await streamed(ctx, (out) => s.puller.pull(ref, { platform, auth, progress: (e) => out.progress(e), signal: ctx.signal }));
+}
+
+/** `POST /images/{name}/push`: X-Registry-Auth, or (old clients) the credentials as the body. */
+async function pushImage(s: EngineServices, ctx: RequestContext, name: string): Promise<void> {
+  let auth = decodeRegistryAuthLenient(ctx.req.headers['x-registry-auth']);
+  if (ctx.req.headers['x-registry-auth'] === undefined) {
+    const chunks: Buffer[] = [];
+    for await (const c of ctx.req) chunks.push(c as Buffer);
+    try {
+      auth = authFromJson(decodeBody(Buffer.concat(chunks), wire.AuthConfig, 'EOF'));
+    } catch (err) {
+      throw invalidArgument(`bad parameters and missing X-Registry-Auth: invalid X-Registry-Auth header: ${(err as Error).message.replace(/^invalid JSON: /, '')}`);
+    }
+  }
+  const ref = pushReference(name, ctx.query.get('tag') ?? '');
+  await streamed(ctx, (out) =>
+    s.pusher.push(ref, { auth, progress: (e) => out.progress(e), aux: (value) => out.write({ progressDetail: {}, aux: value }), signal: ctx.signal }),
+  );
+}
+
+function decodeRegistryAuthLenient(header: string | string[] | undefined): RegistryAuth | undefined {
+  try {
+    return decodeRegistryAuth(Array.isArray(header) ? header[0] : header);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `GET /images/search`: moby's SearchResult fields, in its order. */
+async function searchImages(s: EngineServices, ctx: RequestContext): Promise<void> {
+  const q = ctx.query;
+  const limitText = q.get('limit');
+  let limit: number | undefined;
+  if (limitText !== null && limitText !== '') {
+    limit = Number(limitText);
+    if (!Number.isInteger(limit) || limit < 0) throw invalidArgument(`invalid limit specified: strconv.Atoi: parsing ${JSON.stringify(limitText)}: invalid syntax`);
+    if (limit === 0) limit = undefined;
+  }
+  const term = q.get('term') ?? '';
+  const auth = decodeRegistryAuthLenient(ctx.req.headers['x-registry-auth']);
+  const results = await s.registry.search(term, limit, FilterArgs.parse(q.get('filters')), auth, ctx.signal);
+  sendJson(ctx.res, 200, results.map((r) => ({ star_count: r.starCount, is_official: r.isOfficial, name: r.name, is_automated: r.isAutomated, description: r.description })));
+}
+
 async function createImage(s: EngineServices, ctx: RequestContext): Promise<void> {
   const q = ctx.query;
   const fromSrc = q.get('fromSrc');
-  if (fromSrc === null) {
-    if (q.get('fromImage')) {
-      throw new BerthError('NotImplemented', `pulling ${q.get('fromImage')} is not possible: this berthd has no registry client yet`);
-    }
-    throw invalidArgument('one of fromImage or fromSrc is required');
+  const fromImage = q.get('fromImage');
+  if (fromImage) {
+    await pullImage(s, ctx, fromImage);
+    return;
   }
+  if (fromSrc === null) throw invalidArgument('one of fromImage or fromSrc is required');
   const repo = q.get('repo') ?? '';
   const tag = q.get('tag') ?? '';
   const platform = q.get('platform') ?? '';
@@ -181,7 +247,7 @@ async function imageByName(s: EngineServices, ctx: RequestContext): Promise<void
     await s.images.tag(name, repo, ctx.query.get('tag') ?? undefined);
     ctx.res.writeHead(201, { 'Content-Length': 0 }).end();
   } else if (method === 'POST' && action === 'push') {
-    throw new BerthError('NotImplemented', `pushing ${name} is not possible: this berthd has no registry client yet`);
+    await pushImage(s, ctx, name);
   } else throw notFound('page not found');
 }
 
@@ -191,11 +257,7 @@ export function imageRoutes(s: EngineServices): Route[] {
     ['POST', '/images/load', (ctx) => loadImages(s, ctx)],
     ['POST', '/images/create', (ctx) => createImage(s, ctx)],
     ['GET', '/images/get', (ctx) => saveImages(s, ctx, ctx.query.getAll('names'))],
-    [
-      'GET',
-      '/images/search',
-      () => Promise.reject(new BerthError('NotImplemented', 'searching a registry is not possible: this berthd has no registry client yet')),
-    ],
+    ['GET', '/images/search', (ctx) => searchImages(s, ctx)],
     [
       'POST',
       '/images/prune',

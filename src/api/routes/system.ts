@@ -7,6 +7,15 @@ import type { EngineServices } from '../services.js';
 import { toWireImageSummary } from './images.js';
 import { diskUsageForVersion, infoForVersion } from '../version-quirks.js';
 
+/** moby's registry.ServiceConfig: the insecure CIDRs, one IndexConfig per named registry, mirrors. */
+function registryConfigWire(s: EngineServices): Record<string, unknown> {
+  const c = s.registry.config();
+  const indexConfigs: Record<string, unknown> = {};
+  for (const name of c.insecureNames) indexConfigs[name] = { Name: name, Mirrors: [], Secure: false, Official: false };
+  indexConfigs['docker.io'] = { Name: 'docker.io', Mirrors: c.mirrors, Secure: true, Official: true };
+  return { IndexConfigs: indexConfigs, InsecureRegistryCIDRs: c.cidrs, Mirrors: c.mirrors };
+}
+
 function ping(ctx: RequestContext): Promise<void> {
   ctx.res.writeHead(200, {
     'Content-Type': 'text/plain; charset=utf-8',
@@ -83,7 +92,7 @@ export function systemRoutes(s: EngineServices): Route[] {
           OSType: 'linux',
           Architecture: i.architecture,
           IndexServerAddress: 'https://index.docker.io/v1/',
-          RegistryConfig: { IndexConfigs: {}, InsecureRegistryCIDRs: ['127.0.0.0/8'], Mirrors: [] },
+          RegistryConfig: registryConfigWire(s),
           NCPU: i.ncpu,
           MemTotal: i.memTotal,
           DockerRootDir: i.dataRoot,

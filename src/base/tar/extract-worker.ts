@@ -21,10 +21,14 @@ export type { JobConfig } from './extraction.js';
  */
 export type ToWorker = { t: 'start'; job: JobConfig } | { t: 'data'; buf: Uint8Array } | { t: 'end' } | { t: 'abort' };
 
+/** An input buffer handed back for reuse (`returnInput`), transferred. */
+export type FreeMessage = { t: 'free'; buf: ArrayBuffer };
+
 /** Worker → main thread. `ack` counts input bytes consumed (flow control); `done`/`error` end a job. */
 export type FromWorker =
+  | FreeMessage
   | { t: 'ack'; bytes: number }
-  | { t: 'done'; bytes: number; tarBytes: number; contentBytes: number; entries: number; diffId?: string; fileSums?: [string, string][] }
+  | { t: 'done'; bytes: number; tarBytes: number; contentBytes: number; entries: number; diffId?: string; fileSums?: [string, string][]; inputDigest?: string }
   | { t: 'error'; aborted: boolean; kind: ErrorKind; message: string; /** errno name of an fs failure */ code?: string };
 
 const SNIFF_BYTES = 6;
@@ -94,7 +98,7 @@ class Job {
 
   data(buf: Buffer): void {
     if (this.ex !== undefined) {
-      this.ex.input(buf);
+      this.ex.input(buf, this.giveBack(buf));
       return;
     }
     this.head.push(buf);
@@ -117,9 +121,16 @@ class Job {
   private startStream(): Extraction | undefined {
     if (this.ex !== undefined || this.failed) return this.ex;
     const ex = this.launch(Buffer.concat(this.head));
-    for (const b of this.head) ex?.input(b);
+    for (const b of this.head) ex?.input(b, this.giveBack(b));
     this.head.length = 0;
     return ex;
+  }
+
+  /** With `returnInput`, a buffer goes back to the main thread once the extraction is done with it. */
+  private giveBack(buf: Buffer): (() => void) | undefined {
+    if (!this.config.returnInput || buf.byteOffset !== 0 || buf.byteLength !== buf.buffer.byteLength) return undefined;
+    const ab = buf.buffer as ArrayBuffer;
+    return () => port.postMessage({ t: 'free', buf: ab } satisfies FreeMessage, [ab]);
   }
 
   /**
@@ -173,9 +184,9 @@ class Job {
     // Set at once, not when `result` settles: later input must not start a second extraction.
     if (result !== this.ex?.result) this.failed = true;
     result.then(
-      ({ bytes, tarBytes, contentBytes, diffId, fileSums }) => {
+      ({ bytes, tarBytes, contentBytes, diffId, fileSums, inputDigest }) => {
         this.finished();
-        post({ t: 'done', bytes, tarBytes, contentBytes, entries: this.state.entries, ...(diffId === undefined ? {} : { diffId }), ...(fileSums ? { fileSums } : {}) });
+        post({ t: 'done', bytes, tarBytes, contentBytes, entries: this.state.entries, ...(diffId === undefined ? {} : { diffId }), ...(fileSums ? { fileSums } : {}), ...(inputDigest === undefined ? {} : { inputDigest }) });
       },
       (err: unknown) => {
         this.writer.close();

@@ -22,7 +22,7 @@ export type { WhiteoutMode } from './tree-writer.js';
  * What to extract: a stream, or a file the worker reads itself (faster: this thread then does no
  * work at all; use it for blobs already in the content store).
  */
-export type TarSource = NodeJS.ReadableStream | Readable | { path: string };
+export type TarSource = NodeJS.ReadableStream | Readable | AsyncIterable<Uint8Array> | { path: string };
 
 /** fs.ReadStream has a `path` too, but it may start mid-file: only a plain object means a file. */
 function isFile(input: TarSource): input is { path: string } {
@@ -47,6 +47,18 @@ export interface ExtractOptions {
   onProgress?: (bytes: number) => void;
   /** Also compute the sha256 of the uncompressed tar stream (an OCI layer's diff_id). */
   computeDiffId?: boolean;
+  /** Also compute the sha256 of the input as given (a compressed layer blob's digest). */
+  computeInputDigest?: boolean;
+  /**
+   * The input's chunks belong to the extractor once yielded (nobody reads or reuses them after):
+   * they are handed to the worker without a copy.
+   */
+  transferInput?: boolean;
+  /**
+   * With `transferInput`: receives each input buffer back once the worker is done with it, for
+   * reuse (fresh memory costs a page fault per 4 KiB on a VM).
+   */
+  recycle?: (buf: Buffer) => void;
   /**
    * Also record a tar split at this path (its directory, on the same filesystem as `dest`, also
    * receives `stash/`), from which {@link writeSplitTar} rebuilds the exact tar later.
@@ -70,6 +82,8 @@ export interface ExtractResult {
   diffId?: Digest;
   /** Relative file name → tarsum member sum (hex), when `fileSums` was set. */
   fileSums?: Map<string, string>;
+  /** sha256 of the input, when `computeInputDigest` was set. */
+  inputDigest?: Digest;
 }
 
 /** Input bytes allowed in flight ahead of the worker: bounds memory, keeps the worker busy. */
@@ -145,6 +159,8 @@ export class TarExtractor {
         sameOwner: opts.sameOwner,
         computeDiffId: opts.computeDiffId ?? false,
         ...(opts.fileSums ? { fileSums: true } : {}),
+        ...(opts.computeInputDigest ? { computeInputDigest: true } : {}),
+        ...(opts.recycle ? { returnInput: true } : {}),
         ...(isFile(input) ? { path: resolve(input.path) } : {}),
         ...(opts.splitPath !== undefined ? { splitPath: `${await realpath(dirname(opts.splitPath))}/${basename(opts.splitPath)}` } : {}),
       };
@@ -237,6 +253,10 @@ async function runJob(
       wakeUp();
     };
     slot.onMessage = (m) => {
+      if (m.t === 'free') {
+        opts.recycle?.(Buffer.from(m.buf));
+        return;
+      }
       if (m.t === 'ack') {
         acked = m.bytes;
         opts.onProgress?.(acked);
@@ -252,6 +272,7 @@ async function runJob(
           entries: m.entries,
           ...(m.diffId === undefined ? {} : { diffId: m.diffId as Digest }),
           ...(m.fileSums ? { fileSums: new Map(m.fileSums) } : {}),
+          ...(m.inputDigest === undefined ? {} : { inputDigest: m.inputDigest as Digest }),
         });
       } else if (m.aborted && signal?.aborted) {
         reject(signal.reason);
@@ -292,10 +313,15 @@ async function runJob(
         if (stopped()) break;
         const src = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
         if (src.byteLength === 0) continue;
-        // A copy we own can be transferred; the caller's buffer may be pooled or shared.
-        const copy = Buffer.allocUnsafeSlow(src.byteLength);
-        copy.set(src);
-        send({ t: 'data', buf: copy }, [copy.buffer]);
+        // A copy we own can be transferred; the caller's buffer may be pooled or shared, unless
+        // the caller gave its chunks away.
+        let copy: Uint8Array;
+        if (opts.transferInput && src.buffer instanceof ArrayBuffer && src.byteOffset === 0 && src.byteLength === src.buffer.byteLength) copy = src;
+        else {
+          copy = Buffer.allocUnsafeSlow(src.byteLength);
+          copy.set(src);
+        }
+        send({ t: 'data', buf: copy }, [copy.buffer as ArrayBuffer]);
         sent += copy.byteLength;
         while (!stopped() && sent - acked > WINDOW) await new Promise<void>((r) => (wake = r));
       }

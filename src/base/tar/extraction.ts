@@ -19,6 +19,10 @@ export interface JobConfig extends TreeWriterOptions {
   /** Read the archive from this file instead of from `data` messages. */
   path?: string;
   computeDiffId: boolean;
+  /** Also hash the input as it arrives (a compressed blob's digest; for plain tar, its diff ID). */
+  computeInputDigest?: boolean;
+  /** Hand each input buffer back (a `free` message) once nothing refers to it any more. */
+  returnInput?: boolean;
   /** Record a tar split of the stream here (see tar-split.ts); replaced files go to its `stash/`. */
   splitPath?: string;
   /** Also compute each regular file's tarsum member sum (build contexts: the COPY cache key). */
@@ -45,6 +49,7 @@ export interface Outcome {
   diffId: string | undefined;
   /** Relative name → member sum, with `fileSums`. */
   fileSums?: [string, string][];
+  inputDigest: string | undefined;
 }
 
 /**
@@ -64,6 +69,7 @@ export class Extraction {
   private contentBytes = 0;
   private sinceReclaim = 0;
   private readonly hash: Hash | undefined;
+  private readonly inputHash: Hash | undefined;
   private readonly splitter: TarSplitter | undefined;
   private readonly slotPaths: (string | Buffer)[] = [];
   private readonly slotSizes: number[] = [];
@@ -86,12 +92,13 @@ export class Extraction {
       this.reject = reject;
     });
     this.hash = config.computeDiffId ? createHash('sha256') : undefined;
+    this.inputHash = config.computeInputDigest ? createHash('sha256') : undefined;
     this.splitter = config.splitPath !== undefined ? new TarSplitter() : undefined;
     this.sums = config.fileSums ? new Map() : undefined;
     if (this.splitter) writer.onMoved = (from, to) => this.moved(from, to);
     this.reader = new TarReader((h, xattrs, payload) => this.entry(h, xattrs, payload));
     if (kind === 'gzip') {
-      const gz = createGunzip({ chunkSize: 128 * 1024 });
+      const gz = createGunzip({ chunkSize: 64 * 1024 });
       gz.on('data', (c: Buffer) => this.tar(c));
       gz.on('error', (err) => this.fail(err));
       gz.on('end', () => this.complete());
@@ -109,6 +116,7 @@ export class Extraction {
       return;
     }
     this.total += buf.length;
+    this.inputHash?.update(buf);
     const gz = this.gunzip;
     if (gz === undefined) {
       this.tar(buf);
@@ -244,6 +252,7 @@ export class Extraction {
       contentBytes: this.contentBytes,
       diffId: this.hash === undefined ? undefined : `sha256:${this.hash.digest('hex')}`,
       ...(this.sums ? { fileSums: [...this.sums] } : {}),
+      inputDigest: this.inputHash === undefined ? undefined : `sha256:${this.inputHash.digest('hex')}`,
     });
   }
 }

@@ -11,6 +11,7 @@ import { StatusError, withHelp } from '../errors.js';
 import { forwardSignals, monitorTtySize, streamAttached, type StreamEnd } from '../hijacked-io.js';
 import { displayJsonMessages } from '../progress.js';
 import { apiTag, familiarWithDefaultTag, parseImageRef } from '../reference.js';
+import { authHeaderFor } from './distribution.js';
 import { addContainerFlags, buildCreateRequest, type ContainerFlags, type CreateRequest } from './container-opts.js';
 import { localhostDNSWarning } from './network-opts.js';
 
@@ -39,8 +40,9 @@ function consoleSize(): [number, number] {
 /** `POST /images/create` for a missing image, its progress on stderr (docker's pullImage). */
 async function pullImage(ctx: CliContext, image: string, o: { platform?: string | undefined; quiet?: boolean | undefined }): Promise<void> {
   const ref = parseImageRef(image);
-  // No stored credentials: docker sends the encoded empty auth config.
-  const res = await ctx.client.call('POST', '/images/create', { query: { fromImage: ref.name, tag: apiTag(ref), platform: o.platform }, headers: { 'X-Registry-Auth': 'e30=' } });
+  // The stored credentials for the registry; without any, docker sends `e30=` (`{}`).
+  const auth = await authHeaderFor(ref.name.slice(0, ref.name.indexOf('/')));
+  const res = await ctx.client.call('POST', '/images/create', { query: { fromImage: ref.name, tag: apiTag(ref), platform: o.platform }, headers: { 'X-Registry-Auth': auth } });
   const sink = o.quiet ? { write: () => true } : process.stderr;
   await displayJsonMessages(res, sink as NodeJS.WritableStream, !o.quiet && process.stderr.isTTY);
 }

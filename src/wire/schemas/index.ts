@@ -8,11 +8,13 @@ import { CreateRequest, UpdateConfig } from './container.js';
 import { ExecCreateRequest, ExecStartRequest } from './exec.js';
 import { NetworkConnectRequest, NetworkCreateRequest, NetworkDisconnectRequest } from './network.js';
 import { VolumeCreateRequest } from './volume.js';
+import { AuthConfig } from './registry.js';
 
 export * from './container.js';
 export * from './exec.js';
 export * from './network.js';
 export * from './volume.js';
+export * from './registry.js';
 export { GO_KEYWORDS, type GoSchema, type Static } from './go-types.js';
 
 /** The bodies routes decode: one generated validator each, named as here. */
@@ -25,6 +27,7 @@ export const bodies = {
   NetworkConnectRequest,
   NetworkDisconnectRequest,
   VolumeCreateRequest,
+  AuthConfig,
 };
 
 export type BodyName = keyof typeof bodies;
