@@ -6,10 +6,26 @@ import type { Digest } from '../base/digest.js';
 import { BerthError, invalidArgument } from '../base/errors.js';
 import type { BuildImage, BuildImages, StepContainerSpec, StepRunner } from '../build/index.js';
 import type { ContainerConfig, ContainerService, HostConfig, MountSpec } from '../containers/index.js';
-import { familiarString, fullString, normalize, parseReference, type ContainerConfigJson, type Image, type ImageBuilds, type ImageService } from '../images/index.js';
+import { familiarString, formatPlatform, fullString, normalize, parseReference, type ContainerConfigJson, type Image, type ImageBuilds, type ImagePuller as ImagePullerService, type ImageService } from '../images/index.js';
+import { authForHost, authFromJson } from '../api/index.js';
 
-/** Pull, once the engine can: until then Docker's answer for an image that cannot be pulled. */
+/** Pulls a base image the build lacks (FROM, COPY --from, RUN --mount from=) and returns it. */
 export type ImagePuller = (ref: string, opts: Parameters<BuildImages['pull']>[1]) => Promise<Image>;
+
+/**
+ * The daemon's puller as the builder calls it: credentials picked from the build's
+ * X-Registry-Config by the image's registry (moby's ResolveAuthConfig), Docker's progress lines.
+ */
+export function buildPuller(images: ImageService, puller: ImagePullerService): ImagePuller {
+  return async (ref, opts) => {
+    const parsed = normalize(parseReference(ref));
+    const configs = new Map(Object.entries(opts.auth).map(([host, doc]) => [host, authFromJson(doc)]));
+    const auth = authForHost(configs, parsed.domain);
+    const platform = opts.platform ? formatPlatform(opts.platform) : undefined;
+    await puller.pull(parsed, { platform, auth, progress: opts.progress, signal: opts.signal });
+    return images.resolve(fullString(parsed));
+  };
+}
 
 function toBuild(img: Image): BuildImage {
   return { id: img.id, doc: img.config as BuildImage['doc'], ...(img.record.parent ? { parent: img.record.parent } : {}) };

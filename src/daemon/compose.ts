@@ -13,7 +13,7 @@ import type { Logger } from '../base/log.js';
 import { FsContentStore } from '../content/index.js';
 import { EventBus } from '../events/index.js';
 import { Builder, CacheMounts } from '../build/index.js';
-import { buildImages, stepRunner } from './build-backend.js';
+import { buildImages, buildPuller, stepRunner } from './build-backend.js';
 import { ImageArchives, ImageBuilds, ImagePuller, ImagePusher, ImageRecordStore, ImageService, RemoteBlobIndex, type ImageEvent } from '../images/index.js';
 import { RegistryClient, type RegistrySettings } from '../distribution/index.js';
 import { OverlaySnapshotter } from '../snapshots/index.js';
@@ -108,7 +108,7 @@ export async function composeEngine(getConfig: () => DaemonConfig, log: Logger):
   );
 
   const builder = new Builder({
-    images: buildImages(images, new ImageBuilds(imageDeps, images)),
+    images: buildImages(images, new ImageBuilds(imageDeps, images), buildPuller(images, puller)),
     runner: stepRunner(containers),
     cacheMounts: new CacheMounts(join(root, 'builder', 'cache-mounts')),
     scratchRoot: join(root, 'builder', 'tmp'),
