@@ -12,7 +12,7 @@ import { atomicWriteFile } from '../base/fs.js';
 import { KeyedMutex } from '../base/lock.js';
 import type { Logger } from '../base/log.js';
 import { resolveInRoot } from '../base/root-path.js';
-import { buildOciSpec, conmonCreate, runtimeUnsupported, type OciResources, OciRuntime, resizeTerminal, resolveUser, type RuntimeBinary } from '../runtime/index.js';
+import { awaitExec, buildOciSpec, commandName, conmonCreate, runtimeUnsupported, type OciResources, OciRuntime, resizeTerminal, resolveUser, type RuntimeBinary } from '../runtime/index.js';
 import { ContainerIO } from './container-io.js';
 import { rotateIfNeeded } from './log-rotation.js';
 import { LOG_DRIVER_ERROR, logOptions } from './log-config.js';
@@ -158,7 +158,10 @@ export class Lifecycle {
     const work = thaw<ContainerData>(rec);
     try {
       await this.launch(rec, work, runtime, undo);
+      const pid = this.current(id).state.pid;
+      const initName = await commandName(pid);
       await runtime.start(rec.id);
+      if (initName !== undefined) await awaitExec(pid, initName);
       this.lap(rec, 'started');
       await this.d.health.started(id).catch((err: unknown) => this.d.log.warn('starting the health monitor failed', { id, err }));
       this.d.emit(this.current(id), 'start');

@@ -8,4 +8,4 @@ export { readLogs, readFrom, splitRecords, parseLogLine, formatTimeNs, parseTime
 export { detectCgroups, runtimeUnsupported } from './cgroups.js';
 export { readCgroupStats, systemCpuNs, type CgroupStats } from './cgroup-stats.js';
 export { readNetStats, type NetStats } from './net-stats.js';
-export { killProcessTree, sharesPidNamespace } from './process-tree.js';
+export { awaitExec, commandName, killProcessTree, sharesPidNamespace } from './process-tree.js';

@@ -75,3 +75,26 @@ export async function sharesPidNamespace(pid: number, other: number): Promise<bo
   const [a, b] = await Promise.all([ns(pid), ns(other)]);
   return a !== '' && a === b;
 }
+
+/** The process's command name (`/proc/<pid>/comm`), or undefined once it is gone. */
+export async function commandName(pid: number): Promise<string | undefined> {
+  return readFile(`/proc/${pid}/comm`, 'utf8').then(
+    (s) => s.trimEnd(),
+    () => undefined,
+  );
+}
+
+/**
+ * Resolves once `pid` no longer runs as `before` (the runtime's init has exec'd the container's
+ * process) or is gone, or after `limitMs`. `runc start` returns when the init was told to exec,
+ * not when it did: clients that read logs right after start (docker-py's tests do) expect the
+ * process to be running by then, as it is with dockerd's longer start path.
+ */
+export async function awaitExec(pid: number, before: string, limitMs = 50): Promise<void> {
+  const end = performance.now() + limitMs;
+  while (performance.now() < end) {
+    const now = await commandName(pid);
+    if (now === undefined || now !== before) return;
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
