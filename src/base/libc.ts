@@ -1,7 +1,7 @@
 /**
  * Thin libc bindings (through koffi, a prebuilt FFI) for the few syscalls Node lacks: device nodes,
- * xattrs that must not follow symlinks, flock, mount. Every function is synchronous, like the
- * syscall it wraps; call them from a worker or for short operations only.
+ * xattrs that must not follow symlinks, flock, mount, sendfile. Every function is synchronous, like
+ * the syscall it wraps (sendfile aside: it runs on libuv's threadpool); call them from a worker or for short operations only.
  *
  * Failures throw an `Error` shaped like Node's own system errors (`code` = errno name as Node spells
  * it, `errno` negative, `syscall`, `path`), so `isErrno(err, 'ENOENT')` works on both.
@@ -23,6 +23,12 @@ interface Libc {
   flock: Fn;
   mount: Fn;
   umount2: Fn;
+  sendfile: AsyncFn;
+}
+
+/** A koffi function with its threadpool form: the call runs on a libuv worker, the callback on the loop. */
+interface AsyncFn extends Fn {
+  async(...args: unknown[]): void;
 }
 
 let libc: Libc | undefined;
@@ -54,6 +60,7 @@ function load(): Libc {
     flock: lib.func('int flock(int fd, int op)'),
     mount: lib.func('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)'),
     umount2: lib.func('int umount2(const char *target, int flags)'),
+    sendfile: lib.func('intptr_t sendfile(int out_fd, int in_fd, _Inout_ int64_t *offset, size_t count)') as AsyncFn,
   };
   return libc;
 }
@@ -186,4 +193,18 @@ export function mount(source: string, target: string, fstype: string | null, fla
 /** umount2(2) with `MNT_DETACH` / `MNT_FORCE` flags. */
 export function umount2(target: string, flags = 0): void {
   check(load().umount2(target, flags), 'umount2', target);
+}
+
+/**
+ * sendfile(2) on libuv's threadpool (the kernel's side of a send, loopback delivery included,
+ * then runs on several cores): up to `count` bytes of `inFd` from `offset` go to the
+ * non-blocking socket `outFd` without passing through user space. Resolves with the bytes sent
+ * (0 at end of file), or -1 when nothing was sent: the socket is full (EAGAIN) or broken; errno
+ * is not kept across threads, so the caller tells them apart with an ordinary write.
+ */
+export function sendfile(outFd: number, inFd: number, offset: number, count: number): Promise<number> {
+  const c = load();
+  return new Promise((resolve, reject) => {
+    c.sendfile.async(outFd, inFd, [BigInt(offset)], count, (err: unknown, n: number | bigint) => (err ? reject(err as Error) : resolve(Math.max(-1, Number(n)))));
+  });
 }

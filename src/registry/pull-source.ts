@@ -1,3 +1,4 @@
+import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { ByteRange, ReferrersResult, RegistryStorage, StoredManifest } from './storage/registry-storage.js';
 
@@ -5,6 +6,8 @@ import type { ByteRange, ReferrersResult, RegistryStorage, StoredManifest } from
 export interface ServableBlob {
   size: number;
   open(range?: ByteRange): Promise<Readable>;
+  /** The stored file itself, when the blob is local (served by sendfile). */
+  openFile?(): Promise<FileHandle>;
 }
 
 /**
@@ -31,7 +34,7 @@ export class LocalPullSource implements PullSource {
   async blob(repo: string, digest: string): Promise<ServableBlob> {
     // Touched: a client that HEADs a blob is about to reference it in a manifest.
     const { size } = await this.storage.statBlob(repo, digest, true);
-    return { size, open: (range) => Promise.resolve(this.storage.openBlob(digest, range)) };
+    return { size, open: (range) => Promise.resolve(this.storage.openBlob(digest, range)), openFile: () => this.storage.openBlobFile(digest) };
   }
 
   tags(repo: string): Promise<string[]> {

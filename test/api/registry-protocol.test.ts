@@ -2,6 +2,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import http from 'node:http';
+import net from 'node:net';
 import { DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST, pushBlob, pushImage, request, sha256, startTestRegistry, type Reply, type TestRegistry } from '../helpers/registry.js';
 
 let reg: TestRegistry;
@@ -38,6 +40,52 @@ describe('blobs', () => {
     assert.equal(full.headers.get('accept-ranges'), 'bytes');
     assert.deepEqual(full.body, data);
   });
+  // Blob bodies go by sendfile: a body larger than any socket buffer, with ranges, while other
+  // clients stall (never read) or vanish mid-body, must still arrive whole and in order.
+  test('large bodies by sendfile: whole, ranged, beside stalled and vanishing clients', async () => {
+    const big = randomBytes(24 << 20);
+    const d = await pushBlob(reg.url, 'sendfile/repo', big);
+    const { hostname: host, port } = new URL(reg.url);
+    const raw = (path: string): Promise<net.Socket> =>
+      new Promise((resolve) => {
+        const s = net.connect(Number(port), host.replace(/^\[|\]$/g, ''), () => {
+          s.write(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`);
+          resolve(s);
+        });
+      });
+    // Stalled: connected, request sent, never read. Vanishing: reads a little, then resets.
+    const stalled = await Promise.all([1, 2, 3, 4, 5, 6].map(() => raw(`/v2/sendfile/repo/blobs/${d}`)));
+    for (const s of stalled) s.pause();
+    const vanishing = await Promise.all([1, 2, 3].map(() => raw(`/v2/sendfile/repo/blobs/${d}`)));
+    await Promise.all(vanishing.map((s) => new Promise<void>((r) => s.once('data', () => (s.resetAndDestroy(), r())))));
+    const full = await call('GET', `/v2/sendfile/repo/blobs/${d}`);
+    assert.equal(full.status, 200);
+    assert.equal(full.body.length, big.length);
+    assert.ok(full.body.equals(big), 'the body is the blob, byte for byte');
+    const part = await call('GET', `/v2/sendfile/repo/blobs/${d}`, { headers: { Range: 'bytes=1000000-17777777' } });
+    assert.equal(part.status, 206);
+    assert.ok(part.body.equals(big.subarray(1000000, 17777778)));
+    // The same connection serves the next request after a sendfile body (keep-alive intact).
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const get = (): Promise<{ n: number; socket: unknown }> =>
+      new Promise((resolve, reject) => {
+        http
+          .get(`${reg.url}/v2/sendfile/repo/blobs/${d}`, { agent }, (res) => {
+            let n = 0;
+            res.on('data', (c: Buffer) => (n += c.length));
+            res.on('end', () => resolve({ n, socket: res.socket }));
+          })
+          .on('error', reject);
+      });
+    const first = await get();
+    const second = await get();
+    agent.destroy();
+    assert.equal(first.n, big.length);
+    assert.equal(second.n, big.length);
+    assert.equal(first.socket, second.socket);
+    for (const s of stalled) s.destroy();
+  });
+
   test('a blob is visible only in the repositories that link it', async () => {
     assert.equal((await call('HEAD', `/v2/other/repo/blobs/${digest}`)).status, 404);
   });

@@ -3,6 +3,7 @@ import { registryError } from '../errors.js';
 import type { ByteRange } from '../storage/registry-storage.js';
 import { assertWritable, blobLocation, uploadLocation, type Handler, type RequestContext } from './context.js';
 import { sendEmpty } from './respond.js';
+import { sendFileBody, sendfileTarget } from './sendfile.js';
 
 /** `bytes=a-b`, `bytes=a-` or `bytes=-n` within `size`; undefined for none or several ranges. */
 export function parseRange(header: string | undefined, size: number): ByteRange | 'unsatisfiable' | undefined {
@@ -36,7 +37,6 @@ export const getBlob: Handler = async (ctx, deps) => {
     ctx.res.setHeader('Content-Range', `bytes */${blob.size}`);
     throw registryError('RANGE_INVALID', 'requested range not satisfiable', { size: blob.size });
   }
-  const stream = await blob.open(range);
   if (range) {
     ctx.res.statusCode = 206;
     ctx.res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${blob.size}`);
@@ -45,7 +45,17 @@ export const getBlob: Handler = async (ctx, deps) => {
     ctx.res.statusCode = 200;
     ctx.res.setHeader('Content-Length', blob.size);
   }
-  await pipeline(stream, ctx.res, { signal: ctx.signal });
+  const fd = blob.openFile ? sendfileTarget(ctx.res) : undefined;
+  if (fd !== undefined && blob.openFile) {
+    const file = await blob.openFile();
+    try {
+      await sendFileBody(ctx.res, fd, file, range?.start ?? 0, range ? range.end - range.start + 1 : blob.size, ctx.signal);
+    } finally {
+      await file.close();
+    }
+    return;
+  }
+  await pipeline(await blob.open(range), ctx.res, { signal: ctx.signal });
 };
 
 function sendBlobHeaders(ctx: RequestContext, digest: string): void {

@@ -1,5 +1,5 @@
 import { createReadStream, type ReadStream } from 'node:fs';
-import { open, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { open, readdir, type FileHandle, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { isErrno } from '../../base/errors.js';
@@ -105,6 +105,11 @@ export class BlobStore {
       if (isErrno(err, 'ENOENT')) return undefined;
       throw err;
     }
+  }
+
+  /** Opens a blob's file (an open handle keeps serving it even if it is deleted meanwhile). */
+  openFile(digest: string): Promise<FileHandle> {
+    return open(this.pathOf(digest), 'r');
   }
 
   /** Opens a blob for streaming (an inclusive byte range when given). */

@@ -1,4 +1,6 @@
 import type { ReadStream } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { isErrno } from '../../base/errors.js';
 import type { Readable } from 'node:stream';
 import { digestBytes, isDigest, looksLikeDigest, parseDigest, type Algorithm } from '../digest.js';
 import { registryError } from '../errors.js';
@@ -62,6 +64,16 @@ export class RegistryStorage {
 
   openBlob(digest: string, range?: ByteRange): ReadStream {
     return this.blobs.openRead(digest, range);
+  }
+
+  async openBlobFile(digest: string): Promise<FileHandle> {
+    try {
+      return await this.blobs.openFile(digest);
+    } catch (err) {
+      // Deleted (or collected) since it was found.
+      if (isErrno(err, 'ENOENT')) throw registryError('BLOB_UNKNOWN', undefined, { digest });
+      throw err;
+    }
   }
 
   async deleteBlob(repo: string, digest: string): Promise<void> {
