@@ -55,11 +55,12 @@ export function checkJsonContentType(req: IncomingMessage): void {
 /**
  * The one way routes read a JSON body: checked against its wire schema with Go's json rules and
  * messages (moby's httputils.ReadJSON). An empty body is `undefined`, as moby leaves the struct
- * zero, unless `ifEmpty` names the error a route gives for it.
+ * zero, unless `ifEmpty` names the error a route gives for it. `anyContentType` skips the
+ * Content-Type check, for the few (route, API version) pairs moby read without one.
  * @throws BerthError InvalidArgument (400) for a wrong content type, bad JSON or a wrong type.
  */
-export async function readBody<T>(ctx: Pick<RequestContext, 'req'>, schema: WireBody<T>, ifEmpty?: string): Promise<T | undefined> {
-  checkJsonContentType(ctx.req);
+export async function readBody<T>(ctx: Pick<RequestContext, 'req'>, schema: WireBody<T>, ifEmpty?: string, anyContentType = false): Promise<T | undefined> {
+  if (!anyContentType) checkJsonContentType(ctx.req);
   const body = await readRaw(ctx.req);
   return decodeBody(body, schema, ifEmpty);
 }

@@ -28,9 +28,10 @@ export function messageOf(err: unknown): string {
 
 /**
  * Docker's error reply: `{"message": …}` with `Content-Type: application/json` exactly (the CLI
- * prints raw JSON for any other content type, e.g. with `; charset=utf-8`).
+ * prints raw JSON for any other content type, e.g. with `; charset=utf-8`); the message as plain
+ * text, as Go's `http.Error` writes it, where `asText` (API 1.23 and older).
  */
-export function sendError(res: ServerResponse, err: unknown, log: Logger): void {
+export function sendError(res: ServerResponse, err: unknown, log: Logger, asText = false): void {
   const status = statusOf(err);
   // A client that hung up (Ctrl-C on `docker save`) is not the daemon's failure.
   if (res.destroyed && !res.writableFinished) log.debug('request abandoned by the client', { message: messageOf(err) });
@@ -44,10 +45,11 @@ export function sendError(res: ServerResponse, err: unknown, log: Logger): void 
     res.writeHead(304).end();
     return;
   }
-  const body = JSON.stringify({ message: messageOf(err) }) + '\n';
+  const body = asText ? messageOf(err) + '\n' : JSON.stringify({ message: messageOf(err) }) + '\n';
+  const headers = asText ? { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' } : { 'Content-Type': 'application/json' };
   const send = (): void => {
     if (res.headersSent || res.destroyed) return;
-    res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+    res.writeHead(status, { ...headers, 'Content-Length': Buffer.byteLength(body) });
     res.end(body);
   };
   // A client still uploading (load, import) would get EPIPE instead of the message: read the

@@ -5,6 +5,7 @@ import { invalidArgument, notFound } from '../base/errors.js';
 import type { Logger } from '../base/log.js';
 import type { RequestContext, Route, RouteHandler } from './context.js';
 import { sendError } from './http-errors.js';
+import { errorsAsText } from './version-quirks.js';
 import { API_MAX_MINOR, API_MIN_MINOR, type EngineServices } from './services.js';
 import { systemRoutes } from './routes/system.js';
 import { imageRoutes } from './routes/images.js';
@@ -68,7 +69,8 @@ export function createApi(services: EngineServices, log: Logger): ApiHandlers {
       res.setHeader('Docker-Experimental', 'false');
       res.setHeader('Ostype', 'linux');
       res.setHeader('Server', `berth/${services.system.version().version} (linux)`);
-      dispatch(req, res, abort.signal).catch((err: unknown) => sendError(res, err, log));
+      const asked = VERSION_PREFIX.exec(req.url ?? '');
+      dispatch(req, res, abort.signal).catch((err: unknown) => sendError(res, err, log, errorsAsText(asked?.[1] === '1' ? Number(asked[2]) : undefined)));
     },
     upgrade: (req, socket, head) => {
       const url = new URL(req.url ?? '/', 'http://berth');

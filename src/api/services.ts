@@ -84,4 +84,4 @@ export interface EngineServices {
 }
 
 export const API_MAX_MINOR = 50;
-export const API_MIN_MINOR = 24;
+export const API_MIN_MINOR = 21;

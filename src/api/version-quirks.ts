@@ -1,8 +1,9 @@
 /**
  * The one place where a response (or a refusal) depends on the API version the client asked
  * for: what moby's routers do per version (docs/api/version-history.md, v1.24 to v1.50), applied
- * to the current (1.50) shapes the routes build. Request-side version rules for container
- * create live with its checks (wire/container-checks).
+ * to the current (1.50) shapes the routes build; for 1.21 to 1.23, which moby 28 no longer
+ * serves, what Docker 20.10 (the last engine docker-compose 1.x pinned them against) did.
+ * Request-side version rules for container create live with its checks (wire/container-checks).
  */
 import type { ContainerRecord } from '../containers/index.js';
 
@@ -93,11 +94,17 @@ export function containerInspectForVersion(out: Json, rec: ContainerRecord, apiM
 }
 
 /**
- * `GET /info`: runtimes without `status` before 1.44, the non-distributable registry fields
+ * `GET /info`: security options by name only before 1.25, `<unknown>` for an unknown kernel or
+ * OS before 1.39, runtimes without `status` before 1.44, the non-distributable registry fields
  * before 1.47, `Expected` commits before 1.49, the bridge-nf fields before 1.50.
  */
 export function infoForVersion(out: Json, apiMinor: number): Json {
   const r: Json = { ...out };
+  if (apiMinor < 25) r.SecurityOptions = ((r.SecurityOptions as string[] | null) ?? []).map(securityOptionName);
+  if (apiMinor < 39) {
+    if (!r.KernelVersion) r.KernelVersion = '<unknown>';
+    if (!r.OperatingSystem) r.OperatingSystem = '<unknown>';
+  }
   if (apiMinor < 44) {
     const runtimes = (r.Runtimes as Record<string, Json> | undefined) ?? {};
     r.Runtimes = Object.fromEntries(Object.entries(runtimes).map(([k, v]) => [k, { path: v.path }]));
@@ -123,6 +130,47 @@ export function removeRefusalForVersion(rec: ContainerRecord, apiMinor: number):
   if (apiMinor >= 44 || !(state === 'running' || state === 'paused' || state === 'restarting')) return undefined;
   const procedure = 'Stop the container before attempting removal or force remove';
   return `You cannot remove a ${state} container ${rec.id}. ${state === 'paused' ? `Unpause and then ${procedure.toLowerCase()}` : procedure}`;
+}
+
+/** `name=seccomp,profile=builtin` → `seccomp` (moby's DecodeSecurityOptions, then the name). */
+function securityOptionName(opt: string): string {
+  const name = opt.split(',').find((kv) => kv.startsWith('name='));
+  return name ? name.slice('name='.length) : opt;
+}
+
+/**
+ * Docker 20.10 answered errors to API 1.23 and older in plain text (`http.Error`), JSON only
+ * from 1.24 on (unversioned paths get JSON).
+ */
+export function errorsAsText(apiMinor: number | undefined): boolean {
+  return apiMinor !== undefined && apiMinor <= 23;
+}
+
+/** How `POST /containers/{id}/wait` behaves for a version (moby's postContainersWait). */
+export interface WaitBehaviour {
+  /** Before 1.30 the `condition` parameter was not read: always `not-running`. */
+  readCondition: boolean;
+  /** From 1.30 the 200 and headers go out at once, before the wait ends; before, with the result. */
+  headersFirst: boolean;
+  /**
+   * Before 1.34 a failed removal (condition `removed`) ended the wait with an empty body: the
+   * only way those clients could be told.
+   */
+  emptyOnRemovalError: boolean;
+}
+
+export function waitForVersion(apiMinor: number): WaitBehaviour {
+  return { readCondition: apiMinor >= 30, headersFirst: apiMinor >= 30, emptyOnRemovalError: apiMinor < 34 };
+}
+
+/** `POST /exec/{id}/start`: Docker 20.10 read the body of API 1.21 without asking for JSON. */
+export function execStartChecksJson(apiMinor: number): boolean {
+  return apiMinor > 21;
+}
+
+/** `GET /networks`: before 1.28 each listed network carried its containers, as inspect does. */
+export function networkListDetailed(apiMinor: number): boolean {
+  return apiMinor < 28;
 }
 
 function stripUndefined(o: Json): Json {

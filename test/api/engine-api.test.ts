@@ -59,7 +59,7 @@ describe('Engine API shapes and errors', () => {
   test('version carries what docker-py and the CLI need', async () => {
     const v = JSON.parse((await get('GET', '/version')).body) as Record<string, unknown>;
     assert.equal(v.ApiVersion, '1.50');
-    assert.equal(v.MinAPIVersion, '1.24');
+    assert.equal(v.MinAPIVersion, '1.21');
     assert.equal(v.Os, 'linux');
     assert.ok(Array.isArray(v.Components));
   });
@@ -97,29 +97,60 @@ describe('Engine API shapes and errors', () => {
     }
   });
 
-  test('API versions outside 1.24–1.50 are refused with Docker\'s wording', async () => {
-    const sock = join(dir, 'api.sock');
-    const call = async (path: string): Promise<{ status: number; body: string }> => {
-      const { request } = await import('node:http');
-      return new Promise((resolve, reject) => {
-        const req = request({ socketPath: sock, path }, (res) => {
-          readAll(res).then((b) => resolve({ status: res.statusCode ?? 0, body: b.toString() }), reject);
-        });
-        req.on('error', reject);
-        req.end();
+  /** A request on exactly this path (the client would put its own version in front). */
+  const call = async (path: string, method = 'GET'): Promise<{ status: number; type: string; body: string }> => {
+    const { request } = await import('node:http');
+    return new Promise((resolve, reject) => {
+      const req = request({ socketPath: join(dir, 'api.sock'), path, method }, (res) => {
+        readAll(res).then((b) => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body: b.toString() }), reject);
       });
-    };
+      req.on('error', reject);
+      req.end();
+    });
+  };
+
+  test('API versions outside 1.21–1.50 are refused with Docker\'s wording; every one inside answers', async () => {
     const tooNew = await call('/v1.99/version');
     assert.equal(tooNew.status, 400);
     assert.match(tooNew.body, /client version 1.99 is too new. Maximum supported API version is 1.50/);
-    const tooOld = await call('/v1.12/version');
+    const tooOld = await call('/v1.20/version');
     assert.equal(tooOld.status, 400);
-    assert.match(tooOld.body, /too old. Minimum supported API version is 1.24/);
-    assert.equal((await call('/v1.24/version')).status, 200);
+    assert.match(tooOld.body, /too old. Minimum supported API version is 1.21/);
     assert.equal((await call('/version')).status, 200);
+    // docker-compose 1.x pins 1.21 (v1 files) up to 1.38; docker-py accepts a pinned version as low as 1.21.
+    for (let minor = 21; minor <= 50; minor++) {
+      for (const path of ['/version', '/info', '/containers/json?all=1', '/images/json', '/networks', '/volumes', '/events?until=1']) {
+        const r = await call(`/v1.${minor}${path}`);
+        assert.equal(r.status, 200, `/v1.${minor}${path}: ${r.body}`);
+        assert.equal(r.type, 'application/json', `/v1.${minor}${path}`);
+      }
+    }
     // Old API versions get the fields they expect.
     const old = await call('/v1.41/images/json');
     assert.equal(old.status, 200);
+  });
+
+  test('errors are plain text up to API 1.23 (Docker 20.10), JSON from 1.24 and unversioned', async () => {
+    for (const minor of [21, 22, 23]) {
+      const r = await call(`/v1.${minor}/containers/nothere/json`);
+      assert.equal(r.status, 404);
+      assert.equal(r.type, 'text/plain; charset=utf-8');
+      assert.equal(r.body, 'No such container: nothere\n');
+    }
+    for (const path of ['/v1.24/containers/nothere/json', '/containers/nothere/json']) {
+      const r = await call(path);
+      assert.equal(r.status, 404);
+      assert.equal(r.type, 'application/json');
+      assert.deepEqual(JSON.parse(r.body), { message: 'No such container: nothere' });
+    }
+  });
+
+  test('info: security options by name only before 1.25', async () => {
+    const info = async (minor: number): Promise<{ SecurityOptions: string[]; KernelVersion: string }> => JSON.parse((await call(`/v1.${minor}/info`)).body) as { SecurityOptions: string[]; KernelVersion: string };
+    const current = await info(25);
+    assert.ok(current.SecurityOptions.length > 0);
+    for (const o of current.SecurityOptions) assert.match(o, /^name=/);
+    assert.deepEqual((await info(24)).SecurityOptions, current.SecurityOptions.map((o) => /^name=([^,]+)/.exec(o)![1]));
   });
 
   test('invalid references and tags are 400', async () => {

@@ -9,7 +9,7 @@ import { networkSettingsToWire, portSummaryToWire } from '../network-wire.js';
 import { configFromWire, configToWire, endpointsFromWire, healthStateToWire, hostConfigFromWire, hostConfigToWire, humanStatus, mountPointsToWire, updateFromWire } from '../container-wire.js';
 import { queryBool, queryInt, readBody, sendEmpty, sendJson, type RequestContext, type Route } from '../context.js';
 import * as wire from '../../wire/index.js';
-import { containerInspectForVersion, removeRefusalForVersion } from '../version-quirks.js';
+import { containerInspectForVersion, removeRefusalForVersion, waitForVersion } from '../version-quirks.js';
 import { DetachScanner, frame, hijackHead, parseDetachKeys, safeWrite } from '../hijack.js';
 import type { EngineServices } from '../services.js';
 
@@ -159,14 +159,22 @@ function timeoutParam(ctx: RequestContext): number | undefined {
 
 async function wait(s: EngineServices, ctx: RequestContext): Promise<void> {
   const rec = s.containers.find(ctx.params.id!);
-  const condition = (ctx.query.get('condition') || 'not-running') as 'not-running' | 'next-exit' | 'removed';
+  const how = waitForVersion(ctx.apiMinor);
+  const condition = ((how.readCondition && ctx.query.get('condition')) || 'not-running') as 'not-running' | 'next-exit' | 'removed';
   if (!['not-running', 'next-exit', 'removed'].includes(condition)) throw invalidArgument(`invalid condition: "${condition}"`);
   const waiting = s.containers.waitFor(rec.id, condition);
-  // Headers now: the CLI waits for them before it starts the container.
-  ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
-  ctx.res.flushHeaders();
+  if (how.headersFirst) {
+    // Headers now: the CLI waits for them before it starts the container.
+    ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
+    ctx.res.flushHeaders();
+  }
   const r = await Promise.race([waiting, new Promise<undefined>((resolve) => ctx.signal.addEventListener('abort', () => resolve(undefined), { once: true }))]);
   if (!r) return;
+  if (!how.headersFirst) ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
+  if (condition === 'removed' && r.error && how.emptyOnRemovalError) {
+    ctx.res.end();
+    return;
+  }
   ctx.res.end(JSON.stringify({ StatusCode: r.statusCode, Error: r.error ? { Message: r.error } : null }) + '\n');
 }
 
@@ -341,6 +349,12 @@ export function containerRoutes(s: EngineServices): Route[] {
       sendJson(ctx.res, 200, body);
     }],
     ['POST', '/containers/:id/start', async (ctx) => {
+      // moby refuses a host config on start (API < 1.24 sent one): anything longer than the
+      // shortest JSON object with a member, or of unknown length.
+      const length = ctx.req.headers['content-length'];
+      if (length === undefined ? ctx.req.headers['transfer-encoding'] !== undefined : Number(length) > 7) {
+        throw invalidArgument('starting container with non-empty request body was deprecated since API v1.22 and removed in v1.24');
+      }
       await s.containers.start(id(ctx));
       sendEmpty(ctx.res, 204);
     }],

@@ -6,6 +6,7 @@ import { checkJsonContentType, decodeBody, queryInt, readBody, sendEmpty, sendJs
 import * as wire from '../../wire/index.js';
 import { DetachScanner, frame, hijackHead, parseDetachKeys, RAW, safeWrite } from '../hijack.js';
 import { statusOf } from '../http-errors.js';
+import { execStartChecksJson } from '../version-quirks.js';
 import type { EngineServices } from '../services.js';
 
 type Json = Record<string, unknown>;
@@ -99,7 +100,7 @@ export async function startExec(s: EngineServices, req: IncomingMessage, socket:
     const r = await readUpgradeBody(req, socket, head);
     rest = r.rest;
     try {
-      checkJsonContentType(req);
+      if (execStartChecksJson(apiMinor)) checkJsonContentType(req);
       body = decodeBody(r.body, wire.ExecStartRequest) ?? {};
     } catch (err) {
       replyError(socket, err);
@@ -188,7 +189,7 @@ export function execRoutes(s: EngineServices): Route[] {
       sendJson(ctx.res, 201, { Id: id });
     }],
     ['POST', '/exec/:id/start', async (ctx: RequestContext) => {
-      const body = (await readBody(ctx, wire.ExecStartRequest)) ?? {};
+      const body = (await readBody(ctx, wire.ExecStartRequest, undefined, !execStartChecksJson(ctx.apiMinor))) ?? {};
       if (body.Detach === true) {
         s.containers.execs.get(ctx.params.id!);
         const { exitCode } = await s.containers.execs.start(ctx.params.id!, {});

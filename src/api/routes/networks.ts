@@ -3,6 +3,7 @@ import { FilterArgs, parseTimestamp } from '../../base/filters.js';
 import { readBody, sendJson, type Route } from '../context.js';
 import * as wire from '../../wire/index.js';
 import { networkToWire } from '../network-wire.js';
+import { networkListDetailed } from '../version-quirks.js';
 import type { EngineServices } from '../services.js';
 
 export function networkRoutes(s: EngineServices): Route[] {
@@ -23,7 +24,7 @@ export function networkRoutes(s: EngineServices): Route[] {
         if (dangling !== undefined && dangling !== (!builtin && usedBy(s, n.name) === 0)) return false;
         return true;
       });
-      sendJson(ctx.res, 200, nets.map((n) => networkToWire(n, s.networks, false)));
+      sendJson(ctx.res, 200, nets.map((n) => networkToWire(n, s.networks, networkListDetailed(ctx.apiMinor))));
     }],
     ['GET', '/networks/:id', async (ctx) => {
       const n = s.networks.find(ctx.params.id!);
