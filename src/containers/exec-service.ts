@@ -94,7 +94,10 @@ export class ExecService {
       const user = name ? resolveUser(merged, name, []) : undefined;
       const tty = e.config.tty;
       const env = new Map<string, string>();
-      for (const v of [...spec.process.env, ...e.config.env]) env.set(v.split('=', 1)[0]!, v);
+      for (const v of spec.process.env) env.set(v.split('=', 1)[0]!, v);
+      // moby's CreateDaemonEnvironment for the exec: TERM=xterm with its own terminal, under the container's and the exec's Env.
+      if (tty && !env.has('TERM')) env.set('TERM', 'TERM=xterm');
+      for (const v of e.config.env) env.set(v.split('=', 1)[0]!, v);
       const caps = e.config.privileged ? CAP_NAMES.filter((c) => hostCapabilities().includes(c)) : spec.process.capabilities.bounding;
       const proc: OciSpec['process'] = {
         ...spec.process,
