@@ -1,131 +1,15 @@
 /**
  * Debian's docker-compose 1.29.2 (python, docker-py 5.0.3 underneath) against a private berthd,
- * unchanged: a project with a service built from a Dockerfile, a worker, a named volume, a bind
- * mount, an env file, a user network with an alias, a healthcheck dependency, a published port
- * and a scaled service, through every command, at the API version docker-py negotiates (1.50) and
- * at the old versions compose is pinned to (COMPOSE_API_VERSION, 1.21 to 1.38).
+ * unchanged, at the API version docker-py negotiates (the daemon's, 1.50): the project of
+ * helpers/compose-v1 through every command.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { busyboxRootfs, cliFor, isRoot, startDaemon, type TestDaemon } from '../helpers/daemon.js';
-
-const COMPOSE = '/usr/bin/docker-compose';
-const hasCompose = existsSync(COMPOSE);
-
-type Json = Record<string, unknown>;
-
-/** A free TCP port on loopback, for the published port. */
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-async function httpGet(port: number, path: string): Promise<string> {
-  const res = await fetch(`http://127.0.0.1:${port}${path}`);
-  assert.equal(res.status, 200, `GET ${path}`);
-  return res.text();
-}
-
-const WORKER_COMMAND =
-  // Its first act needs the web service serving under its alias (retried: a v1 file has no health dependency).
-  `["sh", "-c", "trap 'exit 0' TERM; echo worker up; until wget -q -O - http://frontend/greeting.txt; do sleep 0.5; done; while true; do sleep 1; done"]`;
-
-/**
- * The compose file for a file version (undefined: no `version` key). "2.0" has no healthcheck
- * (compose refuses one below API 1.24), so the worker depends on the web service's start only;
- * "1" is the version-1 format (API 1.21): no networks or named volumes, a legacy link, and an
- * anonymous volume that compose carries over to the recreated container.
- */
-function composeFile(version: string | undefined, port: number): string {
-  if (version === '1') {
-    return [
-      'web:',
-      '  build: ./web',
-      '  env_file: app.env',
-      `  ports: ["127.0.0.1:${port}:80"]`,
-      '  volumes: ["/data", "./site:/site:ro"]',
-      'worker:',
-      '  image: busybox',
-      `  command: ${WORKER_COMMAND}`,
-      '  env_file: app.env',
-      '  links: ["web:frontend"]',
-      '',
-    ].join('\n');
-  }
-  const healthy = version !== '2.0';
-  return [
-    ...(version ? [`version: "${version}"`] : []),
-    'services:',
-    '  web:',
-    '    build: ./web',
-    '    env_file: app.env',
-    '    ports:',
-    `      - "127.0.0.1:${port}:80"`,
-    '    volumes:',
-    '      - data:/data',
-    '      - ./site:/site:ro',
-    '    networks:',
-    '      default: {}',
-    '      appnet:',
-    '        aliases: [frontend]',
-    ...(healthy
-      ? ['    healthcheck:', '      test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://localhost/greeting.txt"]', '      interval: 1s', '      timeout: 2s', '      retries: 20']
-      : []),
-    '  worker:',
-    '    image: busybox',
-    `    command: ${WORKER_COMMAND}`,
-    '    env_file: app.env',
-    ...(healthy ? ['    depends_on:', '      web:', '        condition: service_healthy'] : ['    depends_on: [web]']),
-    '    volumes:',
-    '      - data:/data',
-    '    networks:',
-    '      - appnet',
-    'volumes:',
-    '  data: {}',
-    'networks:',
-    '  appnet: {}',
-    '',
-  ].join('\n');
-}
-
-/** A project directory: the web service's build context, a bind-mounted site and the env file. */
-function makeProject(version: string | undefined, port: number): string {
-  const dir = mkdtempSync(join(tmpdir(), 'berth-compose-v1-'));
-  mkdirSync(join(dir, 'web'));
-  mkdirSync(join(dir, 'site'));
-  writeFileSync(join(dir, 'web/Dockerfile'), 'FROM busybox\nRUN mkdir -p /www && echo built > /www/built.txt\nCOPY start.sh /start.sh\nCMD ["sh", "/start.sh"]\n');
-  writeFileSync(
-    join(dir, 'web/start.sh'),
-    [
-      'echo "web starting as $GREETING"',
-      'cp /site/index.html /www/index.html',
-      'echo "$GREETING" > /www/greeting.txt',
-      'date >> /data/boots',
-      'httpd -f -p 80 -h /www &',
-      "trap 'kill $!; exit 0' TERM",
-      'wait',
-      '',
-    ].join('\n'),
-  );
-  writeFileSync(join(dir, 'site/index.html'), 'hello from the bind mount\n');
-  writeFileSync(join(dir, 'app.env'), 'GREETING=howdy\nMODE=first\n');
-  writeFileSync(join(dir, 'docker-compose.yml'), composeFile(version, port));
-  return dir;
-}
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { composeIn, freePort, hasCompose, httpGet, makeProject, projectLeft, psRows, type Json } from '../helpers/compose-v1.js';
 
 describe('docker-compose 1.29.2 against berthd', { skip: !isRoot || !hasCompose }, () => {
   let d: TestDaemon;
@@ -141,54 +25,14 @@ describe('docker-compose 1.29.2 against berthd', { skip: !isRoot || !hasCompose 
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
-  /** docker-compose in a project directory, as a user runs it; `api` pins COMPOSE_API_VERSION. */
-  const composeIn = (dir: string, project: string, api?: string) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_HOST: d.host };
-    for (const k of Object.keys(env)) if (k.startsWith('COMPOSE_')) delete env[k];
-    if (api) env.COMPOSE_API_VERSION = api;
-    const run = (args: string[]): Run => {
-      const r = spawnSync(COMPOSE, ['-p', project, ...args], { cwd: dir, env, timeout: 180_000, maxBuffer: 64 << 20 });
-      return { code: r.status ?? -1, stdout: r.stdout?.toString() ?? '', stderr: r.stderr?.toString() ?? '' };
-    };
-    const ok = (args: string[]): Run => {
-      const r = run(args);
-      assert.equal(r.code, 0, `docker-compose ${args.join(' ')} exited ${r.code}:\n${r.stderr}\n${r.stdout}`);
-      return r;
-    };
-    /** With a terminal (compose's exec and run allocate one by default), through script(1). */
-    const withTty = (args: string[]): string => {
-      const cmd = [COMPOSE, '-p', project, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-      const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { cwd: dir, env, timeout: 60_000, input: '' });
-      assert.equal(r.status, 0, `script ${cmd}: ${r.stderr?.toString()}`);
-      return r.stdout.toString();
-    };
-    return { run, ok, withTty };
-  };
-
   const inspect = (ref: string): Promise<Json> => d.client.json<Json>('GET', `/containers/${ref}/json`) as Promise<Json>;
-  /** `docker-compose ps` rows as {name → the rest of the line}. */
-  const psRows = (out: string): Map<string, string> => {
-    const rows = new Map<string, string>();
-    for (const line of out.split('\n').slice(2)) {
-      const m = /^(\S+)\s+(.*)$/.exec(line.trim());
-      if (m) rows.set(m[1]!, m[2]!);
-    }
-    return rows;
-  };
-  const projectLeft = async (project: string): Promise<{ containers: number; volumes: string[]; networks: string[] }> => {
-    const filters = encodeURIComponent(JSON.stringify({ label: [`com.docker.compose.project=${project}`] }));
-    const containers = (await d.client.json<Json[]>('GET', `/containers/json?all=1&filters=${filters}`))!;
-    const volumes = ((await d.client.json<{ Volumes: { Name: string }[] | null }>('GET', '/volumes'))!.Volumes ?? []).map((v) => v.Name).filter((n) => n.startsWith(`${project}_`));
-    const networks = (await d.client.json<{ Name: string }[]>('GET', '/networks'))!.map((n) => n.Name).filter((n) => n.startsWith(`${project}_`));
-    return { containers: containers.length, volumes, networks };
-  };
 
   test('a 2.4 project through every command, at the API version docker-py negotiates (1.50)', async () => {
     const port = await freePort();
     const dir = makeProject('2.4', port);
     dirs.push(dir);
     const project = 'cvone';
-    const dc = composeIn(dir, project);
+    const dc = composeIn(d, dir, project);
 
     const config = dc.ok(['config']).stdout;
     assert.match(config, /GREETING: howdy/);
@@ -244,7 +88,7 @@ describe('docker-compose 1.29.2 against berthd', { skip: !isRoot || !hasCompose 
     assert.match(dc.withTty(['exec', 'web', 'sh', '-c', 'tty; echo "term=$TERM"']), /\/dev\/pts\/\d+\r\nterm=xterm\r\n/);
     const oneOff = dc.ok(['run', '--rm', '-T', 'worker', 'sh', '-c', 'echo "run $GREETING"; wc -l < /data/boots']);
     assert.equal(oneOff.stdout, 'run howdy\n1\n');
-    assert.equal((await projectLeft(project)).containers, 2, 'run --rm removed its container');
+    assert.equal((await projectLeft(d, project)).containers, 2, 'run --rm removed its container');
 
     const top = dc.ok(['top', 'web']).stdout;
     assert.match(top, /cvone_web_1\n/);
@@ -286,61 +130,63 @@ describe('docker-compose 1.29.2 against berthd', { skip: !isRoot || !hasCompose 
     const down = dc.ok(['down', '-v']);
     assert.match(down.stderr, /Removing network cvone_appnet/);
     assert.match(down.stderr, /Removing volume cvone_data/);
-    assert.deepEqual(await projectLeft(project), { containers: 0, volumes: [], networks: [] });
+    assert.deepEqual(await projectLeft(d, project), { containers: 0, volumes: [], networks: [] });
   });
-
-  // docker-py takes the daemon's newest API version; docker-compose 1.29 must then be pinned for
-  // its recreate path (image inspect lost ContainerConfig in API 1.45), as with Docker 25 and later.
-  for (const [version, api] of [['3.8', '1.38'], [undefined, '1.30'], ['2.4', '1.25'], ['2.0', '1.22'], ['1', '1.21']] as const) {
-    test(`a ${version ? `"${version}"` : 'version-less'} file at API ${api}: up, a recreate keeps the volume, exec, run, down -v`, async () => {
-      const port = await freePort();
-      const dir = makeProject(version, port);
-      dirs.push(dir);
-      const project = `cvold${api.replace('.', '')}`;
-      const dc = composeIn(dir, project, api);
-      dc.ok(['up', '-d']);
-      const ps = psRows(dc.ok(['ps']).stdout);
-      assert.match(ps.get(`${project}_web_1`) ?? '', new RegExp(`\\sUp.*127\\.0\\.0\\.1:${port}->80/tcp$`));
-      assert.match(ps.get(`${project}_worker_1`) ?? '', /\sUp\s*$/);
-      assert.equal(await httpGet(port, '/'), 'hello from the bind mount\n');
-      assert.match(dc.ok(['logs', '--no-color', 'worker']).stdout, /worker_1\s+\| howdy\n/);
-
-      // A changed env file changes the config hash: compose recreates both services, the named volume stays.
-      writeFileSync(join(dir, 'app.env'), 'GREETING=howdy\nMODE=second\n');
-      const again = dc.ok(['up', '-d']);
-      assert.match(again.stderr, new RegExp(`Recreating ${project}_web_1 \\.\\.\\. done`));
-      // (Version 1: the anonymous /data volume, handed over by compose from the old container.)
-      assert.equal(dc.ok(['exec', '-T', 'web', 'sh', '-c', 'echo $MODE; wc -l < /data/boots']).stdout, 'second\n2\n');
-      assert.equal(dc.ok(['run', '--rm', '-T', 'worker', 'sh', '-c', 'echo "run $MODE"']).stdout, 'run second\n');
-      assert.equal(dc.ok(['port', 'web', '80']).stdout, `127.0.0.1:${port}\n`);
-
-      dc.ok(['down', '-v']);
-      assert.deepEqual(await projectLeft(project), { containers: 0, volumes: [], networks: [] });
-      if (version === '1') {
-        // compose handed the old container's anonymous volume to the new one by name: as with
-        // moby (removeMountPoints keeps volumes named in the spec), `rm -v` leaves it.
-        const all = (await d.client.json<{ Volumes: { Name: string; Labels: Record<string, string> | null }[] | null }>('GET', '/volumes'))!.Volumes ?? [];
-        const left = all.filter((v) => v.Labels && 'com.docker.volume.anonymous' in v.Labels);
-        assert.equal(left.length, 1, JSON.stringify(all));
-        await d.client.json('DELETE', `/volumes/${left[0]!.Name}`);
-      }
-    });
-  }
 
   test('unpinned (1.50), a recreate fails inside compose 1.29 as against Docker 25 and later', async () => {
     const port = await freePort();
     const dir = makeProject('2.4', port);
     dirs.push(dir);
-    const dc = composeIn(dir, 'cvnew');
+    const dc = composeIn(d, dir, 'cvnew');
     dc.ok(['up', '-d']);
     writeFileSync(join(dir, 'app.env'), 'GREETING=howdy\nMODE=second\n');
     const r = dc.run(['up', '-d']);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /KeyError: 'ContainerConfig'/);
     // Pinned below 1.45 the same project converges.
-    composeIn(dir, 'cvnew', '1.44').ok(['up', '-d']);
-    assert.equal(composeIn(dir, 'cvnew', '1.44').ok(['exec', '-T', 'web', 'sh', '-c', 'echo $MODE']).stdout, 'second\n');
+    composeIn(d, dir, 'cvnew', '1.44').ok(['up', '-d']);
+    assert.equal(composeIn(d, dir, 'cvnew', '1.44').ok(['exec', '-T', 'web', 'sh', '-c', 'echo $MODE']).stdout, 'second\n');
     dc.ok(['down', '-v']);
-    assert.deepEqual(await projectLeft('cvnew'), { containers: 0, volumes: [], networks: [] });
+    assert.deepEqual(await projectLeft(d, 'cvnew'), { containers: 0, volumes: [], networks: [] });
+  });
+
+  test('up in the foreground: attached output, --exit-code-from, and events --json as compose sees them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-compose-v1-'));
+    dirs.push(dir);
+    writeFileSync(
+      join(dir, 'docker-compose.yml'),
+      [
+        'version: "3.8"',
+        'services:',
+        '  job:',
+        '    image: busybox',
+        '    command: ["sh", "-c", "sleep 1; echo done-job; exit 5"]',
+        '  side:',
+        '    image: busybox',
+        `    command: ["sh", "-c", "trap 'exit 0' TERM; echo side up; while true; do sleep 1; done"]`,
+        '',
+      ].join('\n'),
+    );
+    const dc = composeIn(d, dir, 'cvfg');
+    const events = dc.background(['events', '--json']);
+    let seen = '';
+    events.stdout!.on('data', (c: Buffer) => (seen += c.toString()));
+    // events subscribes before it prints anything: give it a moment.
+    await new Promise((r) => setTimeout(r, 1500));
+    const up = dc.run(['up', '--no-color', '--exit-code-from', 'job']);
+    assert.equal(up.code, 5, up.stderr);
+    assert.match(up.stdout, /job_1\s+\| done-job\n/);
+    assert.match(up.stdout, /side_1\s+\| side up\n/);
+    assert.match(up.stdout, /cvfg_job_1 exited with code 5\n/);
+    await new Promise((r) => setTimeout(r, 500));
+    events.kill('SIGINT');
+    await new Promise((r) => events.once('exit', r));
+    const got = seen.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { service: string; action: string; attributes: { name: string } });
+    const jobActions = got.filter((e) => e.service === 'job').map((e) => e.action);
+    for (const a of ['create', 'start', 'die']) assert.ok(jobActions.includes(a), `${a} in ${jobActions.join(',')}`);
+    assert.ok(got.some((e) => e.service === 'side' && e.action === 'stop'), seen);
+    assert.ok(got.every((e) => e.attributes.name.startsWith('cvfg_')), seen);
+    dc.ok(['down']);
+    assert.deepEqual(await projectLeft(d, 'cvfg'), { containers: 0, volumes: [], networks: [] });
   });
 });
