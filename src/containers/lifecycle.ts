@@ -23,6 +23,7 @@ import { prepareMounts, releaseMounts, type ContainerVolumes } from './container
 import { restoreNetwork, startNetwork, stopNetwork, type ContainerNetworks } from './container-network.js';
 import { NETWORK_ERROR } from '../network/index.js';
 import { devices } from './devices.js';
+import { NAMESPACE_ERROR, pidNamespace } from './namespaces.js';
 import { LINK_ERROR, linkSetup, mergeEnv, updateLinkingHosts } from './links.js';
 import { capabilities, checkSecurityOpts, etcMounts, hostCapabilities, noNewPrivileges, processEnv, resources, rlimits, seccompFor, signalNumber } from './run-spec.js';
 import type { ContainerData, ContainerRecord, ContainerStatus } from './types.js';
@@ -178,7 +179,7 @@ export class Lifecycle {
         })
         .catch(() => {});
       // Only the runtime's own failures get moby's "failed to create task" wrapping.
-      if (err instanceof BerthError && (err.kind !== 'Internal' || err.code === NETWORK_ERROR || err.code === LINK_ERROR || err.code === LOG_DRIVER_ERROR)) throw err;
+      if (err instanceof BerthError && (err.kind !== 'Internal' || err.code === NETWORK_ERROR || err.code === LINK_ERROR || err.code === LOG_DRIVER_ERROR || err.code === NAMESPACE_ERROR)) throw err;
       throw new BerthError('Internal', `failed to create task for container: OCI runtime create failed: ${message}: unknown`, { cause: err });
     }
   }
@@ -266,7 +267,7 @@ export class Lifecycle {
       rlimits: rlimits(rec, this.hostCaps.includes('CAP_SYS_RESOURCE')),
       network: net.spec,
       ipc: rec.hostConfig.ipcMode === 'host' ? { mode: 'host' } : { mode: 'new' },
-      pid: rec.hostConfig.pidMode === 'host' ? { mode: 'host' } : { mode: 'new' },
+      pid: pidNamespace(rec, (r) => this.d.store.find(r)),
       uts: rec.hostConfig.utsMode === 'host' ? { mode: 'host' } : { mode: 'new' },
       shmSize: rec.hostConfig.shmSize || 64 * 1024 * 1024,
       // The user's mounts come last: one on /etc/hosts (say) replaces berth's.

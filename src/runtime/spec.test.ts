@@ -33,4 +33,6 @@ test('host namespaces, privileged and an empty hostname', () => {
   assert.ok(!s.mounts.find((m) => m.destination === '/sys')!.options.includes('ro'));
   const joined = buildOciSpec({ ...base, network: { mode: 'path', path: '/run/netns/x' } });
   assert.deepEqual(joined.linux.namespaces.find((n) => n.type === 'network'), { type: 'network', path: '/run/netns/x' });
+  const pidJoined = buildOciSpec({ ...base, pid: { mode: 'path', path: '/proc/42/ns/pid' } });
+  assert.deepEqual(pidJoined.linux.namespaces.filter((n) => n.type === 'pid'), [{ type: 'pid', path: '/proc/42/ns/pid' }]);
 });

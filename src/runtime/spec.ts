@@ -83,7 +83,8 @@ export interface SpecInput {
   /** Where the network namespace comes from: none = a fresh one, host = the host's, a path = join it. */
   network: { mode: 'new' } | { mode: 'host' } | { mode: 'path'; path: string };
   ipc: { mode: 'new' } | { mode: 'host' };
-  pid: { mode: 'new' } | { mode: 'host' };
+  /** As network: a path joins another container's (`--pid container:X`). */
+  pid: { mode: 'new' } | { mode: 'host' } | { mode: 'path'; path: string };
   uts: { mode: 'new' } | { mode: 'host' };
   shmSize: number;
   /** Extra mounts (/etc files, volumes, binds, tmpfs), in any order. */
@@ -143,6 +144,7 @@ export function buildOciSpec(i: SpecInput): OciSpec {
   if (i.network.mode === 'new') namespaces.push({ type: 'network' });
   else if (i.network.mode === 'path') namespaces.push({ type: 'network', path: i.network.path });
   if (i.pid.mode === 'new') namespaces.push({ type: 'pid' });
+  else if (i.pid.mode === 'path') namespaces.push({ type: 'pid', path: i.pid.path });
   if (i.ipc.mode === 'new') namespaces.push({ type: 'ipc' });
   if (i.uts.mode === 'new') namespaces.push({ type: 'uts' });
   const mounts = orderMounts(defaultMounts(i.shmSize), i.mounts).filter(
