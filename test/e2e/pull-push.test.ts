@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { makeTar } from '../helpers/archives.js';
+import { makeContext } from '../helpers/build.js';
 import { berth, busyboxRootfs, docker, isRoot, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { buildImage, putManifest, uploadImage } from '../helpers/fake-registry.js';
 import { DOCKER_REGISTRY, request, startDockerRegistry, startRegistryProcess, type DockerRegistry, type RegistryProcess } from '../helpers/registry.js';
@@ -169,6 +170,27 @@ describe('docker pull and push through berthd', { skip: !isRoot }, () => {
     const missing = dk(['run', '--rm', `${reg.host}/e2e/none:1`]);
     assert.equal(missing.code, 125);
     assert.match(missing.stderr, /manifest for .*e2e\/none:1 not found: manifest unknown/);
+  });
+
+  test('a build whose FROM is only in the registry pulls it; --pull pulls again; a missing one fails the step', () => {
+    ok(['rmi', '-f', `${reg.host}/e2e/bb:1`]);
+    const dir = makeContext({ Dockerfile: `FROM ${reg.host}/e2e/bb:1\nRUN echo built on the pulled base > /built\nCMD ["cat", "/built"]\n` });
+    try {
+      const first = dk(['build', '-t', 'e2e/on-pulled:1', dir]);
+      assert.equal(first.code, 0, first.stderr);
+      assert.match(first.stdout, new RegExp(`Step 1/3 : FROM ${reg.host}/e2e/bb:1\n1: Pulling from e2e/bb\n`));
+      assert.match(first.stdout, new RegExp(`Status: Downloaded newer image for ${reg.host}/e2e/bb:1\n ---> [0-9a-f]{12}\n`));
+      assert.equal(ok(['run', '--rm', 'e2e/on-pulled:1']), 'built on the pulled base\n');
+      // The base is here now: no pull; with --pull, the registry is asked again.
+      assert.doesNotMatch(ok(['build', '-t', 'e2e/on-pulled:1', dir]), /Pulling from/);
+      assert.match(ok(['build', '--pull', '-t', 'e2e/on-pulled:1', dir]), new RegExp(`Status: Image is up to date for ${reg.host}/e2e/bb:1\n`));
+      writeFileSync(join(dir, 'Dockerfile'), `FROM ${reg.host}/e2e/none:1\n`);
+      const missing = dk(['build', dir]);
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr + missing.stdout, /manifest for .*e2e\/none:1 not found: manifest unknown/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   describe('with docker-registry (distribution 2.8)', { skip: !existsSync(DOCKER_REGISTRY) }, () => {
