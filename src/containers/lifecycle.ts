@@ -18,12 +18,12 @@ import { rotateIfNeeded } from './log-rotation.js';
 import { LOG_DRIVER_ERROR, logOptions } from './log-config.js';
 import type { ContainerStore } from './container-store.js';
 import { etcPaths, writeEtcFiles } from './etc-files.js';
-import { createRootfsDirs, mountRootfs, rootfsPaths, unmountRootfs } from './rootfs.js';
+import { createRootfsDirs, mountRootfs, mountShm, rootfsPaths, unmountRootfs } from './rootfs.js';
 import { prepareMounts, releaseMounts, type ContainerVolumes } from './container-mounts.js';
 import { restoreNetwork, startNetwork, stopNetwork, type ContainerNetworks } from './container-network.js';
 import { NETWORK_ERROR } from '../network/index.js';
 import { devices } from './devices.js';
-import { NAMESPACE_ERROR, pidNamespace } from './namespaces.js';
+import { ipcNamespace, NAMESPACE_ERROR, pidNamespace } from './namespaces.js';
 import { LINK_ERROR, linkSetup, mergeEnv, updateLinkingHosts } from './links.js';
 import { capabilities, checkSecurityOpts, etcMounts, hostCapabilities, noNewPrivileges, processEnv, resources, rlimits, seccompFor, signalNumber } from './run-spec.js';
 import type { ContainerData, ContainerRecord, ContainerStatus } from './types.js';
@@ -246,6 +246,9 @@ export class Lifecycle {
     const storage = await prepareMounts(rec, this.d.volumes, mountedVolumes);
     const caps = capabilities(rec, this.hostCaps);
     const dev = await devices(rec);
+    const ipc = ipcNamespace(rec, (r) => this.d.store.find(r), (r) => rootfsPaths(this.d.store.dir(r.id)).shm);
+    // Unmounted with the rootfs (the undo above, exits, recovery, removal).
+    if (ipc.ownShm) mountShm(root, rec.hostConfig.shmSize || 64 * 1024 * 1024);
     const spec = buildOciSpec({
       id: rec.id,
       rootfs: merged,
@@ -266,7 +269,8 @@ export class Lifecycle {
       seccomp: seccompFor(rec, caps),
       rlimits: rlimits(rec, this.hostCaps.includes('CAP_SYS_RESOURCE')),
       network: net.spec,
-      ipc: rec.hostConfig.ipcMode === 'host' ? { mode: 'host' } : { mode: 'new' },
+      ipc: ipc.ipc,
+      shm: ipc.shm,
       pid: pidNamespace(rec, (r) => this.d.store.find(r)),
       uts: rec.hostConfig.utsMode === 'host' ? { mode: 'host' } : { mode: 'new' },
       shmSize: rec.hostConfig.shmSize || 64 * 1024 * 1024,

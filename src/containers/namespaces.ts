@@ -30,3 +30,41 @@ export function pidNamespace(rec: ContainerRecord, find: (ref: string) => Contai
   if ((status !== 'running' && status !== 'paused') || !donor.state.pid) throw fail(`container ${ref} is not running`);
   return { mode: 'path', path: `/proc/${donor.state.pid}/ns/pid` };
 }
+
+export interface IpcSetup {
+  ipc: { mode: 'new' } | { mode: 'host' } | { mode: 'path'; path: string };
+  /** /dev/shm: a private tmpfs (undefined), a host directory bound in, or none. */
+  shm?: { bind: string } | 'none';
+  /** `shareable`: the tmpfs at this host path must be mounted before the container starts. */
+  ownShm?: boolean;
+}
+
+/**
+ * The IPC namespace and /dev/shm of a container's spec, as moby's setupIPCDirs and
+ * WithNamespaces make them: `shareable` gets a host tmpfs others can join, `container:X` joins a
+ * running X that is shareable (or shares the host's), `none` has no /dev/shm.
+ * @throws BerthError Internal with NAMESPACE_ERROR, for a donor unknown, not running,
+ *   restarting or not shareable (moby's messages).
+ */
+export function ipcNamespace(rec: ContainerRecord, find: (ref: string) => ContainerRecord, shmDir: (rec: ContainerRecord) => string): IpcSetup {
+  const mode = rec.hostConfig.ipcMode;
+  if (mode === 'host') return { ipc: { mode: 'host' } };
+  if (mode === 'none') return { ipc: { mode: 'new' }, shm: 'none' };
+  if (mode === 'shareable') return { ipc: { mode: 'new' }, shm: { bind: shmDir(rec) }, ownShm: true };
+  if (!mode.startsWith('container:')) return { ipc: { mode: 'new' } };
+  const ref = mode.slice('container:'.length);
+  const fail = (why: string, cause?: unknown): BerthError => new BerthError('Internal', `failed to join IPC namespace: ${why}`, { code: NAMESPACE_ERROR, ...(cause ? { cause } : {}) });
+  let donor: ContainerRecord;
+  try {
+    donor = find(ref);
+  } catch (err) {
+    throw fail((err as Error).message, err);
+  }
+  const status = donor.state.status;
+  if (status === 'restarting') throw fail(`Container ${donor.id} is restarting, wait until the container is running`);
+  if ((status !== 'running' && status !== 'paused') || !donor.state.pid) throw fail(`container ${ref} is not running`);
+  const path = `/proc/${donor.state.pid}/ns/ipc`;
+  if (donor.hostConfig.ipcMode === 'host') return { ipc: { mode: 'path', path }, shm: { bind: '/dev/shm' } };
+  if (donor.hostConfig.ipcMode !== 'shareable') throw fail(`container ${ref}: non-shareable IPC (hint: use IpcMode:shareable for the donor container)`);
+  return { ipc: { mode: 'path', path }, shm: { bind: shmDir(donor) } };
+}

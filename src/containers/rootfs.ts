@@ -1,11 +1,12 @@
 /**
  * A container's root filesystem: its image's layers as overlay lower dirs under its own upper
- * (writable) layer, mounted at `<dir>/merged` while it runs. The only file here that mounts.
+ * (writable) layer, mounted at `<dir>/merged` while it runs, and for a shareable IPC namespace
+ * its /dev/shm at `<dir>/shm`. The only file here that mounts.
  */
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { BerthError, isErrno } from '../base/errors.js';
-import { MNT_DETACH, mount, umount2 } from '../base/libc.js';
+import { MNT_DETACH, MS_NODEV, MS_NOEXEC, MS_NOSUID, mount, umount2 } from '../base/libc.js';
 import { isMounted } from '../base/mountinfo.js';
 
 /** The kernel copies at most one page of mount options. */
@@ -22,10 +23,12 @@ export interface RootfsPaths {
    * image and the writable layer, so they never show up in `diff` or `commit`.
    */
   init: string;
+  /** A shareable container's /dev/shm (a tmpfs of its own, which `--ipc container:` joiners bind). */
+  shm: string;
 }
 
 export function rootfsPaths(containerDir: string): RootfsPaths {
-  return { upper: join(containerDir, 'diff'), work: join(containerDir, 'work'), merged: join(containerDir, 'merged'), empty: join(containerDir, 'empty'), init: join(containerDir, 'init') };
+  return { upper: join(containerDir, 'diff'), work: join(containerDir, 'work'), merged: join(containerDir, 'merged'), empty: join(containerDir, 'empty'), init: join(containerDir, 'init'), shm: join(containerDir, 'shm') };
 }
 
 const INIT_DIRS = ['etc', 'dev', 'proc', 'sys', 'dev/pts', 'dev/shm', 'dev/mqueue'];
@@ -50,10 +53,20 @@ export function mountRootfs(p: RootfsPaths, lowerDirs: string[]): string {
 }
 
 export function unmountRootfs(p: RootfsPaths): void {
-  try {
-    // Detached: a process still holding a file open (a late `docker cp`) cannot keep it busy.
-    if (isMounted(p.merged)) umount2(p.merged, MNT_DETACH);
-  } catch (err) {
-    if (!isErrno(err, 'EINVAL') && !isErrno(err, 'ENOENT')) throw err;
+  // Detached: a process still holding a file open (a late `docker cp`) cannot keep it busy.
+  // Joiners of a shareable IPC namespace keep its /dev/shm through their own bind mounts.
+  for (const target of [p.merged, p.shm]) {
+    try {
+      if (isMounted(target)) umount2(target, MNT_DETACH);
+    } catch (err) {
+      if (!isErrno(err, 'EINVAL') && !isErrno(err, 'ENOENT')) throw err;
+    }
   }
+}
+
+/** moby's setupIPCDirs for `--ipc shareable`: a tmpfs of `size` bytes. Idempotent. */
+export function mountShm(p: RootfsPaths, size: number): string {
+  mkdirSync(p.shm, { recursive: true, mode: 0o700 });
+  if (!isMounted(p.shm)) mount('shm', p.shm, 'tmpfs', MS_NOSUID | MS_NODEV | MS_NOEXEC, `mode=1777,size=${size}`);
+  return p.shm;
 }

@@ -82,7 +82,10 @@ export interface SpecInput {
   rlimits: { type: string; hard: number; soft: number }[];
   /** Where the network namespace comes from: none = a fresh one, host = the host's, a path = join it. */
   network: { mode: 'new' } | { mode: 'host' } | { mode: 'path'; path: string };
-  ipc: { mode: 'new' } | { mode: 'host' };
+  /** As network: a path joins another container's (`--ipc container:X`). */
+  ipc: { mode: 'new' } | { mode: 'host' } | { mode: 'path'; path: string };
+  /** /dev/shm: a private tmpfs (undefined), a host directory bound in (shareable, joined), or none. */
+  shm?: { bind: string } | 'none' | undefined;
   /** As network: a path joins another container's (`--pid container:X`). */
   pid: { mode: 'new' } | { mode: 'host' } | { mode: 'path'; path: string };
   uts: { mode: 'new' } | { mode: 'host' };
@@ -146,11 +149,13 @@ export function buildOciSpec(i: SpecInput): OciSpec {
   if (i.pid.mode === 'new') namespaces.push({ type: 'pid' });
   else if (i.pid.mode === 'path') namespaces.push({ type: 'pid', path: i.pid.path });
   if (i.ipc.mode === 'new') namespaces.push({ type: 'ipc' });
+  else if (i.ipc.mode === 'path') namespaces.push({ type: 'ipc', path: i.ipc.path });
   if (i.uts.mode === 'new') namespaces.push({ type: 'uts' });
   const mounts = orderMounts(defaultMounts(i.shmSize), i.mounts).filter(
     // Sharing the host's IPC namespace means sharing its /dev/shm and mqueue, as Docker does.
-    (m) => !(i.ipc.mode === 'host' && (m.destination === '/dev/shm' || m.destination === '/dev/mqueue')),
+    (m) => !(i.ipc.mode === 'host' && (m.destination === '/dev/shm' || m.destination === '/dev/mqueue')) && !(i.shm !== undefined && m.destination === '/dev/shm'),
   );
+  if (i.shm !== undefined && i.shm !== 'none' && i.ipc.mode !== 'host') mounts.push({ destination: '/dev/shm', type: 'bind', source: i.shm.bind, options: ['rbind', 'rprivate'] });
   if (i.ipc.mode === 'host') {
     mounts.push({ destination: '/dev/shm', type: 'bind', source: '/dev/shm', options: ['rbind', 'rprivate'] });
     mounts.push({ destination: '/dev/mqueue', type: 'bind', source: '/dev/mqueue', options: ['rbind', 'rprivate'] });
