@@ -7,7 +7,7 @@ const layer = {
   content: 1, snapshots: 1,
   images: 2, distribution: 2, volumes: 2, network: 2, runtime: 2, events: 2,
   containers: 3, build: 3, registry: 3, swarm: 3,
-  api: 4, daemon: 4, client: 4, cli: 4,
+  api: 4, daemon: 4, client: 4, cli: 4, compose: 4,
 };
 const folders = Object.keys(layer);
 const forbidden = [];
@@ -15,8 +15,11 @@ for (const from of folders) {
   for (const to of folders) {
     if (from === to) continue;
     const up = layer[to] > layer[from];
-    // wire/ (the Engine API's wire types, pure) throws base/'s error kinds.
-    const sideways = layer[to] === layer[from] && !(from === 'daemon' && to === 'api') && !(from === 'cli' && to === 'client') && !(from === 'wire' && to === 'base');
+    // wire/ (the Engine API's wire types, pure) throws base/'s error kinds. compose/ (the compose
+    // project model and its commands' logic) is a client of the Engine API like cli/, which
+    // registers its commands.
+    const allowed = [['daemon', 'api'], ['cli', 'client'], ['wire', 'base'], ['cli', 'compose'], ['compose', 'client']];
+    const sideways = layer[to] === layer[from] && !allowed.some(([f, t]) => f === from && t === to);
     if (up || sideways) {
       forbidden.push({
         name: `no-${from}-to-${to}`,
@@ -30,10 +33,10 @@ for (const from of folders) {
 }
 forbidden.push({
   name: 'cli-client-only-base-and-api-types',
-  comment: 'cli/ and client/ talk to the daemon over HTTP: no domain modules',
+  comment: 'cli/, compose/ and client/ talk to the daemon over HTTP: no domain modules',
   severity: 'error',
-  from: { path: '^src/(cli|client)/' },
-  to: { path: '^src/', pathNot: '^src/(cli|client|base|wire)/' },
+  from: { path: '^src/(cli|client|compose)/' },
+  to: { path: '^src/', pathNot: '^src/(cli|client|compose|base|wire)/' },
 });
 forbidden.push({
   name: 'no-deep-imports',
@@ -45,9 +48,9 @@ forbidden.push({
 forbidden.push({
   name: 'schema-libraries-at-build-time-only',
   comment:
-    'TypeBox and ajv run at build time (src/wire/schemas, src/wire/codegen.ts); berthd and berth load the validators generated from them, so import only their types',
+    'TypeBox and ajv run at build time (src/wire/schemas, src/wire/codegen.ts, src/compose/codegen.ts); berthd and berth load the validators generated from them, so import only their types',
   severity: 'error',
-  from: { path: '^src/', pathNot: '^src/wire/(schemas/|codegen\\.ts$)' },
+  from: { path: '^src/', pathNot: '^src/(wire/(schemas/|codegen\\.ts$)|compose/codegen\\.ts$)' },
   // A package the resolver cannot follow (typebox exports ESM only) keeps its bare name as its path.
   to: { path: ['(^|/)node_modules/(typebox|ajv)/', '^(typebox|ajv)(/|$)', '^src/wire/schemas/'], dependencyTypesNot: ['type-only'] },
 });
