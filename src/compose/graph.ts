@@ -39,3 +39,26 @@ export function withDependencies(services: Record<string, HasDeps>, names: strin
   for (const n of names) add(n);
   return [...out];
 }
+
+/**
+ * Runs `fn` for each of `names`, each once the services it depends on (among `names`) are
+ * done, independent ones concurrently, as compose v2 walks its graph. The first failure is
+ * thrown after every started task settles (what was already started is left as it is).
+ */
+export async function inDependencyOrder(services: Record<string, HasDeps>, names: string[], fn: (name: string) => Promise<void>, reverse = false): Promise<void> {
+  const set = new Set(names);
+  const tasks = new Map<string, Promise<void>>();
+  const dependents = (n: string): string[] => names.filter((m) => Object.keys(services[m]?.depends_on ?? {}).includes(n));
+  const waitFor = (n: string): string[] => (reverse ? dependents(n) : Object.keys(services[n]?.depends_on ?? {}).filter((d) => set.has(d)));
+  const run = (n: string): Promise<void> => {
+    let t = tasks.get(n);
+    if (!t) {
+      t = Promise.all(waitFor(n).map(run)).then(() => fn(n));
+      tasks.set(n, t);
+    }
+    return t;
+  };
+  const results = await Promise.allSettled(names.map(run));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}

@@ -132,3 +132,8 @@ export function finalize(model: Dict, o: FinalizeOptions): Project {
     model: out,
   };
 }
+
+/** A project known only by name (`-p NAME` where no compose file is found): commands act on its labelled objects. */
+export function emptyProject(name: string, workingDir: string): Project {
+  return { name, workingDir, configFiles: [], services: {}, disabled: {}, networks: {}, volumes: {}, secrets: {}, configs: {}, model: { name, services: {} } };
+}
