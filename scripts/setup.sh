@@ -69,3 +69,17 @@ for pair in berth:cli berthd:daemon; do
   chmod 755 "$tmp"
   mv -f "$tmp" "/usr/local/bin/$b"
 done
+
+# `docker compose`: berth's compose as the docker CLI's compose plugin, where the CLI looks for
+# plugins system-wide. A plugin installed by something else (Docker's own Compose) is left alone.
+plugin_dir=/usr/local/lib/docker/cli-plugins
+plugin="$plugin_dir/docker-compose"
+if [ ! -e "$plugin" ] || grep -q 'written by .*/scripts/setup.sh' "$plugin" 2>/dev/null; then
+  mkdir -p "$plugin_dir"
+  tmp=$(mktemp "$plugin_dir/.docker-compose.XXXXXX")
+  printf '#!/bin/sh\n# written by %s/scripts/setup.sh\nexec %s %s "$@"\n' "$here" "$node_abs" "$here/dist/src/cli/compose-plugin.js" > "$tmp"
+  chmod 755 "$tmp"
+  mv -f "$tmp" "$plugin"
+else
+  say "leaving $plugin alone (not berth's): docker compose runs that one"
+fi
