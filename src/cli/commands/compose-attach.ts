@@ -70,7 +70,7 @@ export async function attachedUp(ctx: CliContext, c: Context, services: string[]
 }
 
 export async function composeLogs(ctx: CliContext, c: Context, services: string[], o: { follow?: boolean; tail: string; timestamps?: boolean; since?: string; until?: string; color: boolean; prefix: boolean; index?: string }): Promise<void> {
-  let containers: ContainerSummary[] = await c.engine.containers(c.project.name, { services });
+  let containers: ContainerSummary[] = await c.engine.containers(c.project.name, { services, oneoff: false });
   if (o.index !== undefined) containers = containers.filter((ct) => ct.Labels['com.docker.compose.container-number'] === o.index);
   const printer = new LogPrinter(ctx.out, o.color, o.prefix);
   for (const ct of containers) printer.register(shortName(ct));

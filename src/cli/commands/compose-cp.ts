@@ -6,6 +6,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { lstat, mkdir, readdir, readlink, stat, symlink } from 'node:fs/promises';
 import { basename, dirname, join, posix, resolve } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { ApiError, escapePath } from '../../client/index.js';
@@ -58,11 +59,14 @@ async function toContainer(ctx: CliContext, id: string, src: string, dst: string
   // An existing directory takes the copy under its own name; anything else names the copy.
   const [parent, name] = dir ? [dst, basename(abs)] : [posix.dirname(dst), posix.basename(dst)];
   const pack = tar.pack();
+  // tar-stream's streams are streamx ones: a Node stream carries the body.
+  const body = new PassThrough();
+  pack.pipe(body);
   void packPath(pack, abs, name).then(
     () => pack.finalize(),
     (err: unknown) => pack.destroy(err as Error),
   );
-  const res = await ctx.client.call('PUT', `/containers/${escapePath(id)}/archive`, { query: { path: parent }, body: pack as never, headers: { 'Content-Type': 'application/x-tar' } });
+  const res = await ctx.client.call('PUT', `/containers/${escapePath(id)}/archive`, { query: { path: parent }, body, headers: { 'Content-Type': 'application/x-tar' } });
   res.resume();
 }
 

@@ -1,0 +1,285 @@
+/**
+ * `berth compose` end to end against its own berthd: a multi-service app (a web service built
+ * from a Dockerfile, a scaled worker, a db with a healthcheck the web waits for, a named volume,
+ * a bind mount, an env file, user networks, a published port) through every command; bad input;
+ * and `down -v` leaving nothing behind.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BERTH, NODE, busyboxRootfs, cliFor, isRoot, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { freePort, httpGet, writeProject } from '../helpers/compose.js';
+
+const APP = (port: number): Record<string, string> => ({
+  'compose.yaml': `
+services:
+  web:
+    build:
+      context: ./web
+      args: {GREETING: "built-\${TAG}"}
+    ports: ["127.0.0.1:\${WEB_PORT}:80"]
+    env_file: web.env
+    environment: {MODE: "\${MODE:-prod}"}
+    depends_on:
+      db: {condition: service_healthy}
+    networks: [front, back]
+    stop_grace_period: 1s
+  db:
+    image: busybox
+    command: sh -c 'trap "exit 0" TERM; echo db-up > /host/marker; touch /tmp/ready; echo db ready; while :; do sleep 1; done'
+    healthcheck: {test: ["CMD", "test", "-f", "/tmp/ready"], interval: 1s, retries: 30}
+    volumes: ["dbdata:/data", "./hostdir:/host"]
+    networks: [back]
+  worker:
+    image: busybox
+    command: sh -c 'trap "exit 0" TERM; echo worker started; while :; do sleep 1; done'
+    deploy: {replicas: 2}
+    depends_on: [db]
+    networks: [back]
+volumes:
+  dbdata:
+networks:
+  front:
+  back:
+`,
+  '.env': `WEB_PORT=${port}\nTAG=v1\n`,
+  'web.env': 'SECRET_WORD=swordfish\n',
+  'web/Dockerfile': 'FROM busybox\nARG GREETING\nRUN mkdir /www && echo "$GREETING" > /www/index.html\nCMD ["httpd", "-f", "-p", "80", "-h", "/www"]\n',
+  'hostdir/.keep': '',
+});
+
+describe('berth compose', { skip: !isRoot }, () => {
+  let d: TestDaemon;
+  let port: number;
+  let dir: string;
+  const roots: string[] = [];
+  const dk = cliFor('docker', () => d);
+  const berth = cliFor('berth', () => d);
+  /** `berth compose -f <project>/compose.yaml ARGS`. */
+  const compose = (args: string[], project = dir): { code: number; stdout: string; stderr: string } => berth.run(['compose', '-f', join(project, 'compose.yaml'), ...args]);
+  const composeOk = (args: string[], project = dir): { stdout: string; stderr: string } => {
+    const r = compose(args, project);
+    assert.equal(r.code, 0, `compose ${args.join(' ')}: ${r.stderr}\n${r.stdout}`);
+    return r;
+  };
+  const project = (name: string, files: Record<string, string>): string => {
+    const p = writeProject(name, files);
+    roots.push(p.root);
+    return p.dir;
+  };
+  const ids = (): Record<string, string> => Object.fromEntries(dk.ok(['ps', '-a', '--filter', 'label=com.docker.compose.project=shop', '--format', '{{.Names}} {{.ID}}']).trim().split('\n').filter(Boolean).map((l) => l.split(' ') as [string, string]));
+
+  before(async () => {
+    d = await startDaemon();
+    dk.ok(['import', '-c', 'CMD ["sh"]', '-', 'busybox:latest'], busyboxRootfs());
+    port = await freePort();
+    dir = project('shop', APP(port));
+  });
+  after(async () => {
+    await d.cleanup();
+    for (const r of roots) rmSync(r, { recursive: true, force: true });
+  });
+
+  test('up -d builds, creates networks, volume and containers, and starts them in dependency order', async () => {
+    const { stderr } = composeOk(['up', '-d']);
+    for (const line of [' Service web  Built', ' Network shop_back  Created', ' Network shop_front  Created', ' Volume "shop_dbdata"  Created', ' Container shop-db-1  Healthy', ' Container shop-web-1  Started', ' Container shop-worker-2  Started']) {
+      assert.ok(stderr.includes(line), `${line} in:\n${stderr}`);
+    }
+    assert.ok(stderr.indexOf('shop-db-1  Healthy') < stderr.indexOf('shop-web-1  Starting'), stderr);
+    assert.deepEqual(Object.keys(ids()).sort(), ['shop-db-1', 'shop-web-1', 'shop-worker-1', 'shop-worker-2']);
+    assert.equal(await httpGet(`http://127.0.0.1:${port}/`), 'built-v1\n');
+    const labels = JSON.parse(dk.ok(['inspect', '-f', '{{json .Config.Labels}}', 'shop-web-1'])) as Record<string, string>;
+    assert.equal(labels['com.docker.compose.project'], 'shop');
+    assert.equal(labels['com.docker.compose.service'], 'web');
+    assert.equal(labels['com.docker.compose.container-number'], '1');
+    assert.equal(labels['com.docker.compose.oneoff'], 'False');
+    assert.equal(labels['com.docker.compose.project.working_dir'], dir);
+    assert.equal(labels['com.docker.compose.project.config_files'], join(dir, 'compose.yaml'));
+    assert.equal(labels['com.docker.compose.depends_on'], 'db:service_healthy:false');
+    assert.match(labels['com.docker.compose.config-hash'] ?? '', /^[0-9a-f]{64}$/);
+    assert.equal(dk.ok(['network', 'inspect', '-f', '{{index .Labels "com.docker.compose.network"}}', 'shop_back']).trim(), 'back');
+    assert.equal(dk.ok(['volume', 'inspect', '-f', '{{index .Labels "com.docker.compose.volume"}}', 'shop_dbdata']).trim(), 'dbdata');
+    assert.equal(readFileSync(join(dir, 'hostdir', 'marker'), 'utf8'), 'db-up\n');
+    assert.equal(composeOk(['exec', '-T', 'web', 'sh', '-c', 'echo $SECRET_WORD $MODE']).stdout, 'swordfish prod\n');
+    // The worker reaches the web by its service name over the network they share.
+    assert.equal(composeOk(['exec', '-T', '--index', '2', 'worker', 'wget', '-qO-', 'http://web/']).stdout, 'built-v1\n');
+  });
+
+  test('a second up changes nothing; a service whose config changed is recreated alone', () => {
+    const before = ids();
+    const again = composeOk(['up', '-d']).stderr;
+    for (const n of Object.keys(before)) assert.ok(again.includes(` Container ${n}  Running`), again);
+    assert.deepEqual(ids(), before);
+    writeFileSync(join(dir, '.env'), `WEB_PORT=${port}\nTAG=v1\nMODE=debug\n`);
+    const changed = composeOk(['up', '-d']).stderr;
+    assert.ok(changed.includes(' Container shop-web-1  Recreated'), changed);
+    const after = ids();
+    assert.notEqual(after['shop-web-1'], before['shop-web-1']);
+    for (const n of ['shop-db-1', 'shop-worker-1', 'shop-worker-2']) assert.equal(after[n], before[n], n);
+    assert.equal(composeOk(['exec', '-T', 'web', 'sh', '-c', 'echo $MODE']).stdout, 'debug\n');
+  });
+
+  test('--scale and replicas: more containers, then back to the file\'s count', () => {
+    composeOk(['up', '-d', '--scale', 'worker=3']);
+    assert.deepEqual(Object.keys(ids()).filter((n) => n.includes('worker')).sort(), ['shop-worker-1', 'shop-worker-2', 'shop-worker-3']);
+    const r = composeOk(['up', '-d']);
+    assert.ok(r.stderr.includes(' Container shop-worker-3  Removed'), r.stderr);
+    assert.deepEqual(Object.keys(ids()).filter((n) => n.includes('worker')).sort(), ['shop-worker-1', 'shop-worker-2']);
+  });
+
+  test('ps, config, logs, top, port, images, ls', () => {
+    const ps = composeOk(['ps']).stdout.split('\n');
+    assert.match(ps[0]!, /^NAME\s+IMAGE\s+COMMAND\s+SERVICE\s+CREATED\s+STATUS\s+PORTS$/);
+    const web = ps.find((l) => l.startsWith('shop-web-1 '));
+    assert.ok(web?.includes(`127.0.0.1:${port}->80/tcp`), ps.join('\n'));
+    assert.match(ps.find((l) => l.startsWith('shop-db-1 ')) ?? '', /\(healthy\)/);
+    assert.deepEqual(composeOk(['ps', '--services']).stdout.trim().split('\n').sort(), ['db', 'web', 'worker']);
+    const json = composeOk(['ps', '--format', 'json']).stdout.trim().split('\n').map((l) => JSON.parse(l) as { Name: string; Service: string; State: string; Publishers: { PublishedPort: number }[] });
+    assert.equal(json.find((c) => c.Name === 'shop-web-1')?.Publishers[0]?.PublishedPort, port);
+    assert.deepEqual(composeOk(['config', '--services']).stdout.trim().split('\n').sort(), ['db', 'web', 'worker']);
+    assert.match(composeOk(['config']).stdout, /published: "\d+"/);
+    assert.match(composeOk(['logs', 'db']).stdout, /^db-1 +\| db ready$/m);
+    const tail = composeOk(['logs', '--tail', '1', 'worker']).stdout.trim().split('\n').sort();
+    assert.deepEqual(tail, ['worker-1  | worker started', 'worker-2  | worker started']);
+    assert.equal(composeOk(['logs', '--no-log-prefix', 'db']).stdout, 'db ready\n');
+    assert.equal(composeOk(['port', 'web', '80']).stdout, `127.0.0.1:${port}\n`);
+    const top = composeOk(['top', 'db']).stdout;
+    assert.match(top, /^shop-db-1\nUID\s+PID/);
+    assert.match(composeOk(['images']).stdout, /shop-web-1\s+shop-web\s+latest\s+[0-9a-f]{12}/);
+    assert.match(composeOk(['ls']).stdout, /^shop\s+running\(4\)\s+.*compose\.yaml$/m);
+  });
+
+  test('exec and run: exit codes, one-off containers, --rm', () => {
+    assert.equal(compose(['exec', '-T', 'db', 'sh', '-c', 'exit 7']).code, 7);
+    const r = composeOk(['run', '--rm', '-T', 'worker', 'echo', 'one-off']);
+    assert.equal(r.stdout, 'one-off\n');
+    assert.equal(compose(['run', '--rm', '-T', 'worker', 'sh', '-c', 'exit 5']).code, 5);
+    assert.equal(dk.ok(['ps', '-aq', '--filter', 'label=com.docker.compose.oneoff=True']), '');
+    const name = composeOk(['run', '-d', 'worker', 'sleep', '30']).stdout.trim();
+    assert.match(name, /^shop-worker-run-[0-9a-f]{12}$/);
+    assert.equal(dk.ok(['inspect', '-f', '{{index .Config.Labels "com.docker.compose.oneoff"}}', name]).trim(), 'True');
+  });
+
+  test('stop, start, restart, pause, unpause, kill, rm', () => {
+    const state = (n: string): string => dk.ok(['inspect', '-f', '{{.State.Status}}', n]).trim();
+    assert.match(composeOk(['stop', 'worker']).stderr, / Container shop-worker-1  Stopped/);
+    assert.equal(state('shop-worker-1'), 'exited');
+    composeOk(['start', 'worker']);
+    assert.equal(state('shop-worker-2'), 'running');
+    assert.match(composeOk(['restart', 'db']).stderr, / Container shop-db-1  Started/);
+    composeOk(['pause', 'web']);
+    assert.equal(state('shop-web-1'), 'paused');
+    composeOk(['unpause', 'web']);
+    assert.equal(state('shop-web-1'), 'running');
+    composeOk(['kill', 'worker']);
+    assert.equal(dk.ok(['inspect', '-f', '{{.State.ExitCode}}', 'shop-worker-1']).trim(), '137');
+    assert.match(composeOk(['rm', '-f', 'worker']).stderr, / Container shop-worker-2  Removed/);
+    assert.equal(Object.keys(ids()).filter((n) => /shop-worker-\d$/.test(n)).length, 0);
+    composeOk(['up', '-d']);
+    assert.equal(state('shop-worker-1'), 'running');
+  });
+
+  test('logs -f follows until the containers stop', async () => {
+    const proc = spawn(NODE, [BERTH, '-H', d.host, 'compose', '-f', join(dir, 'compose.yaml'), 'logs', '-f', '--tail', '0', 'worker'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    proc.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    const exited = new Promise<number | null>((r) => proc.on('exit', r));
+    await sleep(1500);
+    composeOk(['exec', '-T', 'worker', 'sh', '-c', 'echo followed > /proc/1/fd/1']);
+    composeOk(['stop', 'worker']);
+    assert.equal(await exited, 0);
+    assert.match(out, /^worker-1 +\| followed$/m);
+    composeOk(['start', 'worker']);
+  });
+
+  test('cp both ways, and events', async () => {
+    writeFileSync(join(dir, 'note.txt'), 'copied in\n');
+    composeOk(['cp', join(dir, 'note.txt'), 'db:/tmp/note.txt']);
+    assert.equal(composeOk(['exec', '-T', 'db', 'cat', '/tmp/note.txt']).stdout, 'copied in\n');
+    composeOk(['cp', 'db:/tmp/note.txt', join(dir, 'back.txt')]);
+    assert.equal(readFileSync(join(dir, 'back.txt'), 'utf8'), 'copied in\n');
+    const proc = spawn(NODE, [BERTH, '-H', d.host, 'compose', '-f', join(dir, 'compose.yaml'), 'events', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    proc.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    await sleep(1000);
+    composeOk(['restart', 'web']);
+    for (let i = 0; i < 50 && !/"action":"start"/.test(out); i++) await sleep(100);
+    proc.kill();
+    const start = out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { action: string; service: string; type: string }).find((e) => e.action === 'start');
+    assert.deepEqual(start && { action: start.action, service: start.service, type: start.type }, { action: 'start', service: 'web', type: 'container' });
+  });
+
+  test('attached up: prefixed output, exit lines, --exit-code-from; wait', () => {
+    const att = project('att', {
+      'compose.yaml': "services:\n  a:\n    image: busybox\n    command: sh -c 'echo hello from a; sleep 1'\n  b:\n    image: busybox\n    command: sh -c 'echo hello from b; exit 3'\n",
+    });
+    const r = composeOk(['up'], att);
+    assert.match(r.stdout, /^Attaching to a-1, b-1$/m);
+    assert.match(r.stdout, /^a-1 +\| hello from a$/m);
+    assert.match(r.stdout, /^b-1 +\| hello from b$/m);
+    assert.match(r.stdout, /^b-1 exited with code 3$/m);
+    assert.match(r.stdout, /^a-1 exited with code 0$/m);
+    assert.equal(compose(['up', '--exit-code-from', 'b'], att).code, 3);
+    composeOk(['up', '-d'], att);
+    const w = compose(['wait', 'b'], att);
+    assert.equal(w.stdout, '3\n');
+    assert.equal(w.code, 3);
+    composeOk(['down'], att);
+  });
+
+  test('bad input: YAML errors with file and line, unknown keys, cycles, missing variables', () => {
+    const bad = project('bad', {
+      'yaml/compose.yaml': 'services:\n  a:\n    image: busybox\n   x: [\n',
+      'key/compose.yaml': 'services:\n  a:\n    imagee: busybox\n',
+      'cycle/compose.yaml': 'services:\n  a:\n    image: busybox\n    depends_on: [b]\n  b:\n    image: busybox\n    depends_on: [a]\n',
+      'var/compose.yaml': 'services:\n  a:\n    image: "busybox${NOPE}"\n',
+      'req/compose.yaml': 'services:\n  a:\n    image: "${IMG:?IMG must be set}"\n',
+    });
+    const fails = (sub: string, re: RegExp): void => {
+      const r = compose(['config'], join(bad, sub));
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, re);
+    };
+    fails('yaml', new RegExp(`^parsing ${join(bad, 'yaml', 'compose.yaml')}: yaml: line 4: `));
+    fails('key', /validating .*key\/compose\.yaml: services\.a additional properties 'imagee' not allowed/);
+    fails('cycle', /dependency cycle detected: a -> b -> a/);
+    fails('req', /error while interpolating services\.a\.image: required variable IMG is missing a value: IMG must be set/);
+    const warned = compose(['config'], join(bad, 'var'));
+    assert.equal(warned.code, 0);
+    assert.match(warned.stderr, /The "NOPE" variable is not set\. Defaulting to a blank string\./);
+    assert.match(warned.stdout, /image: busybox$/m);
+  });
+
+  test('a port already in use fails its service alone; what started stays up', async () => {
+    const busy = await freePort();
+    const server: Server = createServer();
+    await new Promise<void>((r) => server.listen(busy, '127.0.0.1', r));
+    try {
+      const clash = project('clash', {
+        'compose.yaml': `services:\n  a:\n    image: busybox\n    command: sh -c 'trap "exit 0" TERM; while :; do sleep 1; done'\n  b:\n    image: busybox\n    command: sleep 30\n    ports: ["127.0.0.1:${busy}:80"]\n`,
+      });
+      const r = compose(['up', '-d'], clash);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, / Container clash-b-1  Error/);
+      assert.match(r.stderr, new RegExp(`127\\.0\\.0\\.1:${busy}`));
+      assert.equal(dk.ok(['inspect', '-f', '{{.State.Status}}', 'clash-a-1']).trim(), 'running');
+      composeOk(['down'], clash);
+    } finally {
+      server.close();
+    }
+  });
+
+  test('down -v --rmi local leaves no container, network, volume or built image behind', () => {
+    const r = composeOk(['down', '-v', '--rmi', 'local']);
+    for (const line of [' Container shop-web-1  Removed', ' Network shop_back  Removed', ' Volume "shop_dbdata"  Removed', ' Image shop-web  Removed']) assert.ok(r.stderr.includes(line), `${line} in:\n${r.stderr}`);
+    assert.equal(dk.ok(['ps', '-aq']), '');
+    assert.deepEqual(dk.ok(['network', 'ls', '--format', '{{.Name}}']).trim().split('\n').sort(), ['bridge', 'host', 'none']);
+    assert.equal(dk.ok(['volume', 'ls', '-q']), '');
+    assert.equal(dk.run(['image', 'inspect', 'shop-web']).code, 1);
+    assert.ok(existsSync(join(dir, 'hostdir', 'marker')), 'the bind-mounted host directory stays');
+  });
+});
