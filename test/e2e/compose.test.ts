@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BERTH, NODE, busyboxRootfs, cliFor, isRoot, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { freePort, httpGet, writeProject } from '../helpers/compose.js';
+import { startRegistryProcess } from '../helpers/registry.js';
 
 const APP = (port: number): Record<string, string> => ({
   'compose.yaml': `
@@ -229,6 +230,32 @@ describe('berth compose', { skip: !isRoot }, () => {
     assert.equal(w.stdout, '3\n');
     assert.equal(w.code, 3);
     composeOk(['down'], att);
+  });
+
+  test('build, push and pull through a registry; up --wait; up --build recreates on a new image', async () => {
+    // A process of its own: the CLI runs synchronously here, which would starve an in-process registry.
+    const reg = await startRegistryProcess();
+    try {
+      const app = project('reg', {
+        'compose.yaml': `services:\n  app:\n    build: ./app\n    image: ${reg.host}/reg/app:1\n    command: sh -c 'trap "exit 0" TERM; sleep 1; touch /tmp/ok; while :; do sleep 1; done'\n    healthcheck: {test: ["CMD", "test", "-f", "/tmp/ok"], interval: 1s}\n`,
+        'app/Dockerfile': 'FROM busybox\nRUN echo one > /version\n',
+      });
+      assert.match(composeOk(['build'], app).stderr, / Service app  Built/);
+      assert.match(composeOk(['push'], app).stderr, / Service app  Pushed/);
+      dk.ok(['rmi', `${reg.host}/reg/app:1`]);
+      assert.match(composeOk(['pull'], app).stderr, / Service app  Pulled/);
+      dk.ok(['image', 'inspect', `${reg.host}/reg/app:1`]);
+      const up = composeOk(['up', '-d', '--wait'], app);
+      assert.match(up.stderr, / Container reg-app-1  Healthy/);
+      assert.equal(dk.ok(['inspect', '-f', '{{.State.Health.Status}}', 'reg-app-1']).trim(), 'healthy');
+      writeFileSync(join(app, 'app', 'Dockerfile'), 'FROM busybox\nRUN echo two > /version\n');
+      assert.match(composeOk(['up', '-d', '--build'], app).stderr, / Container reg-app-1  Recreated/);
+      assert.equal(composeOk(['exec', '-T', 'app', 'cat', '/version'], app).stdout, 'two\n');
+      composeOk(['down', '--rmi', 'all'], app);
+      assert.equal(dk.run(['image', 'inspect', `${reg.host}/reg/app:1`]).code, 1);
+    } finally {
+      await reg.stop();
+    }
   });
 
   test('bad input: YAML errors with file and line, unknown keys, cycles, missing variables', () => {
