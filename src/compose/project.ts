@@ -23,6 +23,8 @@ export interface Project {
   volumes: Record<string, Dict>;
   secrets: Record<string, Dict>;
   configs: Record<string, Dict>;
+  /** What secrets and configs given by `environment:` or `content:` hold, by their key. */
+  contents: { secrets: Record<string, string>; configs: Record<string, string> };
   /** The model as `config` prints it (top-level keys in compose v2's order). */
   model: Dict;
 }
@@ -111,6 +113,7 @@ export function finalize(model: Dict, o: FinalizeOptions): Project {
   const named = (section: unknown): Record<string, Dict> => Object.fromEntries(Object.entries((section as Dict | undefined) ?? {}).map(([k, v]) => [k, { name: resourceName(o.name, k, v as Dict), ...(v as Dict) }]));
   const secrets = named(model.secrets);
   const configs = named(model.configs);
+  const contents = { secrets: inlineContents(secrets, o), configs: inlineContents(configs, o) };
   checkReferences(services, disabled, networks, volumes);
   dependencyOrder(services);
   const out: Dict = { name: o.name, services };
@@ -129,11 +132,26 @@ export function finalize(model: Dict, o: FinalizeOptions): Project {
     volumes,
     secrets,
     configs,
+    contents,
     model: out,
   };
 }
 
+/** The contents of secrets/configs not read from a file: an environment variable's value, or inline `content`. */
+function inlineContents(defs: Record<string, Dict>, o: FinalizeOptions): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, d] of Object.entries(defs)) {
+    if (typeof d.content === 'string') out[k] = d.content;
+    else if (typeof d.environment === 'string') {
+      // Unset, it fails the container that uses it (inline-files.ts), not every command.
+      const v = o.env(d.environment);
+      if (v !== undefined) out[k] = v;
+    }
+  }
+  return out;
+}
+
 /** A project known only by name (`-p NAME` where no compose file is found): commands act on its labelled objects. */
 export function emptyProject(name: string, workingDir: string): Project {
-  return { name, workingDir, configFiles: [], services: {}, disabled: {}, networks: {}, volumes: {}, secrets: {}, configs: {}, model: { name, services: {} } };
+  return { name, workingDir, configFiles: [], services: {}, disabled: {}, networks: {}, volumes: {}, secrets: {}, configs: {}, contents: { secrets: {}, configs: {} }, model: { name, services: {} } };
 }

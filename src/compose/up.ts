@@ -9,6 +9,7 @@ import { BerthError } from '../base/errors.js';
 import { containerName, createBody, imageName, type CreateOverrides } from './container-spec.js';
 import { isOneoff, nameOf, numberOf, serviceOf, type ContainerSummary, type Engine } from './engine.js';
 import { dependencyOrder, inDependencyOrder, withDependencies } from './graph.js';
+import { copyInlineFiles } from './inline-files.js';
 import { LABEL, serviceHash } from './labels.js';
 import type { Progress } from './progress.js';
 import type { Project } from './project.js';
@@ -93,7 +94,11 @@ export async function createServiceContainer(c: Context, service: string, n: num
   const svc = p.services[service]!;
   const name = o.name ?? containerName(p.name, service, svc, n);
   const body = createBody(p, service, svc, { name, number: n, oneoff: o.oneoff ?? false, slug: o.slug, configHash: serviceHash(svc), imageId }, serviceContainerOf(p), o);
-  return c.progress.step('Container', name, 'Creating', 'Created', () => c.engine.create(name, body));
+  return c.progress.step('Container', name, 'Creating', 'Created', async () => {
+    const id = await c.engine.create(name, body);
+    await copyInlineFiles(c.engine, p, svc, id);
+    return id;
+  });
 }
 
 async function stopAndRemove(c: Context, ct: ContainerSummary, o: { timeout?: number; volumes?: boolean }): Promise<void> {
@@ -119,7 +124,8 @@ async function convergeService(c: Context, name: string, imageId: string, o: UpO
       c.progress.event('Container', cname, 'Recreate');
       if (ct.State === 'running' || ct.State === 'paused') await c.engine.stop(ct.Id, o.timeout);
       await c.engine.remove(ct.Id, { force: true });
-      await c.engine.create(cname, createBody(p, name, svc, { name: cname, number: numberOf(ct), oneoff: false, configHash: hash, imageId }, serviceContainerOf(p)));
+      const id = await c.engine.create(cname, createBody(p, name, svc, { name: cname, number: numberOf(ct), oneoff: false, configHash: hash, imageId }, serviceContainerOf(p)));
+      await copyInlineFiles(c.engine, p, svc, id);
       c.progress.event('Container', cname, 'Recreated');
     } else if (ct.State === 'running') c.progress.event('Container', nameOf(ct), 'Running');
   }

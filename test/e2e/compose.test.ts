@@ -258,6 +258,29 @@ describe('berth compose', { skip: !isRoot }, () => {
     }
   });
 
+  test('secrets and configs from a file, the environment and inline content', () => {
+    const sec = project('sec', {
+      'compose.yaml': `services:
+  app:
+    image: busybox
+    command: sh -c 'cat /run/secrets/pw /run/secrets/token /etc/app.conf'
+    secrets: [pw, token]
+    configs: [{source: appconf, target: /etc/app.conf}]
+secrets:
+  pw: {file: ./pw.txt}
+  token: {environment: TOKEN}
+configs:
+  appconf: {content: "key=value"}
+`,
+      'pw.txt': 'from-file\n',
+      '.env': 'TOKEN=from-env\n',
+    });
+    const r = composeOk(['up'], sec);
+    assert.match(r.stdout, /^app-1 +\| from-file$/m);
+    assert.match(r.stdout, /^app-1 +\| from-envkey=value$/m);
+    composeOk(['down'], sec);
+  });
+
   test('bad input: YAML errors with file and line, unknown keys, cycles, missing variables', () => {
     const bad = project('bad', {
       'yaml/compose.yaml': 'services:\n  a:\n    image: busybox\n   x: [\n',
