@@ -38,7 +38,7 @@ test('createBody: a service as compose v2 creates its container', () => {
     volumes: { data: null },
     networks: { back: null, front: null },
   });
-  const body = createBody(p, 'web', p.services.web!, id, (s) => `app-${s}-1`) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const body = createBody(p, 'web', p.services.web!, id, (s) => `app-${s}-1`) as Record<string, any>;
   assert.deepEqual(body.Cmd, ['nginx', '-g', 'daemon off;']);
   assert.deepEqual(body.Env, ['A=1']);
   assert.equal(body.Image, 'nginx');
