@@ -11,3 +11,4 @@ export { down, lifecycle, removeStopped, type DownOptions } from './down.js';
 export { ensureNetworks, ensureVolumes, usedNetworks, usedVolumes } from './resources.js';
 export { imageName, containerName } from './container-spec.js';
 export { emptyProject } from './project.js';
+export { watchProject, watchRules, ruleFor, containerPath, type WatchRule, type WatchEvents } from './watch.js';

@@ -190,6 +190,13 @@ const SERVICE_KEYS: Record<string, (v: unknown, dir: string) => unknown> = {
   secrets: fileRefs,
   configs: fileRefs,
   extra_hosts: (v) => (isDict(v) ? Object.entries(v).map(([h, ip]) => `${h}=${String(ip)}`) : v),
+  develop: (v, dir) => {
+    const d = { ...(v as Dict) };
+    if (Array.isArray(d.watch)) {
+      d.watch = d.watch.map((w: Dict) => ({ ...w, path: hostPath(String(w.path), dir), ...(typeof w.ignore === 'string' ? { ignore: [w.ignore] } : {}), ...(typeof w.include === 'string' ? { include: [w.include] } : {}) }));
+    }
+    return d;
+  },
   healthcheck: (v) => {
     const h = { ...(v as Dict) };
     if (typeof h.test === 'string') h.test = ['CMD-SHELL', h.test];

@@ -281,6 +281,53 @@ configs:
     composeOk(['down'], sec);
   });
 
+  test('watch: sync, delete, restart and rebuild as files change', async () => {
+    const w = project('wat', {
+      'compose.yaml': `services:
+  app:
+    build: .
+    command: sh -c 'trap "exit 0" TERM; while :; do sleep 1; done'
+    develop:
+      watch:
+        - {path: ./src, target: /app, action: sync, ignore: ["*.tmp"]}
+        - {path: ./cfg, action: restart}
+        - {path: ./Dockerfile, action: rebuild}
+`,
+      Dockerfile: 'FROM busybox\nRUN echo one > /version\n',
+      'src/.keep': '',
+      'cfg/settings': 'v1\n',
+    });
+    const proc = spawn(NODE, [BERTH, '-H', d.host, 'compose', '-f', join(w, 'compose.yaml'), 'watch'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    proc.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    const exited = new Promise<number | null>((r) => proc.on('exit', r));
+    const until = async (what: string, check: () => boolean): Promise<void> => {
+      for (let i = 0; i < 200 && !check(); i++) await sleep(100);
+      assert.ok(check(), `${what}; watch said:\n${err}`);
+    };
+    const inContainer = (cmd: string): string => compose(['exec', '-T', 'app', 'sh', '-c', cmd], w).stdout;
+    try {
+      await until('watch enabled', () => err.includes('Watch enabled'));
+      writeFileSync(join(w, 'src', 'a.txt'), 'synced\n');
+      writeFileSync(join(w, 'src', 'skip.tmp'), 'no\n');
+      await until('a.txt synced', () => inContainer('cat /app/a.txt 2>/dev/null') === 'synced\n');
+      assert.equal(inContainer('test -e /app/skip.tmp && echo there || echo absent'), 'absent\n');
+      rmSync(join(w, 'src', 'a.txt'));
+      await until('a.txt removed', () => inContainer('test -e /app/a.txt && echo there || echo gone') === 'gone\n');
+      const started = dk.ok(['inspect', '-f', '{{.State.StartedAt}}', 'wat-app-1']);
+      writeFileSync(join(w, 'cfg', 'settings'), 'v2\n');
+      await until('restarted', () => dk.ok(['inspect', '-f', '{{.State.StartedAt}}', 'wat-app-1']) !== started);
+      writeFileSync(join(w, 'Dockerfile'), 'FROM busybox\nRUN echo two > /version\n');
+      await until('rebuilt', () => inContainer('cat /version') === 'two\n');
+      assert.match(err, /Syncing service "app" after \d+ changes were detected/);
+      assert.match(err, / Container wat-app-1  Recreated/);
+    } finally {
+      proc.kill('SIGINT');
+      await exited;
+      composeOk(['down', '--rmi', 'local'], w);
+    }
+  });
+
   test('bad input: YAML errors with file and line, unknown keys, cycles, missing variables', () => {
     const bad = project('bad', {
       'yaml/compose.yaml': 'services:\n  a:\n    image: busybox\n   x: [\n',

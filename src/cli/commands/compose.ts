@@ -4,7 +4,7 @@
  * and prints.
  */
 import { Option, type Command } from 'commander';
-import { configJson, configYaml, down, emptyProject, Engine, lifecycle, loadProject, Progress, removeStopped, serviceHash, up, type Context, type ImageHooks, type Project } from '../../compose/index.js';
+import { configJson, configYaml, down, emptyProject, Engine, lifecycle, loadProject, Progress, removeStopped, serviceHash, up, watchProject, watchRules, type Context, type ImageHooks, type Project } from '../../compose/index.js';
 import { isBerthError } from '../../base/errors.js';
 import { collect, type CliContext } from '../context.js';
 import { StatusError } from '../errors.js';
@@ -438,6 +438,29 @@ export function registerComposeCommands(program: Command, ctx: CliContext): void
   registerImages(compose, s);
   registerInfo(compose, s);
   registerExecRun(compose, s);
+  compose
+    .command('watch')
+    .description('Watch build context for service and rebuild/refresh containers when files are updated')
+    .argument('[services...]')
+    .option('--no-up', 'Do not build & start services before watching')
+    .option('--prune', 'Prune dangling images on rebuild', true)
+    .option('--quiet', 'hide build output')
+    .action(async (services: string[], o: { up: boolean; quiet?: boolean }) => {
+      const c = await s.context(services, { needFile: true });
+      const targets = services.length ? services : Object.keys(c.project.services).filter((n) => watchRules(c.project, n).length);
+      if (o.up) await up(c, s.hooks(c), { services, warn });
+      const stop = new AbortController();
+      process.once('SIGINT', () => stop.abort());
+      process.once('SIGTERM', () => stop.abort());
+      const log = (m: string): void => void process.stderr.write(`${m}\n`);
+      const watching = watchProject(c.project, c.engine, targets, {
+        log,
+        rebuild: async (names) => {
+          await up(c, s.hooks(c, { quiet: o.quiet }), { services: names, noDeps: true, build: true, warn });
+        },
+      }, stop.signal);
+      await watching;
+    });
   compose
     .command('version')
     .description('Show the Docker Compose version information')
