@@ -5,7 +5,7 @@ export { configYaml, configJson } from './config-output.js';
 export { dependencyOrder, withDependencies } from './graph.js';
 export { LABEL, COMPOSE_VERSION, serviceHash, dependsOnLabel } from './labels.js';
 export { Engine, nameOf, serviceOf, numberOf, isOneoff, type ContainerSummary, type ContainerInspect } from './engine.js';
-export { Progress, type ResourceKind } from './progress.js';
+export { Progress, TtyProgress, type ResourceKind } from './progress.js';
 export { up, targetServices, ensureImages, createServiceContainer, startService, handleOrphans, replicas, type Context, type ImageHooks, type UpOptions } from './up.js';
 export { down, lifecycle, removeStopped, type DownOptions } from './down.js';
 export { ensureNetworks, ensureVolumes, usedNetworks, usedVolumes } from './resources.js';

@@ -27,6 +27,7 @@ export async function attachedUp(ctx: CliContext, c: Context, services: string[]
   const containers = await c.engine.containers(c.project.name, { services, oneoff: false });
   const printer = new LogPrinter(ctx.out, o.color, o.prefix);
   for (const ct of containers) printer.register(shortName(ct));
+  c.progress.done();
   ctx.print(`Attaching to ${containers.map(shortName).join(', ')}`);
   let stopping: Promise<void> | undefined;
   const stopAll = (): Promise<void> => (stopping ??= lifecycle(c, 'stop', services, { t: o.timeout }).catch(() => {}));

@@ -4,7 +4,8 @@
  * and prints.
  */
 import { Option, type Command } from 'commander';
-import { configJson, configYaml, down, emptyProject, Engine, lifecycle, loadProject, Progress, removeStopped, serviceHash, up, watchProject, watchRules, type Context, type ImageHooks, type Project } from '../../compose/index.js';
+import { Writable } from 'node:stream';
+import { configJson, configYaml, down, emptyProject, Engine, lifecycle, loadProject, Progress, TtyProgress, removeStopped, serviceHash, up, watchProject, watchRules, type Context, type ImageHooks, type Project } from '../../compose/index.js';
 import { isBerthError } from '../../base/errors.js';
 import { collect, type CliContext } from '../context.js';
 import { StatusError } from '../errors.js';
@@ -51,9 +52,21 @@ export class ComposeSession {
     }
   }
 
-  async context(services: string[] = [], o: { needFile?: boolean } = {}): Promise<Context> {
-    return { project: await this.project(services, o), engine: new Engine(this.ctx.client), progress: new Progress(process.stderr) };
+  /** The progress output `--progress` asks for: compose v2's terminal display when stderr is one, else plain lines. */
+  progress(): Progress {
+    const mode = this.flags().progress ?? 'auto';
+    if (mode === 'quiet') return new Progress(new Writable({ write: (_c, _e, cb) => cb() }));
+    if (mode === 'tty' || (mode === 'auto' && process.stderr.isTTY)) return new TtyProgress(process.stderr);
+    return new Progress(process.stderr);
   }
+
+  async context(services: string[] = [], o: { needFile?: boolean } = {}): Promise<Context> {
+    this.last = { project: await this.project(services, o), engine: new Engine(this.ctx.client), progress: this.progress() };
+    return this.last;
+  }
+
+  /** The context of the command that ran, whose progress display ends with it. */
+  last: Context | undefined;
 
   hooks(c: Context, build: BuildFlags = {}): ImageHooks {
     return {
@@ -428,10 +441,11 @@ export function registerComposeCommands(program: Command, ctx: CliContext): void
     .option('--env-file <path>', 'Specify an alternate environment file', collect)
     .option('--profile <profile>', 'Specify a profile to enable', collect)
     .addOption(new Option('--ansi <string>', 'Control when to print ANSI control characters').choices(['never', 'always', 'auto']).default('auto'))
-    .option('--progress <string>', 'Set type of progress output (auto, tty, plain, json, quiet)')
+    .addOption(new Option('--progress <string>', 'Set type of progress output').choices(['auto', 'tty', 'plain', 'quiet']))
     .option('--parallel <int>', 'Control max parallelism, -1 for unlimited', '-1')
     .enablePositionalOptions();
   const s = new ComposeSession(ctx, compose);
+  compose.hook('postAction', () => s.last?.progress.done());
   registerConfig(compose, s);
   registerUpDown(compose, s);
   registerLifecycle(compose, s);
