@@ -90,8 +90,11 @@ interface Mounts {
   mounts: wire.Mount[];
 }
 
-function mounts(p: Project, svc: Service): Mounts {
+function mounts(p: Project, svc: Service, anonymous: Record<string, string> = {}): Mounts {
   const out: Mounts = { binds: [], mounts: [] };
+  const targets = new Set((svc.volumes ?? []).map((v) => v.target));
+  // Anonymous volumes of the image (VOLUME) that the old container had: kept as they were.
+  for (const [target, name] of Object.entries(anonymous)) if (!targets.has(target)) out.mounts.push({ Type: 'volume', Source: name, Target: target, ReadOnly: false } as wire.Mount);
   for (const v of svc.volumes ?? []) {
     if (v.type === 'bind' && v.bind?.create_host_path) {
       // The legacy Binds form: the daemon creates a missing host path, as compose v2 relies on.
@@ -100,7 +103,7 @@ function mounts(p: Project, svc: Service): Mounts {
     } else if (v.type === 'bind') {
       out.mounts.push({ Type: 'bind', Source: v.source, Target: v.target, ReadOnly: v.read_only ?? false, ...(v.bind?.propagation ? { BindOptions: { Propagation: v.bind.propagation } } : {}) } as wire.Mount);
     } else if (v.type === 'volume') {
-      const source = v.source ? (p.volumes[v.source]?.name as string | undefined) ?? v.source : '';
+      const source = v.source ? (p.volumes[v.source]?.name as string | undefined) ?? v.source : (anonymous[v.target] ?? '');
       out.mounts.push({ Type: 'volume', Source: source, Target: v.target, ReadOnly: v.read_only ?? false, ...(v.volume?.nocopy ? { VolumeOptions: { NoCopy: true } } : {}) } as wire.Mount);
     } else if (v.type === 'tmpfs') {
       out.mounts.push({ Type: 'tmpfs', Target: v.target, ...(v.tmpfs?.size !== undefined ? { TmpfsOptions: { SizeBytes: bytes(v.tmpfs.size) } } : {}) } as wire.Mount);
@@ -175,12 +178,14 @@ export interface CreateOverrides {
   noPorts?: boolean;
   autoRemove?: boolean;
   labels?: Record<string, string>;
+  /** A recreated container keeps its predecessor's anonymous volumes: their names by target. */
+  anonymousVolumes?: Record<string, string>;
 }
 
 /** The POST /containers/create body for one of a service's containers. */
 export function createBody(p: Project, service: string, svc: Service, id: ContainerIdentity, serviceContainer: ServiceContainer, o: CreateOverrides = {}): Record<string, unknown> {
   const ports = portBindings(o.noPorts ? { ...svc, ports: [] } : svc);
-  const m = mounts(p, svc);
+  const m = mounts(p, svc, o.anonymousVolumes);
   const net = networkingConfig(p, service, svc, serviceContainer);
   const limits = svc.deploy?.resources?.limits;
   const memory = bytes(limits?.memory ?? svc.mem_limit);

@@ -47,6 +47,14 @@ export async function down(c: Context, o: DownOptions): Promise<void> {
   let containers = await c.engine.containers(p.name, { services: o.services });
   const orphans = containers.filter((ct) => !isOneoff(ct) && !known.has(serviceOf(ct)));
   if (!o.removeOrphans) containers = containers.filter((ct) => !orphans.includes(ct));
+  // Anonymous volumes a recreated container took over are mounted by name, so `rm -v` keeps
+  // them: with -v they go once their containers are gone.
+  const anonymous = new Set<string>();
+  if (o.volumes) {
+    for (const ct of containers) {
+      for (const m of (await c.engine.inspect(ct.Id)).Mounts ?? []) if (m.Type === 'volume' && m.Name && /^[0-9a-f]{64}$/.test(m.Name)) anonymous.add(m.Name);
+    }
+  }
   // Dependents go first: a service still running must not lose what it depends on under it.
   await byService(
     c,
@@ -58,6 +66,12 @@ export async function down(c: Context, o: DownOptions): Promise<void> {
     },
     true,
   );
+  for (const name of anonymous) {
+    await c.engine.client.call('DELETE', `/volumes/${name}`).then(
+      (r) => r.resume(),
+      () => {},
+    );
+  }
   if (o.services?.length) return;
   if (!o.removeOrphans && orphans.length) {
     o.warn(`Found orphan containers ([${orphans.map(nameOf).join(' ')}]) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.`);

@@ -25,6 +25,7 @@ export interface ContainerInspect {
   Config: { Labels: Record<string, string> | null; Tty: boolean; OpenStdin: boolean; Image: string };
   State: { Status: string; Running: boolean; Paused: boolean; ExitCode: number; Health?: { Status: string } };
   NetworkSettings: { Ports: Record<string, { HostIp: string; HostPort: string }[] | null> | null };
+  Mounts: { Type: string; Name?: string; Destination: string }[] | null;
 }
 
 /** A container's name without the leading slash. */

@@ -108,7 +108,14 @@ async function stopAndRemove(c: Context, ct: ContainerSummary, o: { timeout?: nu
 }
 
 /** Brings one service to its scale; returns its containers (ID by name) in number order. */
-async function convergeService(c: Context, name: string, imageId: string, o: UpOptions): Promise<void> {
+/** A container's anonymous volumes (named by the daemon with a 64-hex ID), by target. */
+async function anonymousVolumesOf(c: Context, id: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const m of (await c.engine.inspect(id)).Mounts ?? []) if (m.Type === 'volume' && m.Name && /^[0-9a-f]{64}$/.test(m.Name)) out[m.Destination] = m.Name;
+  return out;
+}
+
+async function convergeService(c: Context, name: string, imageId: string, o: UpOptions, recreated?: Set<string>): Promise<void> {
   const p = c.project;
   const svc = p.services[name]!;
   const want = replicas(svc, name, o.scale);
@@ -122,11 +129,14 @@ async function convergeService(c: Context, name: string, imageId: string, o: UpO
     if (o.forceRecreate || (changed && !o.noRecreate)) {
       const cname = nameOf(ct);
       c.progress.event('Container', cname, 'Recreate');
+      const anonymousVolumes = await anonymousVolumesOf(c, ct.Id);
       if (ct.State === 'running' || ct.State === 'paused') await c.engine.stop(ct.Id, o.timeout);
+      // Without v=1: the anonymous volumes live on in the new container.
       await c.engine.remove(ct.Id, { force: true });
-      const id = await c.engine.create(cname, createBody(p, name, svc, { name: cname, number: numberOf(ct), oneoff: false, configHash: hash, imageId }, serviceContainerOf(p)));
+      const id = await c.engine.create(cname, createBody(p, name, svc, { name: cname, number: numberOf(ct), oneoff: false, configHash: hash, imageId }, serviceContainerOf(p), { anonymousVolumes }));
       await copyInlineFiles(c.engine, p, svc, id);
       c.progress.event('Container', cname, 'Recreated');
+      recreated?.add(name);
     } else if (ct.State === 'running') c.progress.event('Container', nameOf(ct), 'Running');
   }
   const used = new Set(keep.map(numberOf));
@@ -175,11 +185,17 @@ async function waitForCondition(c: Context, dependent: string, dep: string, cond
 }
 
 /** Starts a service's stopped containers once its dependencies meet their conditions. */
-export async function startService(c: Context, name: string, warn: (m: string) => void): Promise<string[]> {
+export async function startService(c: Context, name: string, warn: (m: string) => void, recreated: Set<string> = new Set()): Promise<string[]> {
   const svc = c.project.services[name]!;
   for (const [dep, d] of Object.entries(svc.depends_on ?? {})) if (c.project.services[dep]) await waitForCondition(c, name, dep, d.condition, d.required, warn);
+  // depends_on `restart: true`: a dependency this up recreated restarts its dependents.
+  const restart = !recreated.has(name) && Object.entries(svc.depends_on ?? {}).some(([dep, d]) => d.restart === true && recreated.has(dep));
   const started: string[] = [];
   for (const ct of await c.engine.containers(c.project.name, { services: [name], oneoff: false })) {
+    if (ct.State === 'running' && restart) {
+      await c.progress.step('Container', nameOf(ct), 'Restarting', 'Started', () => c.engine.post(ct.Id, 'restart'));
+      continue;
+    }
     if (ct.State === 'running') continue;
     if (ct.State === 'paused') continue;
     await c.progress.step('Container', nameOf(ct), 'Starting', 'Started', () => c.engine.start(ct.Id));
@@ -232,10 +248,11 @@ export async function up(c: Context, hooks: ImageHooks, o: UpOptions): Promise<s
   await ensureNetworks(p, c.engine, c.progress, usedNetworks(p, targets));
   await ensureVolumes(p, c.engine, c.progress, usedVolumes(p, targets));
   await handleOrphans(c, o.removeOrphans === true, o.warn, o.timeout);
-  await inDependencyOrder(p.services, targets, (name) => convergeService(c, name, imageIds.get(name)!, o));
+  const recreated = new Set<string>();
+  await inDependencyOrder(p.services, targets, (name) => convergeService(c, name, imageIds.get(name)!, o, recreated));
   if (o.noStart) return targets;
   await inDependencyOrder(p.services, targets, async (name) => {
-    await startService(c, name, o.warn);
+    await startService(c, name, o.warn, recreated);
   });
   if (o.wait) await waitRunning(c, targets, o.waitTimeout);
   return targets;

@@ -328,6 +328,35 @@ configs:
     }
   });
 
+  test('recreate keeps anonymous volumes and restarts dependents with restart: true; down -v removes them', () => {
+    const rec = project('rec', {
+      'compose.yaml': `services:
+  db:
+    image: busybox
+    command: sh -c 'trap "exit 0" TERM; while :; do sleep 1; done'
+    environment: {V: "\${V:-1}"}
+    volumes: ["/data"]
+  app:
+    image: busybox
+    command: sh -c 'trap "exit 0" TERM; while :; do sleep 1; done'
+    depends_on:
+      db: {condition: service_started, restart: true}
+`,
+    });
+    composeOk(['up', '-d'], rec);
+    composeOk(['exec', '-T', 'db', 'sh', '-c', 'echo kept > /data/f'], rec);
+    const started = dk.ok(['inspect', '-f', '{{.State.StartedAt}}', 'rec-app-1']);
+    writeFileSync(join(rec, '.env'), 'V=2\n');
+    const r = composeOk(['up', '-d'], rec);
+    assert.match(r.stderr, / Container rec-db-1  Recreated/);
+    assert.match(r.stderr, / Container rec-app-1  Restarting/);
+    assert.notEqual(dk.ok(['inspect', '-f', '{{.State.StartedAt}}', 'rec-app-1']), started);
+    assert.equal(composeOk(['exec', '-T', 'db', 'cat', '/data/f'], rec).stdout, 'kept\n');
+    composeOk(['down', '-v'], rec);
+    // The shop project (other tests) keeps its own volume meanwhile.
+    assert.deepEqual(dk.ok(['volume', 'ls', '-q']).split('\n').filter((v) => v !== '' && v !== 'shop_dbdata'), []);
+  });
+
   test('bad input: YAML errors with file and line, unknown keys, cycles, missing variables', () => {
     const bad = project('bad', {
       'yaml/compose.yaml': 'services:\n  a:\n    image: busybox\n   x: [\n',
