@@ -12,3 +12,4 @@ export { ensureNetworks, ensureVolumes, usedNetworks, usedVolumes } from './reso
 export { imageName, containerName } from './container-spec.js';
 export { emptyProject } from './project.js';
 export { watchProject, watchRules, ruleFor, containerPath, type WatchRule, type WatchEvents } from './watch.js';
+export { parsePortShort, parseVolumeShort } from './normalize.js';

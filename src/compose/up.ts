@@ -89,9 +89,9 @@ function serviceContainerOf(p: Project): (service: string) => string {
   };
 }
 
-export async function createServiceContainer(c: Context, service: string, n: number, imageId: string, o: CreateOverrides & { name?: string; oneoff?: boolean; slug?: string } = {}): Promise<string> {
+export async function createServiceContainer(c: Context, service: string, n: number, imageId: string, o: CreateOverrides & { name?: string; oneoff?: boolean; slug?: string; svc?: Service } = {}): Promise<string> {
   const p = c.project;
-  const svc = p.services[service]!;
+  const svc = o.svc ?? p.services[service]!;
   const name = o.name ?? containerName(p.name, service, svc, n);
   const body = createBody(p, service, svc, { name, number: n, oneoff: o.oneoff ?? false, slug: o.slug, configHash: serviceHash(svc), imageId }, serviceContainerOf(p), o);
   return c.progress.step('Container', name, 'Creating', 'Created', async () => {

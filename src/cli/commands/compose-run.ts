@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { escapePath, readAll } from '../../client/index.js';
-import { createServiceContainer, ensureImages, ensureNetworks, ensureVolumes, targetServices, usedNetworks, usedVolumes, up, type Context, type ImageHooks } from '../../compose/index.js';
+import { createServiceContainer, ensureImages, ensureNetworks, ensureVolumes, parsePortShort, parseVolumeShort, targetServices, usedNetworks, usedVolumes, up, type Context, type ImageHooks, type PortConfig, type Service, type VolumeMount } from '../../compose/index.js';
 import type { CliContext } from '../context.js';
 import { StatusError } from '../errors.js';
 import { forwardSignals, monitorTtySize, streamAttached } from '../hijacked-io.js';
@@ -59,6 +59,8 @@ export interface RunFlags {
   servicePorts?: boolean;
   build?: boolean;
   label?: string[];
+  publish?: string[];
+  volume?: string[];
 }
 
 export async function composeRun(ctx: CliContext, c: Context, hooks: ImageHooks, service: string, command: string[], o: RunFlags, warn: (m: string) => void): Promise<void> {
@@ -75,6 +77,13 @@ export async function composeRun(ctx: CliContext, c: Context, hooks: ImageHooks,
   const tty = o.tty && !o.detach && Boolean(process.stdin.isTTY);
   const interactive = !o.detach && o.interactive;
   const labels = Object.fromEntries((o.label ?? []).map((l) => [l.split('=')[0]!, l.split('=').slice(1).join('=')]));
+  // -p and -v add to the service's own (whose ports apply only with --service-ports).
+  const base = p.services[service]!;
+  const svc: Service = {
+    ...base,
+    ports: [...(o.servicePorts ? (base.ports ?? []) : []), ...(o.publish ?? []).flatMap((x) => parsePortShort(x) as unknown as PortConfig[])],
+    volumes: [...(base.volumes ?? []), ...(o.volume ?? []).map((v) => parseVolumeShort(v, process.cwd()) as unknown as VolumeMount)],
+  };
   const containerId = await createServiceContainer(c, service, 1, id!, {
     name,
     oneoff: true,
@@ -86,8 +95,8 @@ export async function composeRun(ctx: CliContext, c: Context, hooks: ImageHooks,
     workdir: o.workdir,
     tty,
     interactive,
-    noPorts: !o.servicePorts,
     labels,
+    svc,
   });
   if (o.detach) {
     await c.engine.start(containerId);

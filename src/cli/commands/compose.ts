@@ -182,6 +182,21 @@ function registerUpDown(compose: Command, s: ComposeSession): void {
     });
 
   compose
+    .command('create')
+    .description('Creates containers for a service')
+    .argument('[services...]')
+    .option('--build', 'Build images before starting containers')
+    .option('--no-build', "Don't build an image, even if it's policy")
+    .option('--force-recreate', "Recreate containers even if their configuration and image haven't changed")
+    .option('--no-recreate', "If containers already exist, don't recreate them. Incompatible with --force-recreate.")
+    .option('--remove-orphans', 'Remove containers for services not defined in the Compose file')
+    .option('--scale <SERVICE=NUM>', 'Scale SERVICE to NUM instances. Overrides the scale setting in the Compose file if present.', collect)
+    .action(async (services: string[], o: { build?: boolean; forceRecreate?: boolean; recreate: boolean; removeOrphans?: boolean; scale?: string[] }) => {
+      const c = await s.context(services);
+      await up(c, s.hooks(c), { services, build: o.build === true, noBuild: o.build === false, forceRecreate: o.forceRecreate, noRecreate: !o.recreate, removeOrphans: o.removeOrphans, scale: parseScale(o.scale), noStart: true, warn });
+    });
+
+  compose
     .command('down')
     .description('Stop and remove containers, networks')
     .argument('[services...]')
@@ -410,10 +425,12 @@ function registerExecRun(compose: Command, s: ComposeSession): void {
     .option('-i, --interactive', 'Keep STDIN open even if not attached', true)
     .option('--no-deps', "Don't start linked services")
     .option('-P, --service-ports', "Run command with all service's ports enabled and mapped to the host")
+    .option('-p, --publish <port>', "Publish a container's port(s) to the host", collect)
+    .option('-v, --volume <volume>', 'Bind mount a volume', collect)
     .option('--build', 'Build image before starting container')
     .option('--remove-orphans', 'Remove containers for services not defined in the Compose file')
     .passThroughOptions()
-    .action(async (service: string, command: string[], o: { detach?: boolean; rm?: boolean; name?: string; entrypoint?: string; env?: string[]; label?: string[]; user?: string; workdir?: string; tty: boolean; interactive: boolean; deps: boolean; servicePorts?: boolean; build?: boolean }) => {
+    .action(async (service: string, command: string[], o: { detach?: boolean; rm?: boolean; name?: string; entrypoint?: string; env?: string[]; label?: string[]; user?: string; workdir?: string; tty: boolean; interactive: boolean; deps: boolean; servicePorts?: boolean; build?: boolean; publish?: string[]; volume?: string[] }) => {
       const c = await s.context([service], { needFile: true });
       await composeRun(s.ctx, c, s.hooks(c), service, command, o, warn);
     });
