@@ -75,3 +75,20 @@ test('createBody: network_mode service:x joins that service\'s first container',
   assert.equal(body.HostConfig.NetworkMode, 'container:app-b-1');
   assert.deepEqual(body.NetworkingConfig.EndpointsConfig, {});
 });
+
+test('createBody: deploy.restart_policy wins over restart; links and external_links; resource fields', () => {
+  const p = project({
+    services: {
+      a: { image: 'x', restart: 'always', deploy: { restart_policy: { condition: 'on-failure', max_attempts: 2 } }, links: ['b:bee'], external_links: ['other'], cpu_shares: 512, mem_reservation: '32m' },
+      b: { image: 'x', deploy: { restart_policy: { condition: 'any' } } },
+    },
+  });
+  const a = createBody(p, 'a', p.services.a!, id, (s) => `app-${s}-1`) as { HostConfig: Record<string, unknown> };
+  assert.deepEqual(a.HostConfig.RestartPolicy, { Name: 'on-failure', MaximumRetryCount: 2 });
+  assert.deepEqual(a.HostConfig.Links, ['app-b-1:bee', 'other:other']);
+  assert.equal(a.HostConfig.CpuShares, 512);
+  assert.equal(a.HostConfig.MemoryReservation, 32 * 1024 * 1024);
+  const b = createBody(p, 'b', p.services.b!, id, (s) => `app-${s}-1`) as { HostConfig: Record<string, unknown> };
+  assert.deepEqual(b.HostConfig.RestartPolicy, { Name: 'always', MaximumRetryCount: 0 });
+  assert.equal(b.HostConfig.Links, undefined);
+});

@@ -66,11 +66,16 @@ function healthcheck(svc: Service): wire.Config['Healthcheck'] | undefined {
   };
 }
 
+const DEPLOY_CONDITIONS: Record<string, string> = { none: 'no', no: 'no', 'on-failure': 'on-failure', 'unless-stopped': 'unless-stopped', any: 'always', always: 'always' };
+
+/** `restart:`, or deploy.restart_policy (which wins, as in compose v2's getRestartPolicy). */
 function restartPolicy(svc: Service): { Name: string; MaximumRetryCount: number } | undefined {
+  const d = svc.deploy?.restart_policy;
+  if (d) return { Name: DEPLOY_CONDITIONS[d.condition ?? 'any'] ?? d.condition ?? 'always', MaximumRetryCount: d.max_attempts ?? 0 };
   const r = svc.restart;
   if (!r) return undefined;
   const [name, count] = r.split(':');
-  return { Name: name === 'no' ? 'no' : name!, MaximumRetryCount: count ? Number(count) : 0 };
+  return { Name: name!, MaximumRetryCount: count ? Number(count) : 0 };
 }
 
 function portBindings(svc: Service): { exposed: Record<string, object>; bindings: Record<string, { HostIp: string; HostPort: string }[]> } {
@@ -139,6 +144,20 @@ export function serviceNetworks(svc: Service): [string, ServiceNetwork][] {
   return Object.entries(svc.networks ?? {})
     .sort(([a, x], [b, y]) => prio(y) - prio(x) || (a < b ? -1 : a > b ? 1 : 0))
     .map(([k, n]) => [k, n ?? {}]);
+}
+
+/** `links` (to a service's first container) and `external_links` (a container by name), as `container:alias`. */
+function links(p: Project, svc: Service): string[] | undefined {
+  const out: string[] = [];
+  for (const l of svc.links ?? []) {
+    const [target, alias] = l.split(':');
+    out.push(`${containerName(p.name, target!, p.services[target!] ?? {}, 1)}:${alias ?? target}`);
+  }
+  for (const l of (svc.external_links as string[] | undefined) ?? []) {
+    const [target, alias] = l.split(':');
+    out.push(`${target}:${alias ?? target}`);
+  }
+  return out.length ? out : undefined;
 }
 
 /** What network_mode `service:x` and `volumes_from: [x]` point to: the service's first container. */
@@ -221,10 +240,21 @@ export function createBody(p: Project, service: string, svc: Service, id: Contai
     PidMode: svc.pid,
     IpcMode: svc.ipc,
     GroupAdd: svc.group_add?.map(String),
-    Links: svc.links?.map((l) => {
-      const [target, alias] = l.split(':');
-      return `${containerName(p.name, target!, p.services[target!] ?? {}, 1)}:${alias ?? target}`;
-    }),
+    CpuShares: svc.cpu_shares as number | undefined,
+    CpusetCpus: svc.cpuset as string | undefined,
+    CpuQuota: svc.cpu_quota as number | undefined,
+    CpuPeriod: svc.cpu_period as number | undefined,
+    MemoryReservation: bytes((svc.mem_reservation ?? svc.deploy?.resources?.reservations?.memory) as string | number | undefined),
+    MemorySwap: svc.memswap_limit !== undefined ? (svc.memswap_limit === -1 ? -1 : bytes(svc.memswap_limit as string | number)) : undefined,
+    OomScoreAdj: svc.oom_score_adj as number | undefined,
+    OomKillDisable: svc.oom_kill_disable as boolean | undefined,
+    UsernsMode: svc.userns_mode as string | undefined,
+    UTSMode: svc.uts as string | undefined,
+    CgroupParent: svc.cgroup_parent as string | undefined,
+    Runtime: svc.runtime as string | undefined,
+    DeviceCgroupRules: svc.device_cgroup_rules as string[] | undefined,
+    Annotations: svc.annotations as Record<string, string> | undefined,
+    Links: links(p, svc),
     VolumesFrom: svc.volumes_from?.map((v) => (v.startsWith('container:') ? v.slice(10) : serviceContainer(v.split(':')[0]!) + (v.includes(':') ? `:${v.split(':')[1]}` : ''))),
   };
   const stopTimeout = svc.stop_grace_period ? Math.round(parseDuration(svc.stop_grace_period) / 1e9) : undefined;

@@ -267,6 +267,14 @@ test('errors: YAML with file and line, unknown keys with their path, cycles name
   await assert.rejects(load(join(dir, 'empty'), { cwd: '/' }), { message: 'no configuration file provided: not found' });
 });
 
+test('the obsolete version attribute is warned about and left out', async (t) => {
+  const dir = project(t, { 'compose.yaml': 'version: "3.8"\nservices:\n  a:\n    image: x\n' });
+  const warnings: string[] = [];
+  const p = await load(dir, { warn: (m) => warnings.push(m) });
+  assert.deepEqual(warnings, [`${join(dir, 'compose.yaml')}: the attribute \`version\` is obsolete, it will be ignored, please remove it to avoid potential confusion`]);
+  assert.equal(configYaml(p).includes('version'), false);
+});
+
 test('a missing variable is warned; a required one is an error naming where', async (t) => {
   const dir = project(t, {
     'compose.yaml': 'services:\n  a:\n    image: "x:${NOPE}"\n',

@@ -63,7 +63,11 @@ async function loadFile(file: string, dir: string, ctx: FileContext): Promise<Di
   const parsed = parseYaml(await readText(file, ctx), file);
   if (parsed === null || parsed === undefined) throw invalid(`${file}: empty compose file`);
   if (!isDict(parsed)) throw invalid(`validating ${file}: top-level object must be a mapping`);
+  if (parsed.version !== undefined) {
+    ctx.warn(`${file}: the attribute \`version\` is obsolete, it will be ignored, please remove it to avoid potential confusion`);
+  }
   const interpolated = interpolate(parsed, '', ctx.env) as Dict;
+  delete interpolated.version;
   validateModel(strip(interpolated), file);
   let model = normalizeModel(interpolated, dir);
   const sub = { ...ctx, stack: [...ctx.stack, file] };

@@ -24,7 +24,8 @@ function sinceOf(rfc3339: string): string | undefined {
 
 /** Follows the services' containers until they all exit; returns the exit status `up` ends with. */
 export async function attachedUp(ctx: CliContext, c: Context, services: string[], o: AttachOptions): Promise<number> {
-  const containers = await c.engine.containers(c.project.name, { services, oneoff: false });
+  // `attach: false` services run without their output shown (compose v2's --attach-dependencies aside).
+  const containers = (await c.engine.containers(c.project.name, { services, oneoff: false })).filter((ct) => c.project.services[ct.Labels['com.docker.compose.service'] ?? '']?.attach !== false);
   const printer = new LogPrinter(ctx.out, o.color, o.prefix);
   for (const ct of containers) printer.register(shortName(ct));
   c.progress.done();
