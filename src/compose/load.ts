@@ -175,7 +175,8 @@ export async function loadProject(opts: LoadOptions = {}): Promise<Project> {
   const envFor = async (dir: string): Promise<Lookup> => (opts.envFiles?.length ? chainEnv(opts.envFiles.map((f) => resolve(cwd, f)), shell, true) : chainEnv([resolve(dir, '.env')], shell, false));
   let env = await envFor(opts.projectDirectory ? resolve(cwd, opts.projectDirectory) : cwd);
   const composeEnv: Record<string, string | undefined> = { COMPOSE_FILE: env.get('COMPOSE_FILE'), COMPOSE_PATH_SEPARATOR: env.get('COMPOSE_PATH_SEPARATOR') };
-  const files = await findComposeFiles({ files: opts.files ?? [], cwd, env: composeEnv, warn });
+  // Without -f, compose looks in the project directory when one is given.
+  const files = await findComposeFiles({ files: opts.files ?? [], cwd: opts.files?.length || !opts.projectDirectory ? cwd : resolve(cwd, opts.projectDirectory), env: composeEnv, warn });
   const workingDir = opts.projectDirectory ? resolve(cwd, opts.projectDirectory) : files[0] === '-' ? cwd : dirname(files[0]!);
   if (!opts.projectDirectory && workingDir !== cwd) env = await envFor(workingDir);
   const ctx: FileContext = { env, warn, stdin: opts.stdin, stack: [] };

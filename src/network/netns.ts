@@ -21,18 +21,31 @@ const SETUP = [
 ].join('; ');
 
 export class NetnsDir {
+  private ready: Promise<void> | undefined;
+
   constructor(readonly dir: string) {}
 
   path(id: string): string {
     return join(this.dir, id.slice(0, 12));
   }
 
-  private async ensureDir(): Promise<void> {
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    if (!isMounted(this.dir)) {
-      await execFileP('mount', ['--bind', this.dir, this.dir]);
-      await execFileP('mount', ['--make-private', this.dir]);
-    }
+  /**
+   * Once, however many containers start at the same time: two concurrent checks would both bind
+   * the directory onto itself, and a namespace pinned between the two mounts would be hidden
+   * under the second (its path then a plain file: "unknown FS magic" from the CNI plugins).
+   */
+  private ensureDir(): Promise<void> {
+    this.ready ??= (async () => {
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      if (!isMounted(this.dir)) {
+        await execFileP('mount', ['--bind', this.dir, this.dir]);
+        await execFileP('mount', ['--make-private', this.dir]);
+      }
+    })().catch((err: unknown) => {
+      this.ready = undefined;
+      throw err;
+    });
+    return this.ready;
   }
 
   /**

@@ -214,7 +214,7 @@ describe('berth compose', { skip: !isRoot }, () => {
     assert.deepEqual(start && { action: start.action, service: start.service, type: start.type }, { action: 'start', service: 'web', type: 'container' });
   });
 
-  test('attached up: prefixed output, exit lines, --exit-code-from; wait', () => {
+  test('attached up: prefixed output, exit lines, --exit-code-from, ctrl-c; wait', async () => {
     const att = project('att', {
       'compose.yaml': "services:\n  a:\n    image: busybox\n    command: sh -c 'echo hello from a; sleep 1'\n  b:\n    image: busybox\n    command: sh -c 'echo hello from b; exit 3'\n",
     });
@@ -225,6 +225,19 @@ describe('berth compose', { skip: !isRoot }, () => {
     assert.match(r.stdout, /^b-1 exited with code 3$/m);
     assert.match(r.stdout, /^a-1 exited with code 0$/m);
     assert.equal(compose(['up', '--exit-code-from', 'b'], att).code, 3);
+    const ctrlC = project('ctrlc', { 'compose.yaml': "services:\n  s:\n    image: busybox\n    command: sh -c 'trap \"exit 0\" TERM; echo up; while :; do sleep 1; done'\n" });
+    const proc = spawn(NODE, [BERTH, '-H', d.host, 'compose', '-f', join(ctrlC, 'compose.yaml'), 'up'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    proc.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    proc.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    const exited = new Promise<number | null>((r) => proc.on('exit', r));
+    for (let i = 0; i < 100 && !/s-1 +\| up/.test(out); i++) await sleep(100);
+    proc.kill('SIGINT');
+    assert.equal(await exited, 130);
+    assert.match(err, /Gracefully stopping\.\.\. \(press Ctrl\+C again to force\)\n Container ctrlc-s-1  Stopping\n Container ctrlc-s-1  Stopped/);
+    assert.equal(dk.ok(['inspect', '-f', '{{.State.Status}}', 'ctrlc-s-1']).trim(), 'exited');
+    composeOk(['down'], ctrlC);
     composeOk(['up', '-d'], att);
     const w = compose(['wait', 'b'], att);
     assert.equal(w.stdout, '3\n');
@@ -400,6 +413,11 @@ configs:
   });
 
   test('down -v --rmi local leaves no container, network, volume or built image behind', () => {
+    // A project is found by its name alone where there is no compose file (-p).
+    const empty = project('empty', { '.keep': '' });
+    const byName = berth.run(['compose', '-p', 'shop', '--project-directory', empty, 'ps', '--services']);
+    assert.equal(byName.code, 0, byName.stderr);
+    assert.deepEqual(byName.stdout.trim().split('\n').sort(), ['db', 'web', 'worker']);
     const r = composeOk(['down', '-v', '--rmi', 'local']);
     for (const line of [' Container shop-web-1  Removed', ' Network shop_back  Removed', ' Volume "shop_dbdata"  Removed', ' Image shop-web  Removed']) assert.ok(r.stderr.includes(line), `${line} in:\n${r.stderr}`);
     assert.equal(dk.ok(['ps', '-aq']), '');
