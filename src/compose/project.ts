@@ -64,6 +64,21 @@ function resolveEnvironment(svc: Dict, o: FinalizeOptions): void {
   if (Object.keys(env).length) svc.environment = env;
 }
 
+/**
+ * What a service uses of another (network_mode service:x, volumes_from, links) makes it depend
+ * on it, as compose-go adds those: started first, and a recreated one restarts it.
+ */
+function implicitDependencies(svc: Dict): void {
+  const deps = { ...((svc.depends_on as Dict | undefined) ?? {}) };
+  const add = (name: string, restart: boolean): void => {
+    deps[name] ??= { condition: 'service_started', ...(restart ? { restart: true } : {}), required: true };
+  };
+  if (typeof svc.network_mode === 'string' && svc.network_mode.startsWith('service:')) add(svc.network_mode.slice(8), true);
+  for (const v of (svc.volumes_from as string[] | undefined) ?? []) if (!v.startsWith('container:')) add(v.split(':')[0]!, false);
+  for (const l of (svc.links as string[] | undefined) ?? []) add(l.split(':')[0]!, false);
+  if (Object.keys(deps).length) svc.depends_on = deps;
+}
+
 function resourceName(project: string, key: string, r: Dict): string {
   if (typeof r.name === 'string') return r.name;
   return r.external === true ? key : `${project}_${key}`;
@@ -99,6 +114,7 @@ export function finalize(model: Dict, o: FinalizeOptions): Project {
       continue;
     }
     resolveEnvironment(svc, o);
+    implicitDependencies(svc);
     if (svc.network_mode === undefined && svc.networks === undefined) svc.networks = { default: null };
     services[name] = svc;
   }

@@ -370,6 +370,61 @@ configs:
     assert.deepEqual(dk.ok(['volume', 'ls', '-q']).split('\n').filter((v) => v !== '' && v !== 'shop_dbdata'), []);
   });
 
+  test('service options reach the container: user, workdir, hostname, init, capabilities, read-only, limits, logging, devices, static IP, aliases, network_mode service', () => {
+    const opts = project('opts', {
+      'compose.yaml': `services:
+  a:
+    image: busybox
+    command: sh -c 'trap "exit 0" TERM; while :; do sleep 1; done'
+    user: "1000:1000"
+    working_dir: /tmp
+    hostname: ahost
+    init: true
+    cap_add: [NET_ADMIN]
+    cap_drop: [MKNOD]
+    read_only: true
+    tmpfs: [/run]
+    ulimits: {nofile: {soft: 1024, hard: 2048}}
+    logging: {driver: json-file, options: {max-size: 1m}}
+    deploy: {resources: {limits: {memory: 64m, cpus: "0.5"}}}
+    devices: ["/dev/null:/dev/mynull"]
+    networks:
+      net1: {ipv4_address: 10.231.77.10, aliases: [alpha]}
+  b:
+    image: busybox
+    command: sh -c 'trap "exit 0" TERM; while :; do sleep 1; done'
+    network_mode: service:a
+  c:
+    image: busybox
+    command: sh -c 'trap "exit 0" TERM; while :; do sleep 1; done'
+    networks: [net1]
+networks:
+  net1:
+    ipam:
+      config: [{subnet: 10.231.77.0/24}]
+`,
+    });
+    composeOk(['up', '-d'], opts);
+    const inspect = JSON.parse(dk.ok(['inspect', 'opts-a-1'])) as [{ Config: Record<string, unknown>; HostConfig: Record<string, unknown>; NetworkSettings: { Networks: Record<string, { IPAddress: string }> } }];
+    const { Config, HostConfig, NetworkSettings } = inspect[0];
+    assert.equal(Config.User, '1000:1000');
+    assert.equal(Config.WorkingDir, '/tmp');
+    assert.equal(Config.Hostname, 'ahost');
+    assert.equal(HostConfig.Init, true);
+    assert.deepEqual(HostConfig.CapAdd, ['NET_ADMIN']);
+    assert.deepEqual(HostConfig.CapDrop, ['MKNOD']);
+    assert.equal(HostConfig.ReadonlyRootfs, true);
+    assert.deepEqual(HostConfig.Ulimits, [{ Name: 'nofile', Soft: 1024, Hard: 2048 }]);
+    assert.deepEqual(HostConfig.LogConfig, { Type: 'json-file', Config: { 'max-size': '1m' } });
+    assert.equal(HostConfig.Memory, 64 * 1024 * 1024);
+    assert.equal(HostConfig.NanoCpus, 500_000_000);
+    assert.equal(NetworkSettings.Networks.opts_net1?.IPAddress, '10.231.77.10');
+    assert.equal(composeOk(['exec', '-T', 'a', 'sh', '-c', 'id -u; pwd; hostname; test -c /dev/mynull && echo dev; touch /x 2>/dev/null || echo ro'], opts).stdout, '1000\n/tmp\nahost\ndev\nro\n');
+    assert.match(composeOk(['exec', '-T', 'b', 'ip', '-4', 'addr'], opts).stdout, /inet 10\.231\.77\.10\//);
+    assert.match(composeOk(['exec', '-T', 'c', 'nslookup', 'alpha'], opts).stdout, /10\.231\.77\.10/);
+    composeOk(['down'], opts);
+  });
+
   test('bad input: YAML errors with file and line, unknown keys, cycles, missing variables', () => {
     const bad = project('bad', {
       'yaml/compose.yaml': 'services:\n  a:\n    image: busybox\n   x: [\n',
