@@ -267,6 +267,29 @@ test('errors: YAML with file and line, unknown keys with their path, cycles name
   await assert.rejects(load(join(dir, 'empty'), { cwd: '/' }), { message: 'no configuration file provided: not found' });
 });
 
+test('YAML anchors, aliases and << merge keys, with x- extension fields', async (t) => {
+  const dir = project(t, {
+    'compose.yaml': `
+x-common: &common
+  image: busybox
+  environment: {SHARED: "1"}
+  labels: {team: core}
+services:
+  a:
+    <<: *common
+    command: [a]
+  b:
+    <<: *common
+    environment: {OWN: "2"}
+`,
+  });
+  const p = await load(dir);
+  assert.equal(p.services.a!.image, 'busybox');
+  assert.deepEqual(p.services.a!.environment, { SHARED: '1' });
+  assert.deepEqual(p.services.b!.environment, { OWN: '2' });
+  assert.deepEqual(p.services.b!.labels, { team: 'core' });
+});
+
 test('the obsolete version attribute is warned about and left out', async (t) => {
   const dir = project(t, { 'compose.yaml': 'version: "3.8"\nservices:\n  a:\n    image: x\n' });
   const warnings: string[] = [];

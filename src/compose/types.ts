@@ -47,6 +47,7 @@ export interface BuildConfig {
   shm_size?: string | number;
   extra_hosts?: string[] | Record<string, string>;
   tags?: string[];
+  cache_from?: string[];
 }
 
 export interface ServiceNetwork {

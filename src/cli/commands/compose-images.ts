@@ -5,6 +5,7 @@
 import { join, isAbsolute } from 'node:path';
 import { readJsonMessages } from '../../client/index.js';
 import type { CliContext } from '../context.js';
+import { parseBytes } from '../format/units.js';
 import { apiTag, familiarName, parseImageRef } from '../reference.js';
 import { contextFromDir } from './build-context.js';
 import { authHeaderFor } from './distribution.js';
@@ -51,6 +52,8 @@ export async function buildServiceImage(ctx: CliContext, progress: Progress, ser
       nocache: o.noCache || b.no_cache || undefined,
       pull: o.pull || b.pull || undefined,
       extrahosts: extraHosts.length ? extraHosts : undefined,
+      shmsize: b.shm_size !== undefined ? (typeof b.shm_size === 'number' ? b.shm_size : parseBytes(b.shm_size)) : undefined,
+      cachefrom: b.cache_from?.length ? JSON.stringify(b.cache_from) : undefined,
       rm: true,
       q: o.quiet,
       version: '1',

@@ -197,6 +197,17 @@ function registerUpDown(compose: Command, s: ComposeSession): void {
     });
 
   compose
+    .command('scale')
+    .description('Scale services')
+    .argument('<SERVICE=REPLICAS...>')
+    .option('--no-deps', "Don't start linked services")
+    .action(async (specs: string[], o: { deps: boolean }) => {
+      const scale = parseScale(specs);
+      const c = await s.context(Object.keys(scale));
+      await up(c, s.hooks(c), { services: Object.keys(scale), noDeps: !o.deps, scale, warn });
+    });
+
+  compose
     .command('down')
     .description('Stop and remove containers, networks')
     .argument('[services...]')
