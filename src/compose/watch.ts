@@ -12,7 +12,7 @@ import { PassThrough } from 'node:stream';
 import tar from 'tar-stream';
 import { PatternMatcher } from '../base/patternmatcher.js';
 import { escapePath, readAll } from '../client/index.js';
-import { nameOf, type Engine } from './engine.js';
+import type { Engine } from './engine.js';
 import type { Project } from './project.js';
 
 export interface WatchRule {
