@@ -9,7 +9,7 @@
  */
 import module from 'node:module';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { COMPOSE_VERSION } from '../compose/index.js';
@@ -79,7 +79,11 @@ function dockerHost(g: Globals, env: NodeJS.ProcessEnv): string | undefined {
       current = undefined;
     }
   }
-  return current ? contextHost(configDir, current) : undefined;
+  const fromContext = current ? contextHost(configDir, current) : undefined;
+  if (fromContext) return fromContext;
+  // The default context: docker's own socket where there is one (the daemon `docker ps` talks
+  // to); else berth's, rather than a socket nothing listens on.
+  return existsSync('/var/run/docker.sock') ? 'unix:///var/run/docker.sock' : undefined;
 }
 
 const args = process.argv.slice(2);
