@@ -49,6 +49,7 @@ export function containerLabels(p: Project, service: string, svc: Service, id: C
     [LABEL.dependsOn]: dependsOnLabel(svc),
   });
   if (id.slug) labels[LABEL.slug] = id.slug;
+  if (p.envFiles?.length) labels[LABEL.environmentFile] = p.envFiles.join(',');
   return labels;
 }
 

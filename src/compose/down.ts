@@ -134,8 +134,11 @@ export async function lifecycle(c: Context, action: Action, services: string[], 
   await byService(c, containers, run, action !== 'start' && action !== 'unpause');
 }
 
-/** `compose rm`: stopped service containers (with -s, stopped first). */
-export async function removeStopped(c: Context, services: string[], o: { stop?: boolean; volumes?: boolean; timeout?: number }): Promise<number> {
+/**
+ * `compose rm`: stopped service containers (with `stop`, stopped first); `confirm` sees their
+ * names and may call it off. Returns how many went (-1: called off).
+ */
+export async function removeStopped(c: Context, services: string[], o: { stop?: boolean; volumes?: boolean; timeout?: number; confirm?: (names: string[]) => Promise<boolean> }): Promise<number> {
   let containers = await c.engine.containers(c.project.name, { services, oneoff: false });
   if (o.stop) {
     const running = containers.filter((ct) => ct.State === 'running' || ct.State === 'paused');
@@ -143,6 +146,7 @@ export async function removeStopped(c: Context, services: string[], o: { stop?: 
     containers = await c.engine.containers(c.project.name, { services, oneoff: false });
   }
   const stopped = containers.filter((ct) => ct.State !== 'running' && ct.State !== 'paused' && ct.State !== 'restarting');
+  if (stopped.length && o.confirm && !(await o.confirm(stopped.map(nameOf)))) return -1;
   for (const ct of stopped) await c.progress.step('Container', nameOf(ct), 'Removing', 'Removed', () => c.engine.remove(ct.Id, { volumes: o.volumes, force: true }));
   return stopped.length;
 }

@@ -3,7 +3,7 @@
  * against the compose-spec schema, normalized, its `extends` and `include` resolved, then merged
  * in order; the project name picked; profiles applied; the result finalized (project.ts).
  */
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { BerthError, isErrno } from '../base/errors.js';
 import { parseDotenv } from './dotenv.js';
@@ -187,5 +187,7 @@ export async function loadProject(opts: LoadOptions = {}): Promise<Project> {
   const name = opts.projectName ? checkProjectName(opts.projectName) : envName ? checkProjectName(envName) : fromModel ? checkProjectName(fromModel) : normalizeProjectName(basename(workingDir));
   if (!name) throw invalid(`project name must not be empty`);
   const profiles = opts.profiles?.length ? opts.profiles : (env.get('COMPOSE_PROFILES') ?? '').split(',').filter(Boolean);
-  return finalize(model, { name, workingDir, configFiles: files, profiles, services: opts.services ?? [], env: (k) => env.get(k) });
+  const dotenv = resolve(workingDir, '.env');
+  const envFiles = opts.envFiles?.length ? opts.envFiles.map((f) => resolve(cwd, f)) : (await access(dotenv).then(() => true, () => false)) ? [dotenv] : [];
+  return { ...finalize(model, { name, workingDir, configFiles: files, profiles, services: opts.services ?? [], env: (k) => env.get(k) }), envFiles };
 }

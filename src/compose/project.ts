@@ -15,6 +15,8 @@ export interface Project {
   name: string;
   workingDir: string;
   configFiles: string[];
+  /** The env files interpolation read (`--env-file`, or the project's `.env`). */
+  envFiles?: string[];
   /** Enabled services, by name. */
   services: Record<string, Service>;
   /** Services a profile leaves out. */

@@ -101,6 +101,7 @@ describe('berth compose', { skip: !isRoot }, () => {
     assert.equal(labels['com.docker.compose.project.working_dir'], dir);
     assert.equal(labels['com.docker.compose.project.config_files'], join(dir, 'compose.yaml'));
     assert.equal(labels['com.docker.compose.depends_on'], 'db:service_healthy:false');
+    assert.equal(labels['com.docker.compose.project.environment_file'], join(dir, '.env'));
     assert.match(labels['com.docker.compose.config-hash'] ?? '', /^[0-9a-f]{64}$/);
     assert.equal(dk.ok(['network', 'inspect', '-f', '{{index .Labels "com.docker.compose.network"}}', 'shop_back']).trim(), 'back');
     assert.equal(dk.ok(['volume', 'inspect', '-f', '{{index .Labels "com.docker.compose.volume"}}', 'shop_dbdata']).trim(), 'dbdata');
@@ -178,6 +179,9 @@ describe('berth compose', { skip: !isRoot }, () => {
     assert.equal(state('shop-web-1'), 'running');
     composeOk(['kill', 'worker']);
     assert.equal(dk.ok(['inspect', '-f', '{{.State.ExitCode}}', 'shop-worker-1']).trim(), '137');
+    const asked = berth.run(['compose', '-f', join(dir, 'compose.yaml'), 'rm', 'worker'], 'n\n');
+    assert.match(asked.stderr, /^Going to remove shop-worker-1, shop-worker-2\n\? Are you sure\? \(y\/N\) $/m);
+    assert.equal(Object.keys(ids()).filter((n) => /shop-worker-\d$/.test(n)).length, 2);
     assert.match(composeOk(['rm', '-f', 'worker']).stderr, / Container shop-worker-2  Removed/);
     assert.equal(Object.keys(ids()).filter((n) => /shop-worker-\d$/.test(n)).length, 0);
     composeOk(['up', '-d']);

@@ -10,6 +10,18 @@ import { composeEvents, composeImages, composeLs, composePort, composePs, compos
 import { composeExec, composeRun } from './compose-run.js';
 import { int, warn, type ComposeSession } from './compose-session.js';
 
+/** One line of stdin ('' at its end). */
+async function readLine(): Promise<string> {
+  const { createInterface } = await import('node:readline');
+  const rl = createInterface({ input: process.stdin });
+  try {
+    for await (const line of rl) return line;
+    return '';
+  } finally {
+    rl.close();
+  }
+}
+
 export function registerLifecycle(compose: Command, s: ComposeSession): void {
   const simple: [string, string, 'start' | 'stop' | 'restart' | 'pause' | 'unpause'][] = [
     ['start', 'Start services', 'start'],
@@ -46,7 +58,14 @@ export function registerLifecycle(compose: Command, s: ComposeSession): void {
     .option('-v, --volumes', 'Remove any anonymous volumes attached to containers')
     .action(async (services: string[], o: { force?: boolean; stop?: boolean; volumes?: boolean }) => {
       const c = await s.context(services);
-      const n = await removeStopped(c, services, { stop: o.stop, volumes: o.volumes });
+      // Compose v2 asks first (the answer read from stdin; none is a no) unless -f.
+      const confirm = async (names: string[]): Promise<boolean> => {
+        process.stderr.write(`Going to remove ${names.join(', ')}\n? Are you sure? (y/N) `);
+        const answer = await readLine();
+        process.stderr.write('\n');
+        return /^y(es)?$/i.test(answer.trim());
+      };
+      const n = await removeStopped(c, services, { stop: o.stop, volumes: o.volumes, confirm: o.force ? undefined : confirm });
       if (n === 0) process.stderr.write('No stopped containers\n');
     });
 }
