@@ -211,6 +211,10 @@ export async function orphans(c: Context): Promise<ContainerSummary[]> {
 }
 
 export async function handleOrphans(c: Context, remove: boolean, warn: (m: string) => void, timeout?: number): Promise<void> {
+  const truthy = (v: string | undefined): boolean => v !== undefined && /^(1|true)$/i.test(v);
+  // Compose v2's switches for this, from the environment.
+  if (truthy(process.env.COMPOSE_IGNORE_ORPHANS) && !remove) return;
+  remove ||= truthy(process.env.COMPOSE_REMOVE_ORPHANS);
   const found = await orphans(c);
   if (found.length === 0) return;
   if (remove) {
