@@ -157,6 +157,7 @@ describe('berth compose', { skip: !isRoot }, () => {
 
   test('exec and run: exit codes, one-off containers, --rm', () => {
     assert.equal(compose(['exec', '-T', 'db', 'sh', '-c', 'exit 7']).code, 7);
+    assert.equal(composeOk(['exec', '-T', '-e', 'X=1', '-u', '1000', '-w', '/tmp', 'db', 'sh', '-c', 'echo $X; id -u; pwd']).stdout, '1\n1000\n/tmp\n');
     const r = composeOk(['run', '--rm', '-T', 'worker', 'echo', 'one-off']);
     assert.equal(r.stdout, 'one-off\n');
     assert.equal(compose(['run', '--rm', '-T', 'worker', 'sh', '-c', 'exit 5']).code, 5);
@@ -427,6 +428,18 @@ networks:
     assert.match(composeOk(['exec', '-T', 'b', 'ip', '-4', 'addr'], opts).stdout, /inet 10\.231\.77\.10\//);
     assert.match(composeOk(['exec', '-T', 'c', 'nslookup', 'alpha'], opts).stdout, /10\.231\.77\.10/);
     composeOk(['down'], opts);
+  });
+
+  test('orphans: warned about, removed with --remove-orphans', () => {
+    const orph = project('orph', { 'compose.yaml': 'services:\n  a:\n    image: busybox\n    command: sleep 60\n  b:\n    image: busybox\n    command: sleep 60\n' });
+    composeOk(['up', '-d'], orph);
+    writeFileSync(join(orph, 'compose.yaml'), 'services:\n  a:\n    image: busybox\n    command: sleep 60\n');
+    const warned = composeOk(['up', '-d'], orph);
+    assert.match(warned.stderr, /Found orphan containers \(\[orph-b-1\]\) for this project\. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up\./);
+    assert.equal(dk.ok(['inspect', '-f', '{{.State.Status}}', 'orph-b-1']).trim(), 'running');
+    assert.match(composeOk(['up', '-d', '--remove-orphans', '-t', '0'], orph).stderr, / Container orph-b-1  Removed/);
+    assert.equal(dk.run(['inspect', 'orph-b-1']).code, 1);
+    composeOk(['down', '-t', '0'], orph);
   });
 
   test('bad input: YAML errors with file and line, unknown keys, cycles, missing variables', () => {
