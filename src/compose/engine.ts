@@ -42,25 +42,44 @@ export interface ContainerQuery {
 }
 
 export class Engine {
-  constructor(readonly client: ApiClient) {}
+  private active = 0;
+  private readonly queue: (() => void)[] = [];
+
+  /** `parallel`: at most that many requests at once (compose's --parallel; -1 for no limit). */
+  constructor(
+    readonly client: ApiClient,
+    private readonly parallel = -1,
+  ) {}
+
+  /** Runs a request within the --parallel limit. */
+  private async gate<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.parallel > 0 && this.active >= this.parallel) await new Promise<void>((r) => this.queue.push(r));
+    this.active++;
+    try {
+      return await fn();
+    } finally {
+      this.active--;
+      this.queue.shift()?.();
+    }
+  }
 
   async containers(project: string, q: ContainerQuery = {}): Promise<ContainerSummary[]> {
     const label = [`${LABEL.project}=${project}`];
     if (q.oneoff !== undefined) label.push(`${LABEL.oneoff}=${q.oneoff ? 'True' : 'False'}`);
     if (q.services?.length === 1) label.push(`${LABEL.service}=${q.services[0]}`);
-    const list = await this.client.json<ContainerSummary[]>('GET', '/containers/json', { query: { all: q.all ?? true, filters: JSON.stringify({ label }) } });
+    const list = await this.gate(() => this.client.json<ContainerSummary[]>('GET', '/containers/json', { query: { all: q.all ?? true, filters: JSON.stringify({ label }) } }));
     const wanted = q.services?.length ? new Set(q.services) : undefined;
     return list.filter((c) => !wanted || wanted.has(serviceOf(c))).sort((a, b) => (serviceOf(a) < serviceOf(b) ? -1 : serviceOf(a) > serviceOf(b) ? 1 : numberOf(a) - numberOf(b)));
   }
 
   inspect(id: string): Promise<ContainerInspect> {
-    return this.client.json<ContainerInspect>('GET', `/containers/${escapePath(id)}/json`);
+    return this.gate(() => this.client.json<ContainerInspect>('GET', `/containers/${escapePath(id)}/json`));
   }
 
   /** The image's ID, undefined when the daemon has no such image. */
   async imageId(name: string): Promise<string | undefined> {
     try {
-      return (await this.client.json<{ Id: string }>('GET', `/images/${escapePath(name)}/json`)).Id;
+      return (await this.gate(() => this.client.json<{ Id: string }>('GET', `/images/${escapePath(name)}/json`))).Id;
     } catch (err) {
       if (err instanceof ApiError && err.status === 404) return undefined;
       throw err;
@@ -95,22 +114,22 @@ export class Engine {
   }
 
   async create(name: string, body: Record<string, unknown>): Promise<string> {
-    return (await this.client.json<{ Id: string }>('POST', '/containers/create', { query: { name }, body })).Id;
+    return (await this.gate(() => this.client.json<{ Id: string }>('POST', '/containers/create', { query: { name }, body }))).Id;
   }
 
   async start(id: string): Promise<void> {
-    await this.client.call('POST', `/containers/${escapePath(id)}/start`).then((r) => r.resume());
+    await this.gate(() => this.client.call('POST', `/containers/${escapePath(id)}/start`).then((r) => r.resume()));
   }
 
   async stop(id: string, timeout?: number): Promise<void> {
-    await this.client.call('POST', `/containers/${escapePath(id)}/stop`, { query: { t: timeout } }).then((r) => r.resume());
+    await this.gate(() => this.client.call('POST', `/containers/${escapePath(id)}/stop`, { query: { t: timeout } }).then((r) => r.resume()));
   }
 
   async remove(id: string, o: { volumes?: boolean; force?: boolean } = {}): Promise<void> {
-    await this.client.call('DELETE', `/containers/${escapePath(id)}`, { query: { v: o.volumes, force: o.force } }).then((r) => r.resume());
+    await this.gate(() => this.client.call('DELETE', `/containers/${escapePath(id)}`, { query: { v: o.volumes, force: o.force } }).then((r) => r.resume()));
   }
 
   async post(id: string, action: string, query: Record<string, string | number | undefined> = {}): Promise<void> {
-    await this.client.call('POST', `/containers/${escapePath(id)}/${action}`, { query }).then((r) => r.resume());
+    await this.gate(() => this.client.call('POST', `/containers/${escapePath(id)}/${action}`, { query }).then((r) => r.resume()));
   }
 }

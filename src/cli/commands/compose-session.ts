@@ -14,6 +14,7 @@ export interface ComposeFlags {
   profile?: string[];
   ansi: string;
   progress?: string;
+  parallel?: string;
 }
 
 export const warn = (m: string): void => void process.stderr.write(`WARN[0000] ${m}\n`);
@@ -52,8 +53,16 @@ export class ComposeSession {
   }
 
   async context(services: string[] = [], o: { needFile?: boolean } = {}): Promise<Context> {
-    this.last = { project: await this.project(services, o), engine: new Engine(this.ctx.client), progress: this.progress() };
+    this.last = { project: await this.project(services, o), engine: new Engine(this.ctx.client, this.parallel()), progress: this.progress() };
     return this.last;
+  }
+
+  /** `--parallel` (or COMPOSE_PARALLEL_LIMIT): how many engine requests at once, -1 for no limit. */
+  parallel(): number {
+    const v = this.flags().parallel ?? process.env.COMPOSE_PARALLEL_LIMIT ?? '-1';
+    const n = Number(v);
+    if (!Number.isInteger(n)) throw new Error(`invalid argument ${JSON.stringify(v)} for "--parallel" flag: strconv.ParseInt: parsing ${JSON.stringify(v)}: invalid syntax`);
+    return n;
   }
 
   /** The context of the command that ran, whose progress display ends with it. */

@@ -146,7 +146,7 @@ export function registerComposeCommands(program: Command, ctx: CliContext): void
     .option('--profile <profile>', 'Specify a profile to enable', collect)
     .addOption(new Option('--ansi <string>', 'Control when to print ANSI control characters').choices(['never', 'always', 'auto']).default('auto'))
     .addOption(new Option('--progress <string>', 'Set type of progress output').choices(['auto', 'tty', 'plain', 'quiet']))
-    .option('--parallel <int>', 'Control max parallelism, -1 for unlimited', '-1')
+    .option('--parallel <int>', 'Control max parallelism, -1 for unlimited (default -1, or $COMPOSE_PARALLEL_LIMIT)')
     .enablePositionalOptions();
   const s = new ComposeSession(ctx, compose);
   compose.hook('postAction', () => s.last?.progress.done());
