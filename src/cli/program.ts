@@ -5,7 +5,7 @@ import { CliContext, type GlobalFlags } from './context.js';
 import { registerContainerCommands } from './commands/containers.js';
 import { registerImageCommands } from './commands/images.js';
 import { registerBuildCommand } from './commands/build.js';
-import { registerComposeCommands } from './commands/compose.js';
+import { registerComposeCommand } from './commands/compose-entry.js';
 import { registerDistributionCommands } from './commands/distribution.js';
 import { registerNetworkCommands } from './commands/networks.js';
 import { registerRegistryCommands } from './commands/registry.js';
@@ -41,7 +41,7 @@ registerContainerCommands(program, ctx);
 registerVolumeCommands(program, ctx);
 registerNetworkCommands(program, ctx);
 registerRegistryCommands(program);
-registerComposeCommands(program, ctx);
+registerComposeCommand(program, ctx);
 
 /** The command whose arguments commander refused, for the `See 'berth CMD --help'.` line. */
 let failedCommand = '';

@@ -3,10 +3,10 @@
  * model and the convergence live in src/compose; this file registers the commands (the project
  * commands here, the others in compose-commands.ts) and parses their flags.
  */
-import { Option, type Command } from 'commander';
+import { Command, Option, type CommanderError } from 'commander';
 import { configJson, configYaml, down, serviceHash, up, watchProject, watchRules } from '../../compose/index.js';
 import { collect, type CliContext } from '../context.js';
-import { StatusError } from '../errors.js';
+import { StatusError, UsageError } from '../errors.js';
 import { attachedUp } from './compose-attach.js';
 import { registerExecRun, registerImages, registerInfo, registerLifecycle } from './compose-commands.js';
 import { ComposeSession, int, parseScale, warn } from './compose-session.js';
@@ -135,10 +135,27 @@ function registerUpDown(compose: Command, s: ComposeSession): void {
     });
 }
 
-export function registerComposeCommands(program: Command, ctx: CliContext): void {
-  const compose = program
+/** Commander's flag errors: docker exits 125 for those, 1 for the others (program.ts's rule). */
+const FLAG_ERRORS = new Set(['commander.unknownOption', 'commander.optionMissingArgument', 'commander.invalidArgument', 'commander.conflictingOption', 'commander.missingMandatoryOptionValue']);
+
+/** Usage errors as the rest of the CLI reports them (`See 'berth compose up --help'.`); help and version pass. */
+function quiet(cmd: Command, path: string): void {
+  cmd
+    .exitOverride((err: CommanderError) => {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version') throw err;
+      throw new UsageError(err.message.replace(/^error: /, ''), path, FLAG_ERRORS.has(err.code) ? 125 : 1);
+    })
+    .configureOutput({ outputError: () => {} });
+  for (const sub of cmd.commands) quiet(sub, `${path} ${sub.name()}`);
+}
+
+/** Runs `berth compose ARGS` (loaded only for compose: the project model's libraries cost every other command start-up time). */
+export async function runCompose(ctx: CliContext, args: string[], description: string): Promise<void> {
+  // Under a `berth` root, so help and usage name the command as typed.
+  const root = new Command('berth').enablePositionalOptions();
+  const compose = root
     .command('compose')
-    .description('Define and run multi-container applications with Docker Compose v2\'s commands')
+    .description(description)
     .option('-f, --file <path>', 'Compose configuration files', collect)
     .option('-p, --project-name <string>', 'Project name')
     .option('--project-directory <string>', 'Specify an alternate working directory (default: the path of the, first specified, Compose file)')
@@ -190,4 +207,7 @@ export function registerComposeCommands(program: Command, ctx: CliContext): void
       else if (o.format === 'json') ctx.print(JSON.stringify({ version: v }));
       else ctx.print(`Docker Compose version ${v}`);
     });
+  quiet(root, '');
+  quiet(compose, 'compose');
+  await root.parseAsync(['compose', ...args], { from: 'user' });
 }
