@@ -23,7 +23,7 @@ export interface ContainerInspect {
   Id: string;
   Name: string;
   Config: { Labels: Record<string, string> | null; Tty: boolean; OpenStdin: boolean; Image: string };
-  State: { Status: string; Running: boolean; Paused: boolean; ExitCode: number; Health?: { Status: string } };
+  State: { Status: string; Running: boolean; Paused: boolean; Restarting?: boolean; ExitCode: number; StartedAt?: string; Health?: { Status: string } };
   NetworkSettings: { Ports: Record<string, { HostIp: string; HostPort: string }[] | null> | null };
   Mounts: { Type: string; Name?: string; Destination: string }[] | null;
 }

@@ -3,7 +3,8 @@
  * all exit or ctrl-c stops them), `logs`, and `wait`.
  */
 import { escapePath, readAll } from '../../client/index.js';
-import { lifecycle, type ContainerSummary, type Context } from '../../compose/index.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { lifecycle, type ContainerInspect, type ContainerSummary, type Context } from '../../compose/index.js';
 import type { CliContext } from '../context.js';
 import { LogPrinter, shortName, streamLogs } from './compose-logs.js';
 
@@ -50,11 +51,19 @@ export async function attachedUp(ctx: CliContext, c: Context, services: string[]
     await Promise.all(
       containers.map(async (ct) => {
         const name = shortName(ct);
-        const info = await c.engine.inspect(ct.Id);
-        await streamLogs(ctx.client, ct, info.Config.Tty, printer, { follow: true, since: sinceOf((info.State as { StartedAt?: string }).StartedAt ?? '') });
-        const after = await c.engine.inspect(ct.Id).catch(() => undefined);
-        const code = after?.State.ExitCode ?? 0;
-        if (!interrupted) printer.status(name, `exited with code ${code}`);
+        let info = await c.engine.inspect(ct.Id);
+        let code = 0;
+        for (;;) {
+          await streamLogs(ctx.client, ct, info.Config.Tty, printer, { follow: true, since: sinceOf(info.State.StartedAt ?? '') });
+          const after = await c.engine.inspect(ct.Id).catch(() => undefined);
+          code = after?.State.ExitCode ?? 0;
+          // A restart policy brings it back: say so, and follow its next run (compose re-attaches).
+          const restarting = !interrupted && !stopping && after !== undefined && (after.State.Restarting === true || after.State.Running);
+          if (!interrupted) printer.status(name, `exited with code ${code}${restarting ? ' (restarting)' : ''}`);
+          if (!restarting) break;
+          info = await runningAgain(c, ct.Id, after);
+          if (!info.State.Running) break;
+        }
         if (o.exitCodeFrom ? ct.Labels['com.docker.compose.service'] === o.exitCodeFrom : firstExit === undefined) firstExit = code;
         if (o.abort && !interrupted && !stopping) {
           process.stderr.write('Aborting on container exit...\n');
@@ -69,6 +78,16 @@ export async function attachedUp(ctx: CliContext, c: Context, services: string[]
   if (interrupted) return 130;
   if (o.abort) exitCode = firstExit ?? 0;
   return exitCode;
+}
+
+/** Waits out a restart policy's delay: the container's state once it runs again (or stays down). */
+async function runningAgain(c: Context, id: string, last: ContainerInspect): Promise<ContainerInspect> {
+  let info = last;
+  for (let i = 0; i < 600 && info.State.Restarting === true && !info.State.Running; i++) {
+    await sleep(100);
+    info = await c.engine.inspect(id);
+  }
+  return info;
 }
 
 export async function composeLogs(ctx: CliContext, c: Context, services: string[], o: { follow?: boolean; tail: string; timestamps?: boolean; since?: string; until?: string; color: boolean; prefix: boolean; index?: string }): Promise<void> {
