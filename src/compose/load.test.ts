@@ -290,6 +290,12 @@ services:
   assert.deepEqual(p.services.b!.labels, { team: 'core' });
 });
 
+test('without interpolation (config --no-interpolate) variables stay as written', async (t) => {
+  const dir = project(t, { 'compose.yaml': 'services:\n  a:\n    image: "x:${TAG:-1}"\n' });
+  assert.equal((await load(dir, { interpolate: false })).services.a!.image, 'x:${TAG:-1}');
+  assert.equal((await load(dir)).services.a!.image, 'x:1');
+});
+
 test('the obsolete version attribute is warned about and left out', async (t) => {
   const dir = project(t, { 'compose.yaml': 'version: "3.8"\nservices:\n  a:\n    image: x\n' });
   const warnings: string[] = [];

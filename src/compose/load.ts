@@ -32,6 +32,8 @@ export interface LoadOptions {
   warn?: (message: string) => void;
   /** Read from `-f -`. */
   stdin?: () => Promise<string>;
+  /** False: variables stay as written (`config --no-interpolate`). */
+  interpolate?: boolean;
 }
 
 interface FileContext {
@@ -40,6 +42,8 @@ interface FileContext {
   stdin: (() => Promise<string>) | undefined;
   /** Files being loaded through include/extends, to refuse cycles. */
   stack: string[];
+  /** False for `config --no-interpolate`. */
+  interpolate: boolean;
 }
 
 const invalid = (m: string): BerthError => new BerthError('InvalidArgument', m);
@@ -66,7 +70,7 @@ async function loadFile(file: string, dir: string, ctx: FileContext): Promise<Di
   if (parsed.version !== undefined) {
     ctx.warn(`${file}: the attribute \`version\` is obsolete, it will be ignored, please remove it to avoid potential confusion`);
   }
-  const interpolated = interpolate(parsed, '', ctx.env) as Dict;
+  const interpolated = (ctx.interpolate ? interpolate(parsed, '', ctx.env) : parsed) as Dict;
   delete interpolated.version;
   validateModel(strip(interpolated), file);
   let model = normalizeModel(interpolated, dir);
@@ -179,7 +183,7 @@ export async function loadProject(opts: LoadOptions = {}): Promise<Project> {
   const files = await findComposeFiles({ files: opts.files ?? [], cwd: opts.files?.length || !opts.projectDirectory ? cwd : resolve(cwd, opts.projectDirectory), env: composeEnv, warn });
   const workingDir = opts.projectDirectory ? resolve(cwd, opts.projectDirectory) : files[0] === '-' ? cwd : dirname(files[0]!);
   if (!opts.projectDirectory && workingDir !== cwd) env = await envFor(workingDir);
-  const ctx: FileContext = { env, warn, stdin: opts.stdin, stack: [] };
+  const ctx: FileContext = { env, warn, stdin: opts.stdin, stack: [], interpolate: opts.interpolate !== false };
   let model: Dict = {};
   for (const f of files) model = mergeModels(model, await loadFile(f, workingDir, ctx));
   const fromModel = typeof model.name === 'string' && model.name !== '' ? model.name : undefined;

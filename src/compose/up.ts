@@ -28,6 +28,8 @@ export interface UpOptions {
   noDeps?: boolean;
   build?: boolean;
   noBuild?: boolean;
+  /** `--pull always|missing|never|build`. */
+  pull?: string;
   scale?: Record<string, number>;
   forceRecreate?: boolean;
   noRecreate?: boolean;
@@ -60,17 +62,19 @@ export function replicas(svc: Service, name: string, scale: Record<string, numbe
   return scale[name] ?? svc.deploy?.replicas ?? svc.scale ?? 1;
 }
 
-export async function ensureImages(c: Context, hooks: ImageHooks, services: string[], o: { build?: boolean; noBuild?: boolean }): Promise<Map<string, string>> {
+export async function ensureImages(c: Context, hooks: ImageHooks, services: string[], o: { build?: boolean; noBuild?: boolean; pull?: string }): Promise<Map<string, string>> {
   const ids = new Map<string, string>();
   for (const name of services) {
     const svc = c.project.services[name]!;
     const image = imageName(c.project.name, name, svc);
     let id = await c.engine.imageId(image);
-    const mustBuild = svc.build !== undefined && !o.noBuild && (o.build === true || id === undefined || svc.pull_policy === 'build');
+    // `--pull` overrides the services' pull_policy, as in compose v2.
+    const policy = o.pull ?? svc.pull_policy ?? 'missing';
+    const mustBuild = svc.build !== undefined && !o.noBuild && (o.build === true || id === undefined || policy === 'build');
     if (mustBuild) await hooks.build(name, svc, image);
-    else if (id === undefined || svc.pull_policy === 'always') {
+    else if (id === undefined || (policy === 'always' && svc.build === undefined)) {
       if (svc.build !== undefined && id === undefined) throw new BerthError('NotFound', `image ${image} not found: build it first (--build)`);
-      if (svc.pull_policy === 'never') throw new BerthError('NotFound', `image ${image} not found and pull_policy is never`);
+      if (policy === 'never') throw new BerthError('NotFound', `image ${image} not found and pull_policy is never`);
       await hooks.pull(image);
     }
     id = await c.engine.imageId(image);

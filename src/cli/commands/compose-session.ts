@@ -34,10 +34,10 @@ export class ComposeSession {
   }
 
   /** The project, or with `-p` and no compose file, one known by its name only. */
-  async project(services: string[] = [], o: { needFile?: boolean } = {}): Promise<Project> {
+  async project(services: string[] = [], o: { needFile?: boolean; interpolate?: boolean } = {}): Promise<Project> {
     const f = this.flags();
     try {
-      return await loadProject({ files: f.file, projectName: f.projectName, projectDirectory: f.projectDirectory, envFiles: f.envFile, profiles: f.profile, services, warn, stdin: readStdin });
+      return await loadProject({ files: f.file, projectName: f.projectName, projectDirectory: f.projectDirectory, envFiles: f.envFile, profiles: f.profile, services, warn, stdin: readStdin, interpolate: o.interpolate });
     } catch (err) {
       if (!o.needFile && f.projectName && isBerthError(err, 'NotFound') && /no configuration file provided/.test((err as Error).message)) return emptyProject(f.projectName, process.cwd());
       throw err;

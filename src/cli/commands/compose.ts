@@ -25,8 +25,9 @@ function registerConfig(compose: Command, s: ComposeSession): void {
     .option('--profiles', 'Print the profile names, one per line')
     .option('--hash <string>', 'Print the service config hash, one per line')
     .option('-o, --output <path>', 'Save to file (default to stdout)')
-    .action(async (services: string[], o: { format: string; quiet?: boolean; services?: boolean; volumes?: boolean; networks?: boolean; images?: boolean; profiles?: boolean; hash?: string; output?: string }) => {
-      const p = await s.project(services, { needFile: true });
+    .option('--no-interpolate', "Don't interpolate environment variables")
+    .action(async (services: string[], o: { interpolate: boolean; format: string; quiet?: boolean; services?: boolean; volumes?: boolean; networks?: boolean; images?: boolean; profiles?: boolean; hash?: string; output?: string }) => {
+      const p = await s.project(services, { needFile: true, interpolate: o.interpolate });
       if (o.quiet) return;
       const lines = (xs: string[]): void => {
         if (xs.length) s.ctx.print(xs.join('\n'));
@@ -56,6 +57,7 @@ function registerUpDown(compose: Command, s: ComposeSession): void {
     .option('-d, --detach', 'Detached mode: Run containers in the background')
     .option('--build', 'Build images before starting containers')
     .option('--no-build', "Don't build an image, even if it's policy")
+    .addOption(new Option('--pull <policy>', 'Pull image before running').choices(['always', 'missing', 'never', 'build']))
     .option('--scale <SERVICE=NUM>', 'Scale SERVICE to NUM instances. Overrides the scale setting in the Compose file if present.', collect)
     .option('--wait', 'Wait for services to be running|healthy. Implies detached mode.')
     .option('--wait-timeout <seconds>', 'Maximum duration in seconds to wait for the project to be running|healthy', int('--wait-timeout'))
@@ -77,6 +79,7 @@ function registerUpDown(compose: Command, s: ComposeSession): void {
       const optsBuild = (o as { build?: boolean }).build;
       const targets = await up(c, s.hooks(c), {
         services,
+        pull: (o as { pull?: string }).pull,
         noDeps: !o.deps,
         build: optsBuild === true,
         noBuild: optsBuild === false,
