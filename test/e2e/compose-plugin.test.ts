@@ -1,15 +1,16 @@
 /**
  * `docker compose` with berth's compose installed as the docker CLI's plugin (as scripts/setup.sh
  * installs it, here in a private DOCKER_CONFIG): the plugin metadata call, the daemon chosen by
- * DOCKER_HOST, `-H` and a docker context, and a multi-service app up, used and taken down.
+ * DOCKER_HOST, `-H` and a docker context, and the multi-service app of the berth compose tests
+ * (helpers/compose.ts) up, used and taken down.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { busyboxRootfs, docker, isRoot, ROOT, NODE, startDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { freePort, httpGet, pluginConfigDir, writeProject } from '../helpers/compose.js';
+import { APP, freePort, httpGet, pluginConfigDir, writeProject } from '../helpers/compose.js';
 
 const hasDocker = docker('unix:///nonexistent', ['--version']).code === 0;
 
@@ -26,33 +27,14 @@ describe('docker compose (the plugin)', { skip: !isRoot || !hasDocker }, () => {
     assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}\n${r.stdout}`);
     return r;
   };
-  const file = (): string => join(dir, 'docker-compose.yml');
+  const file = (): string => join(dir, 'compose.yaml');
 
   before(async () => {
     d = await startDaemon();
     config = pluginConfigDir();
     assert.equal(docker(d.host, ['import', '-c', 'CMD ["sh"]', '-', 'busybox:latest'], busyboxRootfs(), { DOCKER_CONFIG: config }).code, 0);
     port = await freePort();
-    ({ root, dir } = writeProject('plug', {
-      'docker-compose.yml': `
-services:
-  web:
-    build: ./web
-    ports: ["127.0.0.1:${port}:80"]
-    environment: [COLOR=blue]
-    depends_on:
-      cache: {condition: service_healthy}
-    stop_grace_period: 1s
-  cache:
-    image: busybox
-    command: sh -c 'trap "exit 0" TERM; touch /tmp/ok; while :; do sleep 1; done'
-    healthcheck: {test: ["CMD-SHELL", "test -f /tmp/ok"], interval: 1s}
-    volumes: [cachedata:/data]
-volumes:
-  cachedata:
-`,
-      'web/Dockerfile': 'FROM busybox\nRUN mkdir /www && echo plugin-web > /www/index.html\nCMD ["httpd", "-f", "-p", "80", "-h", "/www"]\n',
-    }));
+    ({ root, dir } = writeProject('plug', APP(port)));
   });
   after(async () => {
     await d.cleanup();
@@ -71,21 +53,25 @@ volumes:
 
   test('docker compose up -d, then the app works and the docker CLI sees the project', async () => {
     const up = ok(['compose', '-f', file(), 'up', '-d']);
-    assert.match(up.stderr, / Container plug-cache-1  Healthy/);
-    assert.match(up.stderr, / Container plug-web-1  Started/);
-    assert.equal(await httpGet(`http://127.0.0.1:${port}/`), 'plugin-web\n');
+    for (const line of [' Service web  Built', ' Network plug_back  Created', ' Volume "plug_dbdata"  Created', ' Container plug-db-1  Healthy', ' Container plug-web-1  Started', ' Container plug-worker-2  Started']) {
+      assert.ok(up.stderr.includes(line), `${line} in:\n${up.stderr}`);
+    }
+    assert.equal(await httpGet(`http://127.0.0.1:${port}/`), 'built-v1\n');
     const names = ok(['ps', '--filter', 'label=com.docker.compose.project=plug', '--format', '{{.Names}} {{.Label "com.docker.compose.service"}}']).stdout.trim().split('\n').sort();
-    assert.deepEqual(names, ['plug-cache-1 cache', 'plug-web-1 web']);
+    assert.deepEqual(names, ['plug-db-1 db', 'plug-web-1 web', 'plug-worker-1 worker', 'plug-worker-2 worker']);
     assert.match(ok(['compose', '-f', file(), 'ps']).stdout, /^plug-web-1\s+plug-web\s+/m);
-    assert.equal(ok(['compose', '-f', file(), 'exec', '-T', 'web', 'sh', '-c', 'echo $COLOR']).stdout, 'blue\n');
-    assert.equal(ok(['compose', '-f', file(), 'run', '--rm', '-T', 'cache', 'echo', 'ran']).stdout, 'ran\n');
+    assert.equal(readFileSync(join(dir, 'hostdir', 'marker'), 'utf8'), 'db-up\n');
+    assert.equal(ok(['compose', '-f', file(), 'exec', '-T', 'web', 'sh', '-c', 'echo $SECRET_WORD']).stdout, 'swordfish\n');
+    assert.equal(ok(['compose', '-f', file(), 'exec', '-T', 'worker', 'wget', '-qO-', 'http://web/']).stdout, 'built-v1\n');
+    assert.equal(ok(['compose', '-f', file(), 'run', '--rm', '-T', '--no-deps', 'worker', 'echo', 'ran']).stdout, 'ran\n');
+    assert.match(ok(['compose', '-f', file(), 'logs', 'db']).stdout, /^db-1 +\| db ready$/m);
   });
 
   test('the daemon comes from -H or a docker context as well as DOCKER_HOST', () => {
     const noHost = { DOCKER_HOST: '' };
     assert.match(ok(['-H', d.host, 'compose', '-f', file(), 'ps', '--services'], noHost).stdout, /^web$/m);
     ok(['context', 'create', 'berthtest', '--docker', `host=${d.host}`], noHost);
-    assert.match(ok(['--context', 'berthtest', 'compose', '-f', file(), 'ps', '--services'], noHost).stdout, /^cache$/m);
+    assert.match(ok(['--context', 'berthtest', 'compose', '-f', file(), 'ps', '--services'], noHost).stdout, /^db$/m);
     ok(['context', 'use', 'berthtest'], noHost);
     assert.match(ok(['compose', '-f', file(), 'ps', '--services'], noHost).stdout, /^web$/m);
     ok(['context', 'use', 'default'], noHost);

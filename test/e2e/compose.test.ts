@@ -12,46 +12,8 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BERTH, NODE, busyboxRootfs, cliFor, isRoot, startDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { freePort, httpGet, writeProject } from '../helpers/compose.js';
+import { APP, freePort, httpGet, writeProject } from '../helpers/compose.js';
 import { startRegistryProcess } from '../helpers/registry.js';
-
-const APP = (port: number): Record<string, string> => ({
-  'compose.yaml': `
-services:
-  web:
-    build:
-      context: ./web
-      args: {GREETING: "built-\${TAG}"}
-    ports: ["127.0.0.1:\${WEB_PORT}:80"]
-    env_file: web.env
-    environment: {MODE: "\${MODE:-prod}"}
-    depends_on:
-      db: {condition: service_healthy}
-    networks: [front, back]
-    stop_grace_period: 1s
-  db:
-    image: busybox
-    command: sh -c 'trap "exit 0" TERM; echo db-up > /host/marker; touch /tmp/ready; echo db ready; while :; do sleep 1; done'
-    healthcheck: {test: ["CMD", "test", "-f", "/tmp/ready"], interval: 1s, retries: 30}
-    volumes: ["dbdata:/data", "./hostdir:/host"]
-    networks: [back]
-  worker:
-    image: busybox
-    command: sh -c 'trap "exit 0" TERM; echo worker started; while :; do sleep 1; done'
-    deploy: {replicas: 2}
-    depends_on: [db]
-    networks: [back]
-volumes:
-  dbdata:
-networks:
-  front:
-  back:
-`,
-  '.env': `WEB_PORT=${port}\nTAG=v1\n`,
-  'web.env': 'SECRET_WORD=swordfish\n',
-  'web/Dockerfile': 'FROM busybox\nARG GREETING\nRUN mkdir /www && echo "$GREETING" > /www/index.html\nCMD ["httpd", "-f", "-p", "80", "-h", "/www"]\n',
-  'hostdir/.keep': '',
-});
 
 describe('berth compose', { skip: !isRoot }, () => {
   let d: TestDaemon;

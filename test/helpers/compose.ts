@@ -50,3 +50,46 @@ export async function httpGet(url: string): Promise<string | undefined> {
     return undefined;
   }
 }
+
+/**
+ * The multi-service app the compose e2e tests run: a web service built from a Dockerfile with a
+ * published port and an env file, waiting for a healthy db (named volume, bind mount), a worker
+ * scaled to two, two user networks.
+ */
+export const APP = (port: number): Record<string, string> => ({
+  'compose.yaml': `
+services:
+  web:
+    build:
+      context: ./web
+      args: {GREETING: "built-\${TAG}"}
+    ports: ["127.0.0.1:\${WEB_PORT}:80"]
+    env_file: web.env
+    environment: {MODE: "\${MODE:-prod}"}
+    depends_on:
+      db: {condition: service_healthy}
+    networks: [front, back]
+    stop_grace_period: 1s
+  db:
+    image: busybox
+    command: sh -c 'trap "exit 0" TERM; echo db-up > /host/marker; touch /tmp/ready; echo db ready; while :; do sleep 1; done'
+    healthcheck: {test: ["CMD", "test", "-f", "/tmp/ready"], interval: 1s, retries: 30}
+    volumes: ["dbdata:/data", "./hostdir:/host"]
+    networks: [back]
+  worker:
+    image: busybox
+    command: sh -c 'trap "exit 0" TERM; echo worker started; while :; do sleep 1; done'
+    deploy: {replicas: 2}
+    depends_on: [db]
+    networks: [back]
+volumes:
+  dbdata:
+networks:
+  front:
+  back:
+`,
+  '.env': `WEB_PORT=${port}\nTAG=v1\n`,
+  'web.env': 'SECRET_WORD=swordfish\n',
+  'web/Dockerfile': 'FROM busybox\nARG GREETING\nRUN mkdir /www && echo "$GREETING" > /www/index.html\nCMD ["httpd", "-f", "-p", "80", "-h", "/www"]\n',
+  'hostdir/.keep': '',
+});
