@@ -69,10 +69,13 @@ test('createBody: a service as compose v2 creates its container', () => {
   assert.deepEqual(body.HostConfig.ExtraHosts, ['db:10.0.0.1']);
 });
 
-test('createBody: network_mode service:x joins that service\'s first container', () => {
-  const p = project({ services: { a: { image: 'x', network_mode: 'service:b' }, b: { image: 'x' } } });
-  const body = createBody(p, 'a', p.services.a!, id, (s) => `app-${s}-1`) as { HostConfig: { NetworkMode: string }; NetworkingConfig: { EndpointsConfig: object } };
+test('createBody: network_mode, pid and ipc service:x join that service\'s first container, which a depends on', () => {
+  const p = project({ services: { a: { image: 'x', network_mode: 'service:b', pid: 'service:b', ipc: 'service:b' }, b: { image: 'x' } } });
+  const body = createBody(p, 'a', p.services.a!, id, (s) => `app-${s}-1`) as { HostConfig: { NetworkMode: string; PidMode: string; IpcMode: string }; NetworkingConfig: { EndpointsConfig: object } };
   assert.equal(body.HostConfig.NetworkMode, 'container:app-b-1');
+  assert.equal(body.HostConfig.PidMode, 'container:app-b-1');
+  assert.equal(body.HostConfig.IpcMode, 'container:app-b-1');
+  assert.deepEqual(p.services.a!.depends_on, { b: { condition: 'service_started', restart: true, required: true } });
   assert.deepEqual(body.NetworkingConfig.EndpointsConfig, {});
 });
 

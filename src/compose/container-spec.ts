@@ -238,8 +238,9 @@ export function createBody(p: Project, service: string, svc: Service, id: Contai
     ShmSize: bytes(svc.shm_size),
     Sysctls: svc.sysctls,
     SecurityOpt: svc.security_opt,
-    PidMode: svc.pid,
-    IpcMode: svc.ipc,
+    // `service:x` (compose's form) is the engine's `container:<x's first container>`.
+    PidMode: svc.pid?.startsWith('service:') ? `container:${serviceContainer(svc.pid.slice(8))}` : svc.pid,
+    IpcMode: svc.ipc?.startsWith('service:') ? `container:${serviceContainer(svc.ipc.slice(8))}` : svc.ipc,
     GroupAdd: svc.group_add?.map(String),
     CpuShares: svc.cpu_shares as number | undefined,
     CpusetCpus: svc.cpuset as string | undefined,

@@ -67,7 +67,7 @@ function resolveEnvironment(svc: Dict, o: FinalizeOptions): void {
 }
 
 /**
- * What a service uses of another (network_mode service:x, volumes_from, links) makes it depend
+ * What a service uses of another (network_mode/pid/ipc service:x, volumes_from, links) makes it depend
  * on it, as compose-go adds those: started first, and a recreated one restarts it.
  */
 function implicitDependencies(svc: Dict): void {
@@ -75,7 +75,7 @@ function implicitDependencies(svc: Dict): void {
   const add = (name: string, restart: boolean): void => {
     deps[name] ??= { condition: 'service_started', ...(restart ? { restart: true } : {}), required: true };
   };
-  if (typeof svc.network_mode === 'string' && svc.network_mode.startsWith('service:')) add(svc.network_mode.slice(8), true);
+  for (const mode of [svc.network_mode, svc.pid, svc.ipc]) if (typeof mode === 'string' && mode.startsWith('service:')) add(mode.slice(8), true);
   for (const v of (svc.volumes_from as string[] | undefined) ?? []) if (!v.startsWith('container:')) add(v.split(':')[0]!, false);
   for (const l of (svc.links as string[] | undefined) ?? []) add(l.split(':')[0]!, false);
   if (Object.keys(deps).length) svc.depends_on = deps;

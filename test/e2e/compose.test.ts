@@ -337,7 +337,7 @@ configs:
     assert.deepEqual(dk.ok(['volume', 'ls', '-q']).split('\n').filter((v) => v !== '' && v !== 'shop_dbdata'), []);
   });
 
-  test('service options reach the container: user, workdir, hostname, init, capabilities, read-only, limits, logging, devices, static IP, aliases, network_mode service', () => {
+  test('service options reach the container: user, workdir, hostname, init, capabilities, read-only, limits, logging, devices, static IP, aliases, network_mode and pid service:x', () => {
     const opts = project('opts', {
       'compose.yaml': `services:
   a:
@@ -359,8 +359,9 @@ configs:
       net1: {ipv4_address: 10.231.77.10, aliases: [alpha]}
   b:
     image: busybox
-    command: sh -c 'trap "exit 0" TERM; while :; do sleep 1; done'
+    command: sh -c 'trap "exit 0" TERM; while :; do sleep 2; done'
     network_mode: service:a
+    pid: service:a
   c:
     image: busybox
     command: sh -c 'trap "exit 0" TERM; while :; do sleep 1; done'
@@ -388,6 +389,8 @@ networks:
     assert.equal(NetworkSettings.Networks.opts_net1?.IPAddress, '10.231.77.10');
     assert.equal(composeOk(['exec', '-T', 'a', 'sh', '-c', 'id -u; pwd; hostname; test -c /dev/mynull && echo dev; touch /x 2>/dev/null || echo ro'], opts).stdout, '1000\n/tmp\nahost\ndev\nro\n');
     assert.match(composeOk(['exec', '-T', 'b', 'ip', '-4', 'addr'], opts).stdout, /inet 10\.231\.77\.10\//);
+    // b shares a's PID namespace: a's loop is among its processes.
+    assert.match(composeOk(['exec', '-T', 'b', 'ps', '-o', 'args'], opts).stdout, /^sleep 1$/m);
     assert.match(composeOk(['exec', '-T', 'c', 'nslookup', 'alpha'], opts).stdout, /10\.231\.77\.10/);
     composeOk(['down'], opts);
   });
