@@ -300,7 +300,8 @@ configs:
       writeFileSync(join(w, 'Dockerfile'), 'FROM busybox\nRUN echo two > /version\n');
       await until('rebuilt', () => inContainer('cat /version') === 'two\n');
       assert.match(err, /Syncing service "app" after \d+ changes were detected/);
-      assert.match(err, / Container wat-app-1  Recreated/);
+      // The new container can answer before watch's progress line reaches this pipe.
+      await until('recreate reported', () => / Container wat-app-1  Recreated/.test(err));
     } finally {
       proc.kill('SIGINT');
       await exited;
