@@ -17,17 +17,7 @@ export function pidNamespace(rec: ContainerRecord, find: (ref: string) => Contai
   const mode = rec.hostConfig.pidMode;
   if (mode === 'host') return { mode: 'host' };
   if (!mode.startsWith('container:')) return { mode: 'new' };
-  const ref = mode.slice('container:'.length);
-  const fail = (why: string, cause?: unknown): BerthError => new BerthError('Internal', `failed to join PID namespace: ${why}`, { code: NAMESPACE_ERROR, ...(cause ? { cause } : {}) });
-  let donor: ContainerRecord;
-  try {
-    donor = find(ref);
-  } catch (err) {
-    throw fail((err as Error).message, err);
-  }
-  const status = donor.state.status;
-  if (status === 'restarting') throw fail(`Container ${donor.id} is restarting, wait until the container is running`);
-  if ((status !== 'running' && status !== 'paused') || !donor.state.pid) throw fail(`container ${ref} is not running`);
+  const donor = runningDonor(mode.slice('container:'.length), 'PID', find);
   return { mode: 'path', path: `/proc/${donor.state.pid}/ns/pid` };
 }
 
@@ -53,18 +43,27 @@ export function ipcNamespace(rec: ContainerRecord, find: (ref: string) => Contai
   if (mode === 'shareable') return { ipc: { mode: 'new' }, shm: { bind: shmDir(rec) }, ownShm: true };
   if (!mode.startsWith('container:')) return { ipc: { mode: 'new' } };
   const ref = mode.slice('container:'.length);
-  const fail = (why: string, cause?: unknown): BerthError => new BerthError('Internal', `failed to join IPC namespace: ${why}`, { code: NAMESPACE_ERROR, ...(cause ? { cause } : {}) });
+  const donor = runningDonor(ref, 'IPC', find);
+  const path = `/proc/${donor.state.pid}/ns/ipc`;
+  if (donor.hostConfig.ipcMode === 'host') return { ipc: { mode: 'path', path }, shm: { bind: '/dev/shm' } };
+  if (donor.hostConfig.ipcMode !== 'shareable') throw joinError('IPC', `container ${ref}: non-shareable IPC (hint: use IpcMode:shareable for the donor container)`);
+  return { ipc: { mode: 'path', path }, shm: { bind: shmDir(donor) } };
+}
+
+function joinError(kind: 'PID' | 'IPC', why: string, cause?: unknown): BerthError {
+  return new BerthError('Internal', `failed to join ${kind} namespace: ${why}`, { code: NAMESPACE_ERROR, ...(cause ? { cause } : {}) });
+}
+
+/** moby's getPIDContainer/getIPCContainer checks: the donor exists, is not restarting, and runs. */
+function runningDonor(ref: string, kind: 'PID' | 'IPC', find: (ref: string) => ContainerRecord): ContainerRecord {
   let donor: ContainerRecord;
   try {
     donor = find(ref);
   } catch (err) {
-    throw fail((err as Error).message, err);
+    throw joinError(kind, (err as Error).message, err);
   }
   const status = donor.state.status;
-  if (status === 'restarting') throw fail(`Container ${donor.id} is restarting, wait until the container is running`);
-  if ((status !== 'running' && status !== 'paused') || !donor.state.pid) throw fail(`container ${ref} is not running`);
-  const path = `/proc/${donor.state.pid}/ns/ipc`;
-  if (donor.hostConfig.ipcMode === 'host') return { ipc: { mode: 'path', path }, shm: { bind: '/dev/shm' } };
-  if (donor.hostConfig.ipcMode !== 'shareable') throw fail(`container ${ref}: non-shareable IPC (hint: use IpcMode:shareable for the donor container)`);
-  return { ipc: { mode: 'path', path }, shm: { bind: shmDir(donor) } };
+  if (status === 'restarting') throw joinError(kind, `Container ${donor.id} is restarting, wait until the container is running`);
+  if ((status !== 'running' && status !== 'paused') || !donor.state.pid) throw joinError(kind, `container ${ref} is not running`);
+  return donor;
 }
