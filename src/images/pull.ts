@@ -5,6 +5,7 @@
  * here skipped), then record the image, its tag and its repository digest. Docker's progress
  * messages throughout, so the docker CLI draws its bars.
  */
+import { mapBounded } from '../base/bounded.js';
 import { shortId, type Digest } from '../base/digest.js';
 import { BerthError, invalidArgument } from '../base/errors.js';
 import type { ProgressSink } from '../base/progress.js';
@@ -158,47 +159,26 @@ export class ImagePuller {
   /** Layers three at a time; the first failure stops the others. */
   private async pullLayers(repo: RemoteRepository, blobs: Descriptor[], diffIds: Digest[], opts: PullOptions): Promise<LayerRef[]> {
     const deps: LayerPullDeps = this.deps;
-    const abort = new AbortController();
-    const signal = AbortSignal.any([opts.signal, abort.signal]);
-    const results = new Map<Digest, Promise<LayerRef>>();
     const reportFor = (d: Descriptor) => (status: string, current?: number, total?: number) =>
       opts.progress({ id: shortId(d.digest), status, ...(current !== undefined ? { current } : {}), ...(total !== undefined ? { total } : {}) });
-    const pending: { blob: Descriptor; diffId: Digest; resolve: (l: LayerRef) => void; reject: (e: unknown) => void }[] = [];
+    const layers = new Map<Digest, LayerRef>();
+    const pending: { blob: Descriptor; diffId: Digest }[] = [];
     for (const [i, blob] of blobs.entries()) {
-      if (results.has(blob.digest)) continue;
+      if (layers.has(blob.digest) || pending.some((p) => p.blob.digest === blob.digest)) continue;
       const diffId = diffIds[i]!;
       const found = await existingLayer(deps, blob, diffId);
       if (found) {
         reportFor(blob)('Already exists');
-        results.set(blob.digest, Promise.resolve(found));
+        layers.set(blob.digest, found);
         continue;
       }
       reportFor(blob)('Pulling fs layer');
-      results.set(blob.digest, new Promise<LayerRef>((resolve, reject) => pending.push({ blob, diffId, resolve, reject })));
+      pending.push({ blob, diffId });
     }
     for (const [n, job] of pending.entries()) if (n >= DOWNLOADS) reportFor(job.blob)('Waiting');
-    const queue = [...pending];
-    const worker = async (): Promise<void> => {
-      for (let job = queue.shift(); job; job = queue.shift()) {
-        // After a failure the layers still waiting are not fetched; they fail with it.
-        if (signal.aborted) {
-          job.reject(signal.reason);
-          continue;
-        }
-        try {
-          job.resolve(await pullLayer(deps, repo, job.blob, job.diffId, reportFor(job.blob), signal));
-        } catch (err) {
-          abort.abort(err);
-          job.reject(err);
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(DOWNLOADS, pending.length) }, worker));
-    const settled = await Promise.allSettled(blobs.map((b) => results.get(b.digest)!));
-    const failed = settled.find((r) => r.status === 'rejected');
-    // The first failure is the one to report, not the aborts it caused.
-    if (failed) throw abort.signal.aborted ? abort.signal.reason : (failed as PromiseRejectedResult).reason;
-    return settled.map((r) => (r as PromiseFulfilledResult<LayerRef>).value);
+    const pulled = await mapBounded(pending, DOWNLOADS, opts.signal, (job, signal) => pullLayer(deps, repo, job.blob, job.diffId, reportFor(job.blob), signal));
+    for (const [i, job] of pending.entries()) layers.set(job.blob.digest, pulled[i]!);
+    return blobs.map((b) => layers.get(b.digest)!);
   }
 
   /** With `--platform`, a single-platform image for another platform is kept, with Docker's warning. */

@@ -4,6 +4,7 @@
  * under the tag: Docker schema 2 with gzip layers as Docker 28 pushes, OCI for zstd or
  * uncompressed layers. Ends with `<tag>: digest: … size: …` and the aux `{Tag, Digest, Size}`.
  */
+import { mapBounded } from '../base/bounded.js';
 import { Readable } from 'node:stream';
 import { shortId, type Digest } from '../base/digest.js';
 import { BerthError, invalidArgument } from '../base/errors.js';
@@ -99,39 +100,17 @@ export class ImagePusher {
 
   /** Layers top first, as Docker lists them, five at a time; the manifest wants them bottom first. */
   private async pushLayers(repo: RemoteRepository, layers: LayerRef[], compression: PushCompression, opts: PushOptions): Promise<PushedBlob[]> {
-    const abort = new AbortController();
-    const signal = AbortSignal.any([opts.signal, abort.signal]);
-    const order = [...layers.keys()].reverse();
-    const byDiff = new Map<Digest, Promise<PushedBlob>>();
     const report = (l: LayerRef) => (status: string, current?: number, total?: number) =>
       opts.progress({ id: shortId(l.diffId), status, ...(current !== undefined ? { current } : {}), ...(total !== undefined ? { total } : {}) });
-    const jobs: { layer: LayerRef; resolve: (b: PushedBlob) => void; reject: (e: unknown) => void }[] = [];
-    for (const i of order) {
-      const layer = layers[i]!;
-      if (byDiff.has(layer.diffId)) continue;
+    const jobs: LayerRef[] = [];
+    for (const layer of [...layers].reverse()) {
+      if (jobs.some((j) => j.diffId === layer.diffId)) continue;
       report(layer)('Preparing');
-      byDiff.set(layer.diffId, new Promise((resolve, reject) => jobs.push({ layer, resolve, reject })));
+      jobs.push(layer);
     }
-    for (const [n, j] of jobs.entries()) if (n >= UPLOADS) report(j.layer)('Waiting');
-    const queue = [...jobs];
-    const worker = async (): Promise<void> => {
-      for (let job = queue.shift(); job; job = queue.shift()) {
-        if (signal.aborted) {
-          job.reject(signal.reason);
-          continue;
-        }
-        try {
-          job.resolve(await pushLayer(this.deps, repo, job.layer, compression, report(job.layer), signal));
-        } catch (err) {
-          abort.abort(err);
-          job.reject(err);
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(UPLOADS, jobs.length) }, worker));
-    const settled = await Promise.allSettled(layers.map((l) => byDiff.get(l.diffId)!));
-    const failed = settled.find((r) => r.status === 'rejected');
-    if (failed) throw (failed as PromiseRejectedResult).reason;
-    return settled.map((r) => (r as PromiseFulfilledResult<PushedBlob>).value);
+    for (const [n, layer] of jobs.entries()) if (n >= UPLOADS) report(layer)('Waiting');
+    const pushed = await mapBounded(jobs, UPLOADS, opts.signal, (layer, signal) => pushLayer(this.deps, repo, layer, compression, report(layer), signal));
+    const byDiff = new Map(jobs.map((l, i) => [l.diffId, pushed[i]!]));
+    return layers.map((l) => byDiff.get(l.diffId)!);
   }
 }
