@@ -131,14 +131,7 @@ export async function startDockerRegistry(opts: { htpasswd?: string } = {}): Pro
     url,
     host: `127.0.0.1:${port}`,
     proc,
-    stop: async () => {
-      if (proc.exitCode === null && proc.signalCode === null) {
-        const exited = new Promise((r) => proc.once('exit', r));
-        proc.kill('SIGTERM');
-        await exited;
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop: () => stopAndRemove(proc, dir),
   };
 }
 
@@ -175,13 +168,16 @@ export async function startRegistryProcess(args: string[] = [], opts: { port?: n
     host: new URL(url).host,
     root,
     proc,
-    stop: async () => {
-      if (proc.exitCode === null && proc.signalCode === null) {
-        const exited = new Promise((r) => proc.once('exit', r));
-        proc.kill('SIGTERM');
-        await exited;
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop: () => stopAndRemove(proc, dir),
   };
+}
+
+/** SIGTERM (once) and wait for the exit, then remove the process's temp dir. */
+async function stopAndRemove(proc: ChildProcess, dir: string): Promise<void> {
+  if (proc.exitCode === null && proc.signalCode === null) {
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    await exited;
+  }
+  rmSync(dir, { recursive: true, force: true });
 }
