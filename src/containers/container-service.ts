@@ -519,15 +519,9 @@ export class ContainerService {
 
   private async afterExit(rec: ContainerRecord): Promise<void> {
     const result = { statusCode: rec.state.exitCode, ...(rec.state.error ? { error: rec.state.error } : {}) };
-    const policy = rec.hostConfig.restartPolicy;
-    const restart =
-      !rec.state.stoppedByUser &&
-      (policy.name === 'always' ||
-        policy.name === 'unless-stopped' ||
-        (policy.name === 'on-failure' && rec.state.exitCode !== 0 && (policy.maximumRetryCount === 0 || rec.restartCount < policy.maximumRetryCount)));
-    if (restart) {
-      // "restarting" before the waiters hear of the exit, as moby's SetRestarting: a client that
-      // acts on the exit (rm without force) finds the container still counted as running.
+    // The exit was recorded as "restarting" already (moby's SetRestarting): a client acting on
+    // the exit (rm without force) finds the container still counted as running.
+    if (rec.state.status === 'restarting') {
       await this.scheduleRestart(rec).catch((err: unknown) => this.d.log.warn('scheduling a restart failed', { id: rec.id, err }));
       this.notify(rec.id, 'exit', result);
       return;

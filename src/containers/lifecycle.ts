@@ -24,6 +24,7 @@ import { restoreNetwork, startNetwork, stopNetwork, type ContainerNetworks } fro
 import { NETWORK_ERROR } from '../network/index.js';
 import { devices } from './devices.js';
 import { ipcNamespace, NAMESPACE_ERROR, pidNamespace } from './namespaces.js';
+import { restartsAfterExit } from './restart-policy.js';
 import { LINK_ERROR, linkSetup, mergeEnv, updateLinkingHosts } from './links.js';
 import { capabilities, checkSecurityOpts, etcMounts, hostCapabilities, noNewPrivileges, processEnv, resources, rlimits, seccompFor, signalNumber } from './run-spec.js';
 import type { ContainerData, ContainerRecord, ContainerStatus } from './types.js';
@@ -426,13 +427,14 @@ export class Lifecycle {
         // What a failed teardown left stays recorded, for the next cleanup to find.
         c.network = work.network;
         c.state = { ...c.state, status: 'exited', pid: 0, shimPid: 0, exitCode, error, oomKilled: oom, finishedAt: new Date().toISOString() };
+        if (restartsAfterExit(c)) c.state.status = 'restarting';
       });
       this.d.log.debug(`exit ${id.slice(0, 12)} recorded`, { ms: Math.round(performance.now() - t0) });
       if (oom) this.d.emit(done, 'oom');
       this.d.emit(done, 'die', { exitCode: String(code) });
     });
     const rec = this.d.store.get(id);
-    if (rec && rec.state.status === 'exited' && rec.state.finishedAt !== this.lastExit.get(id)) {
+    if (rec && (rec.state.status === 'exited' || rec.state.status === 'restarting') && rec.state.finishedAt !== this.lastExit.get(id)) {
       this.lastExit.set(id, rec.state.finishedAt);
       this.d.onExit(rec);
     }
