@@ -306,7 +306,12 @@ export class Lifecycle {
     this.lap(rec, 'created by conmon');
     // Attach before the process runs, so its first bytes reach clients attached before start.
     this.io.get(rec.id)?.close();
-    const io = await ContainerIO.connect(bundle);
+    const io = await ContainerIO.connect(bundle).catch((err: unknown) => {
+      // conmon removes the socket when the runtime's init dies while it waits to be started (a pids
+      // limit too small for runc's own threads, say): runc's word for that state says more than ENOENT.
+      if (existsSync(join(this.exitDir, rec.id))) throw new BerthError('Internal', 'OCI runtime start failed: cannot start a container that has stopped: unknown', { cause: err });
+      throw err;
+    });
     this.io.set(rec.id, io);
     undo.push('close the stdio', () => {
       io.close();
