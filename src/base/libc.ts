@@ -21,8 +21,8 @@ interface Libc {
   llistxattr: Fn;
   lremovexattr: Fn;
   flock: Fn;
-  mount: Fn;
-  umount2: Fn;
+  mount: AsyncFn;
+  umount2: AsyncFn;
   sendfile: AsyncFn;
 }
 
@@ -58,8 +58,8 @@ function load(): Libc {
     llistxattr: lib.func('intptr_t llistxattr(const char *path, _Out_ void *list, size_t size)'),
     lremovexattr: lib.func('int lremovexattr(const char *path, const char *name)'),
     flock: lib.func('int flock(int fd, int op)'),
-    mount: lib.func('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)'),
-    umount2: lib.func('int umount2(const char *target, int flags)'),
+    mount: lib.func('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)') as AsyncFn,
+    umount2: lib.func('int umount2(const char *target, int flags)') as AsyncFn,
     sendfile: lib.func('intptr_t sendfile(int out_fd, int in_fd, _Inout_ int64_t *offset, size_t count)') as AsyncFn,
   };
   return libc;
@@ -196,6 +196,34 @@ export function mount(source: string, target: string, fstype: string | null, fla
 /** umount2(2) with `MNT_DETACH` / `MNT_FORCE` flags. */
 export function umount2(target: string, flags = 0): void {
   check(load().umount2(target, flags), 'umount2', target);
+}
+
+/**
+ * `fn` on libuv's threadpool, so a slow mount (overlay with many layers, a busy superblock) does
+ * not hold the event loop. errno does not cross threads: a failure is repeated on this thread
+ * by `again`, which throws with it (repeating a failed mount or unmount changes nothing).
+ */
+function onThreadpool(fn: AsyncFn, args: unknown[], again: () => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    fn.async(...args, (err: unknown, n: number) => {
+      if (err) return reject(err as Error);
+      if (n >= 0) return resolve();
+      try {
+        again();
+        resolve();
+      } catch (e) {
+        reject(e as Error);
+      }
+    });
+  });
+}
+
+export function mountAsync(source: string, target: string, fstype: string | null, flags = 0, data: string | null = null): Promise<void> {
+  return onThreadpool(load().mount, [source, target, fstype, flags, data], () => mount(source, target, fstype, flags, data));
+}
+
+export function umount2Async(target: string, flags = 0): Promise<void> {
+  return onThreadpool(load().umount2, [target, flags], () => umount2(target, flags));
 }
 
 /**

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 
 /** /proc/self/mounts escapes blanks and backslashes in octal. */
 function escapeMountPath(path: string): string {
@@ -10,6 +11,12 @@ export function isMounted(path: string): boolean {
   return readFileSync('/proc/self/mounts', 'utf8')
     .split('\n')
     .some((l) => l.split(' ')[1] === escaped);
+}
+
+/** isMounted without blocking the event loop (the table grows with every running container). */
+export async function mounted(path: string): Promise<boolean> {
+  const escaped = escapeMountPath(path);
+  return (await readFile('/proc/self/mounts', 'utf8')).split('\n').some((l) => l.split(' ')[1] === escaped);
 }
 
 /** Mount points at or below `dir`, deepest first (the order to unmount them in). */

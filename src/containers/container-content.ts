@@ -25,7 +25,7 @@ import type { ContainerConfigJson } from '../images/index.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { ContainerVolumes } from './container-mounts.js';
 import { ContainerViews, type ViewMount } from './container-view.js';
-import { createRootfsDirs, isMounted, mountRootfs, rootfsPaths, unmountRootfs } from './rootfs.js';
+import { createRootfsDirs, mounted, mountRootfs, rootfsPaths, unmountRootfs } from './rootfs.js';
 import type { ContainerRecord } from './types.js';
 
 const execFileP = promisify(execFile);
@@ -99,12 +99,12 @@ export class ContainerContent {
     const rec = this.d.store.find(ref);
     const paths = rootfsPaths(this.d.store.dir(rec.id));
     await this.d.lifecycle.locks.run(rec.id, async () => {
-      const wasMounted = isMounted(paths.merged);
-      if (!wasMounted) mountRootfs(paths, await this.d.images.layerDirs(rec.layers));
+      const wasMounted = await mounted(paths.merged);
+      if (!wasMounted) await mountRootfs(paths, await this.d.images.layerDirs(rec.layers));
       try {
         await exportRootfs(paths.merged, out, signal);
       } finally {
-        if (!wasMounted && !this.isRunning(rec.id)) unmountRootfs(paths);
+        if (!wasMounted && !this.isRunning(rec.id)) await unmountRootfs(paths);
       }
     });
     this.d.emit(rec, 'export');
@@ -181,17 +181,17 @@ export class ContainerContent {
    */
   private async withRootfs<T>(rec: ContainerRecord, fn: (rootfs: string) => Promise<T>): Promise<T> {
     const paths = rootfsPaths(this.d.store.dir(rec.id));
-    if (this.isRunning(rec.id) && isMounted(paths.merged)) return fn(paths.merged);
+    if (this.isRunning(rec.id) && (await mounted(paths.merged))) return fn(paths.merged);
     return this.d.lifecycle.locks.run(rec.id, async () => {
-      const wasMounted = isMounted(paths.merged);
+      const wasMounted = await mounted(paths.merged);
       if (!wasMounted) {
-        createRootfsDirs(paths);
-        mountRootfs(paths, await this.d.images.layerDirs(rec.layers));
+        await createRootfsDirs(paths);
+        await mountRootfs(paths, await this.d.images.layerDirs(rec.layers));
       }
       try {
         return await fn(paths.merged);
       } finally {
-        if (!wasMounted && !this.isRunning(rec.id)) unmountRootfs(paths);
+        if (!wasMounted && !this.isRunning(rec.id)) await unmountRootfs(paths);
       }
     });
   }

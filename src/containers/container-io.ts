@@ -3,7 +3,7 @@
  * attached client: output fans out to subscribers, stdin from them goes in. One connection
  * because conmon closes a `StdinOnce` container's stdin when any client hangs up.
  */
-import { AttachSocket, type OutputStream } from '../runtime/index.js';
+import type { AttachSocket, OutputStream } from '../runtime/index.js';
 
 export type OutputListener = (stream: OutputStream, data: Buffer) => void;
 
@@ -12,7 +12,7 @@ export class ContainerIO {
   private readonly closeListeners = new Set<() => void>();
   private closed = false;
 
-  private constructor(private readonly socket: AttachSocket) {
+  constructor(private readonly socket: AttachSocket) {
     socket.onOutput((stream, data) => {
       for (const l of this.listeners) l(stream, data);
     });
@@ -22,10 +22,6 @@ export class ContainerIO {
       this.closeListeners.clear();
       this.listeners.clear();
     });
-  }
-
-  static async connect(bundle: string): Promise<ContainerIO> {
-    return new ContainerIO(await AttachSocket.connect(bundle));
   }
 
   get isClosed(): boolean {

@@ -12,7 +12,7 @@ import { BerthError, conflict, invalidArgument, notFound } from '../base/errors.
 import type { Digest } from '../base/digest.js';
 import type { Logger } from '../base/log.js';
 import { removeAll } from '../base/fs.js';
-import { readFrom, readLogs, splitRecords, type LogRecord, type RuntimeBinary } from '../runtime/index.js';
+import { readFrom, readLogs, splitRecords, type LogRecord, type RuntimeBinary, type Shim } from '../runtime/index.js';
 import type { ContainerStore } from './container-store.js';
 import { createRootfsDirs, mountRootfs, rootfsPaths, unmountRootfs } from './rootfs.js';
 import { logFiles } from './log-rotation.js';
@@ -44,6 +44,7 @@ export interface ContainerServiceDeps {
   store: ContainerStore;
   images: ContainerImages;
   execRoot: string;
+  shim: Shim;
   runtimes: () => Record<string, RuntimeBinary>;
   defaultRuntime: () => string;
   publish: (action: string, id: string, attrs: Record<string, string>) => void;
@@ -116,6 +117,7 @@ export class ContainerService {
       store: d.store,
       images: d.images,
       execRoot: d.execRoot,
+      shim: d.shim,
       runtimes: d.runtimes,
       defaultRuntime: d.defaultRuntime,
       log: d.log,
@@ -271,13 +273,13 @@ export class ContainerService {
       rec.mounts = await registerMountPoints(id, rec.hostConfig, config.volumes, this.d.volumes, (r) => this.find(r));
       try {
         const paths = rootfsPaths(this.d.store.dir(id));
-        createRootfsDirs(paths);
+        await createRootfsDirs(paths);
         if (rec.mounts.some((m) => m.copyData)) {
-          const merged = mountRootfs(paths, await this.d.images.layerDirs(rec.layers));
+          const merged = await mountRootfs(paths, await this.d.images.layerDirs(rec.layers));
           try {
             await populateVolumes(rec, merged, this.d.volumes);
           } finally {
-            unmountRootfs(paths);
+            await unmountRootfs(paths);
           }
         }
         await this.d.store.create(rec);
@@ -420,9 +422,9 @@ export class ContainerService {
       const removing = await this.d.store.update(cur.id, (c) => {
         c.state.status = 'removing';
       });
-      if (wasCreated) await this.lifecycle.runtimeFor(cur).delete(cur.id).catch(() => {});
+      if (wasCreated) await this.lifecycle.deleteFromRuntime(cur).catch(() => {});
       await stopNetwork(thaw<ContainerData>(removing), this.d.networks).catch(() => {});
-      unmountRootfs(rootfsPaths(this.d.store.dir(cur.id)));
+      await unmountRootfs(rootfsPaths(this.d.store.dir(cur.id)));
       await removeAll(this.lifecycle.bundle(cur.id));
       await this.d.store.delete(cur.id);
       const errors = await dropMountPoints(removing, this.d.volumes, opts.volumes ?? false);
@@ -719,7 +721,7 @@ export class ContainerService {
     await this.lifecycle.locks.run(rec.id, async () => {
       if (this.isRunning(rec.id)) throw conflict(`container ${rec.id} is running`);
       const paths = rootfsPaths(this.d.store.dir(rec.id));
-      unmountRootfs(paths);
+      await unmountRootfs(paths);
       if (move) {
         await rename(paths.upper, dir);
         await mkdir(paths.upper);

@@ -2,8 +2,7 @@
  * Running containers: start (rootfs, /etc files, spec, conmon, runtime start), exits (conmon's
  * exit files), stop/kill/pause, restart policies and re-adoption after a berthd restart.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, watch, type FSWatcher } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { access, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BerthError, conflict, notFound } from '../base/errors.js';
 import { thaw } from '../base/record-table.js';
@@ -12,7 +11,7 @@ import { atomicWriteFile } from '../base/fs.js';
 import { KeyedMutex } from '../base/lock.js';
 import type { Logger } from '../base/log.js';
 import { resolveInRoot } from '../base/root-path.js';
-import { awaitExec, buildOciSpec, commandName, conmonCreate, runtimeUnsupported, type OciResources, OciRuntime, resizeTerminal, resolveUser, type RuntimeBinary } from '../runtime/index.js';
+import { buildOciSpec, runtimeUnsupported, type OciResources, OciRuntime, resizeTerminal, resolveUser, type RuntimeBinary, type Shim, type ShimContainer } from '../runtime/index.js';
 import { ContainerIO } from './container-io.js';
 import { rotateIfNeeded } from './log-rotation.js';
 import { LOG_DRIVER_ERROR, logOptions } from './log-config.js';
@@ -39,6 +38,8 @@ export interface LifecycleDeps {
   store: ContainerStore;
   images: ImageLookup;
   execRoot: string;
+  /** What supervises each container's process apart from berthd. */
+  shim: Shim;
   runtimes: () => Record<string, RuntimeBinary>;
   defaultRuntime: () => string;
   emit: (rec: ContainerRecord, action: string, attrs?: Record<string, string>) => void;
@@ -69,15 +70,11 @@ export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 export class Lifecycle {
   readonly locks = new KeyedMutex();
   private readonly io = new Map<string, ContainerIO>();
-  private readonly exitDir: string;
-  private watcher: FSWatcher | undefined;
   private poller: NodeJS.Timeout | undefined;
   private rotator: NodeJS.Timeout | undefined;
   private readonly hostCaps = hostCapabilities();
 
-  constructor(private readonly d: LifecycleDeps) {
-    this.exitDir = join(d.execRoot, 'exits');
-  }
+  constructor(private readonly d: LifecycleDeps) {}
 
   get execRoot(): string {
     return this.d.execRoot;
@@ -95,6 +92,16 @@ export class Lifecycle {
     return join(this.d.store.dir(id), 'persist');
   }
 
+  /** The container as its shim knows it. */
+  private shimView(rec: ContainerRecord): ShimContainer {
+    return { id: rec.id, bundle: this.bundle(rec.id), runtime: this.runtimeFor(rec).bin, persistDir: this.persistDir(rec.id) };
+  }
+
+  /** A created container that never ran leaves the runtime through its shim. */
+  deleteFromRuntime(rec: ContainerRecord): Promise<void> {
+    return this.d.shim.delete(this.shimView(rec));
+  }
+
   runtimeFor(rec: ContainerRecord): OciRuntime {
     const name = rec.hostConfig.runtime || this.d.defaultRuntime();
     const bin = this.d.runtimes()[name];
@@ -108,13 +115,9 @@ export class Lifecycle {
     return io && !io.isClosed ? io : undefined;
   }
 
-  /** Watches conmon's exit files; a slow poll backs inotify up (and notices a dead conmon). */
+  /** Follows the shim's exits; a slow poll backs it up (and notices a dead shim). */
   watchExits(): void {
-    mkdirSync(this.exitDir, { recursive: true, mode: 0o700 });
-    this.watcher = watch(this.exitDir, (_event, name) => {
-      if (name && /^[0-9a-f]{64}$/.test(name)) void this.exited(name);
-    });
-    this.watcher.on('error', (err) => this.d.log.warn('exit watcher failed', { err }));
+    this.d.shim.watch((id) => void this.exited(id));
     this.poller = setInterval(() => {
       for (const rec of this.d.store.all()) if (rec.state.status === 'running' || rec.state.status === 'paused') void this.exited(rec.id);
     }, 2000);
@@ -138,7 +141,7 @@ export class Lifecycle {
   }
 
   close(): void {
-    this.watcher?.close();
+    this.d.shim.close();
     if (this.rotator) clearInterval(this.rotator);
     if (this.poller) clearInterval(this.poller);
     for (const io of this.io.values()) io.close();
@@ -160,10 +163,7 @@ export class Lifecycle {
     const work = thaw<ContainerData>(rec);
     try {
       await this.launch(rec, work, runtime, undo);
-      const pid = this.current(id).state.pid;
-      const initName = await commandName(pid);
-      await runtime.start(rec.id);
-      if (initName !== undefined) await awaitExec(pid, initName);
+      await this.d.shim.start(this.shimView(rec), this.current(id).state.pid);
       this.lap(rec, 'started');
       await this.d.health.started(id).catch((err: unknown) => this.d.log.warn('starting the health monitor failed', { id, err }));
       this.d.emit(this.current(id), 'start');
@@ -204,10 +204,10 @@ export class Lifecycle {
     const bundle = this.bundle(rec.id);
     const dir = this.d.store.dir(rec.id);
     const root = rootfsPaths(dir);
-    rmSync(bundle, { recursive: true, force: true });
-    mkdirSync(bundle, { recursive: true, mode: 0o700 });
-    createRootfsDirs(root);
-    const merged = mountRootfs(root, await this.d.images.layerDirs(rec.layers));
+    await rm(bundle, { recursive: true, force: true });
+    await mkdir(bundle, { recursive: true, mode: 0o700 });
+    await createRootfsDirs(root);
+    const merged = await mountRootfs(root, await this.d.images.layerDirs(rec.layers));
     undo.push('unmount the rootfs', () => unmountRootfs(root));
     const image = await this.d.images.imageConfig(rec.imageId);
     undo.push('tear the network down', () => stopNetwork(work, this.d.networks));
@@ -241,7 +241,7 @@ export class Lifecycle {
     const user = resolveUser(merged, rec.config.user || image.user, [...rec.hostConfig.groupAdd]);
     const cwd = rec.config.workingDir || image.workingDir || '/';
     // Docker creates a missing working directory (owned by root) inside the container.
-    mkdirSync(resolveInRoot(merged, cwd), { recursive: true, mode: 0o755 });
+    await mkdir(resolveInRoot(merged, cwd), { recursive: true, mode: 0o755 });
     const mountedVolumes: string[] = [];
     undo.push('release the volumes', () => releaseMounts(rec, this.d.volumes, mountedVolumes));
     const storage = await prepareMounts(rec, this.d.volumes, mountedVolumes);
@@ -249,13 +249,13 @@ export class Lifecycle {
     const dev = await devices(rec);
     const ipc = ipcNamespace(rec, (r) => this.d.store.find(r), (r) => rootfsPaths(this.d.store.dir(r.id)).shm);
     // Unmounted with the rootfs (the undo above, exits, recovery, removal).
-    if (ipc.ownShm) mountShm(root, rec.hostConfig.shmSize || 64 * 1024 * 1024);
+    if (ipc.ownShm) await mountShm(root, rec.hostConfig.shmSize || 64 * 1024 * 1024);
     const spec = buildOciSpec({
       id: rec.id,
       rootfs: merged,
       readonlyRootfs: rec.hostConfig.readonlyRootfs,
       // Docker: host networking keeps a private UTS namespace named like the host; --uts host has none.
-      hostname: rec.hostConfig.utsMode === 'host' ? '' : hostNetwork && !rec.config.hostname ? hostName() : hostname,
+      hostname: rec.hostConfig.utsMode === 'host' ? '' : hostNetwork && !rec.config.hostname ? await hostName() : hostname,
       domainname,
       // --init: Docker's docker-init (tini) as PID 1, bind-mounted from the host's static build.
       args: rec.hostConfig.init ? [INIT_PATH, '--', rec.path, ...rec.args] : [rec.path, ...rec.args],
@@ -276,7 +276,7 @@ export class Lifecycle {
       uts: rec.hostConfig.utsMode === 'host' ? { mode: 'host' } : { mode: 'new' },
       shmSize: rec.hostConfig.shmSize || 64 * 1024 * 1024,
       // The user's mounts come last: one on /etc/hosts (say) replaces berth's.
-      mounts: [...etcMounts(etc, rec.hostConfig.readonlyRootfs), ...(rec.hostConfig.init ? [initMount()] : []), ...storage.mounts],
+      mounts: [...etcMounts(etc, rec.hostConfig.readonlyRootfs), ...(rec.hostConfig.init ? [await initMount()] : []), ...storage.mounts],
       rootfsPropagation: storage.rootfsPropagation,
       resources: resources(rec),
       cgroupsPath: `/berth/${rec.id}`,
@@ -287,31 +287,20 @@ export class Lifecycle {
     });
     this.lap(rec, 'spec built');
     await atomicWriteFile(join(bundle, 'config.json'), JSON.stringify(spec));
-    rmSync(join(this.exitDir, rec.id), { force: true });
-    rmSync(join(this.persistDir(rec.id), 'oom'), { force: true });
-    const started = await conmonCreate({
-      id: rec.id,
+    const shimmed = { ...this.shimView(rec), runtime: runtime.bin };
+    const started = await this.d.shim.create({
+      ...shimmed,
       name: rec.name.slice(1),
-      bundle,
-      runtime: runtime.bin,
-      exitDir: this.exitDir,
-      persistDir: this.persistDir(rec.id),
       logPath: logs.driver === 'none' ? undefined : this.logPath(rec.id),
       terminal: rec.config.tty,
       stdin: rec.config.openStdin,
       leaveStdinOpen: rec.config.openStdin && !rec.config.stdinOnce,
-      tmpDir: join(this.d.execRoot, 'tmp'),
     });
-    undo.push('delete the runtime container', () => runtime.delete(rec.id));
-    this.lap(rec, 'created by conmon');
+    undo.push('delete the runtime container', () => this.d.shim.delete(shimmed));
+    this.lap(rec, 'created by the shim');
     // Attach before the process runs, so its first bytes reach clients attached before start.
     this.io.get(rec.id)?.close();
-    const io = await ContainerIO.connect(bundle).catch((err: unknown) => {
-      // conmon removes the socket when the runtime's init dies while it waits to be started (a pids
-      // limit too small for runc's own threads, say): runc's word for that state says more than ENOENT.
-      if (existsSync(join(this.exitDir, rec.id))) throw new BerthError('Internal', 'OCI runtime start failed: cannot start a container that has stopped: unknown', { cause: err });
-      throw err;
-    });
+    const io = new ContainerIO(await this.d.shim.attach(shimmed));
     this.io.set(rec.id, io);
     undo.push('close the stdio', () => {
       io.close();
@@ -329,7 +318,7 @@ export class Lifecycle {
       } else {
         delete c.etcOwner;
       }
-      c.state = { ...c.state, status: 'running', pid: started.pid, shimPid: started.conmonPid, exitCode: 0, error: '', oomKilled: false, startedAt: new Date().toISOString(), stoppedByUser: false };
+      c.state = { ...c.state, status: 'running', pid: started.pid, shimPid: started.shimPid, exitCode: 0, error: '', oomKilled: false, startedAt: new Date().toISOString(), stoppedByUser: false };
     });
     this.lap(rec, 'attached and recorded');
   }
@@ -355,7 +344,7 @@ export class Lifecycle {
   async signal(rec: ContainerRecord, sig: number): Promise<void> {
     if (rec.state.status !== 'running' && rec.state.status !== 'paused') throw conflict(`Container ${rec.id} is not running`);
     try {
-      await this.runtimeFor(rec).kill(rec.id, sig);
+      await this.d.shim.kill(this.shimView(rec), sig);
     } catch (err) {
       // It exited between our check and the signal: that is what the caller wanted anyway.
       if (!/not running|container not found|does not exist/i.test((err as Error).message)) throw err;
@@ -398,45 +387,32 @@ export class Lifecycle {
     await this.locks.run(id, async () => {
       const rec = this.d.store.get(id);
       if (!rec || (rec.state.status !== 'running' && rec.state.status !== 'paused')) return;
-      const exitFile = join(this.exitDir, id);
-      let code: number | undefined;
-      let error = '';
-      try {
-        code = Number((await readFile(exitFile, 'utf8')).trim());
-      } catch {
-        if (rec.state.shimPid && alive(rec.state.shimPid)) return;
-        // Give conmon's rename a moment: it writes the file, then exits.
-        if (existsSync(exitFile)) return;
-        code = 255;
-        error = 'container supervisor (conmon) exited without an exit code';
-      }
+      const shimmed = this.shimView(rec);
+      const exit = await this.d.shim.exit(shimmed, rec.state.shimPid);
+      if (!exit) return;
       const t0 = performance.now();
       await this.d.health.stopped(id).catch((err: unknown) => this.d.log.warn('stopping the health monitor failed', { id, err }));
-      const oom = existsSync(join(this.persistDir(id), 'oom'));
-      const runtime = this.runtimeFor(rec);
       const work = thaw<ContainerData>(rec);
-      if (rec.state.status === 'paused') await runtime.resume(id).catch(() => {});
+      if (rec.state.status === 'paused') await this.runtimeFor(rec).resume(id).catch(() => {});
       // The runtime's state and the network (a namespace of berth's own) come down side by side.
       await Promise.all([
-        runtime.delete(id).catch((err: unknown) => this.d.log.warn('runtime delete failed', { id, err })),
+        this.d.shim.delete(shimmed).catch((err: unknown) => this.d.log.warn('runtime delete failed', { id, err })),
         stopNetwork(work, this.d.networks).catch((err: unknown) => this.d.log.warn('network teardown failed', { id, err })),
       ]);
-      await rm(exitFile, { force: true });
       this.io.get(id)?.close();
       this.io.delete(id);
-      unmountRootfs(rootfsPaths(this.d.store.dir(id)));
-      rmSync(this.bundle(id), { recursive: true, force: true });
+      await unmountRootfs(rootfsPaths(this.d.store.dir(id)));
+      await rm(this.bundle(id), { recursive: true, force: true });
       await releaseMounts(rec, this.d.volumes);
-      const exitCode = code;
       const done = await this.d.store.update(id, (c) => {
         // What a failed teardown left stays recorded, for the next cleanup to find.
         c.network = work.network;
-        c.state = { ...c.state, status: 'exited', pid: 0, shimPid: 0, exitCode, error, oomKilled: oom, finishedAt: new Date().toISOString() };
+        c.state = { ...c.state, status: 'exited', pid: 0, shimPid: 0, exitCode: exit.code, error: exit.error, oomKilled: exit.oomKilled, finishedAt: new Date().toISOString() };
         if (restartsAfterExit(c)) c.state.status = 'restarting';
       });
       this.d.log.debug(`exit ${id.slice(0, 12)} recorded`, { ms: Math.round(performance.now() - t0) });
-      if (oom) this.d.emit(done, 'oom');
-      this.d.emit(done, 'die', { exitCode: String(code) });
+      if (exit.oomKilled) this.d.emit(done, 'oom');
+      this.d.emit(done, 'die', { exitCode: String(exit.code) });
     });
     const rec = this.d.store.get(id);
     if (rec && (rec.state.status === 'exited' || rec.state.status === 'restarting') && rec.state.finishedAt !== this.lastExit.get(id)) {
@@ -450,9 +426,9 @@ export class Lifecycle {
   async recover(): Promise<void> {
     for (const rec of this.d.store.all()) {
       if (rec.state.status === 'running' || rec.state.status === 'paused') {
-        if (rec.state.shimPid && alive(rec.state.shimPid) && !existsSync(join(this.exitDir, rec.id))) {
+        if (await this.d.shim.supervising(this.shimView(rec), rec.state.shimPid)) {
           try {
-            this.io.set(rec.id, await ContainerIO.connect(this.bundle(rec.id)));
+            this.io.set(rec.id, new ContainerIO(await this.d.shim.attach(this.shimView(rec))));
           } catch (err) {
             this.d.log.warn('cannot reattach to a running container', { id: rec.id, err });
           }
@@ -465,7 +441,7 @@ export class Lifecycle {
         // A restart that was waiting its backoff when berthd went down: the policy decides again.
         if (rec.state.status === 'restarting') await this.setStatus(rec.id, 'exited');
         // A crash between mount and record can leave a rootfs mounted, or a sandbox behind.
-        unmountRootfs(rootfsPaths(this.d.store.dir(rec.id)));
+        await unmountRootfs(rootfsPaths(this.d.store.dir(rec.id)));
         if (!rec.network) await this.d.networks.clearStaleSandbox(rec.id, Object.keys(rec.networks ?? {})).catch(() => {});
         if (rec.network) {
           const work = thaw<ContainerData>(rec);
@@ -492,39 +468,24 @@ export class Lifecycle {
   }
 }
 
+const INITS = ['/usr/bin/tini-static', '/usr/bin/catatonit', '/usr/libexec/podman/catatonit'];
+
 /** Where Docker puts its init in a container. */
 const INIT_PATH = '/sbin/docker-init';
 
 /** The host's static tini (Debian's tini package), mounted read-only as the container's init. */
-function initMount(): { destination: string; type: string; source: string; options: string[] } {
-  const source = ['/usr/bin/tini-static', '/usr/bin/catatonit', '/usr/libexec/podman/catatonit'].find((p) => existsSync(p));
+async function initMount(): Promise<{ destination: string; type: string; source: string; options: string[] }> {
+  const found = await Promise.all(INITS.map((p) => access(p).then(() => p, () => undefined)));
+  const source = found.find((p) => p !== undefined);
   if (!source) throw new BerthError('InvalidArgument', '--init needs a static init on the host (Debian package tini, /usr/bin/tini-static)');
   return { destination: INIT_PATH, type: 'bind', source, options: ['rbind', 'ro', 'rprivate'] };
 }
 
-function hostName(): string {
-  try {
-    return readFileSync('/proc/sys/kernel/hostname', 'utf8').trim();
-  } catch {
-    return 'localhost';
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return !isZombie(pid);
-  } catch {
-    return false;
-  }
-}
-
-function isZombie(pid: number): boolean {
-  try {
-    return / Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\)/, ''));
-  } catch {
-    return true;
-  }
+function hostName(): Promise<string> {
+  return readFile('/proc/sys/kernel/hostname', 'utf8').then(
+    (s) => s.trim(),
+    () => 'localhost',
+  );
 }
 
 /** Docker's exit codes for a process that could not be started (moby's translateContainerdStartErr). */

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { ContainerService, ContainerStore, type ContainerImages } from '../containers/index.js';
-import type { RuntimeBinary } from '../runtime/index.js';
+import { ConmonShim, type RuntimeBinary } from '../runtime/index.js';
 import { BerthError } from '../base/errors.js';
 import type { Digest } from '../base/digest.js';
 import { readFile } from 'node:fs/promises';
@@ -87,6 +87,7 @@ export async function composeEngine(getConfig: () => DaemonConfig, log: Logger):
     store: containerStore,
     images: containerImages(images, archives, snapshots),
     execRoot: cfg.execRoot,
+    shim: new ConmonShim(cfg.execRoot),
     runtimes: () => runtimeBinaries(getConfig().execRoot),
     defaultRuntime: () => getConfig().defaultRuntime,
     publish: (action, id, attrs) => events.publish('container', action, id, attrs),

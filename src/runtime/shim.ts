@@ -1,0 +1,60 @@
+/**
+ * What supervises a container's process apart from berthd, so that it outlives a daemon restart:
+ * the shim holds the stdio and records the exit. containers/ sees only this interface; conmon is
+ * behind it (conmon-shim.ts), as containerd's shim API hides runc-shim from moby.
+ */
+import type { AttachSocket } from './attach.js';
+import type { RuntimeBinary } from './oci-runtime.js';
+
+/** A container as the shim knows it. */
+export interface ShimContainer {
+  id: string;
+  /** The OCI bundle: config.json, and what the shim puts beside it. */
+  bundle: string;
+  runtime: RuntimeBinary;
+  /** A directory that outlives the bundle and berthd (the OOM marker goes there). */
+  persistDir: string;
+}
+
+export interface ShimCreate extends ShimContainer {
+  name: string;
+  /** The k8s-file log; none for Docker's `none` log driver (output then only reaches attached clients). */
+  logPath: string | undefined;
+  logSizeMax?: number;
+  terminal: boolean;
+  stdin: boolean;
+  /** Keep stdin open when an attached client leaves (Docker: not `StdinOnce`). */
+  leaveStdinOpen: boolean;
+}
+
+export interface Supervised {
+  /** The container's init, still waiting in the runtime to exec the container's process. */
+  pid: number;
+  shimPid: number;
+}
+
+export interface ShimExit {
+  code: number;
+  oomKilled: boolean;
+  /** Set when the shim died without recording an exit. */
+  error: string;
+}
+
+export interface Shim {
+  /** The container is `created`: its init waits to exec the process, its stdio is held. */
+  create(c: ShimCreate): Promise<Supervised>;
+  /** The stdio of a created or running container (one connection serves all clients). */
+  attach(c: ShimContainer): Promise<AttachSocket>;
+  /** Lets the init exec the container's process; resolves once it has (or it died trying). */
+  start(c: ShimContainer, pid: number): Promise<void>;
+  kill(c: ShimContainer, signal: number): Promise<void>;
+  /** The exit once the process has ended and it is recorded; undefined while it runs. */
+  exit(c: ShimContainer, shimPid: number): Promise<ShimExit | undefined>;
+  /** Removes the runtime's state and the recorded exit: the container may be created again. */
+  delete(c: ShimContainer): Promise<void>;
+  /** Whether a shim from before a daemon restart still supervises the container. */
+  supervising(c: ShimContainer, shimPid: number): Promise<boolean>;
+  /** Calls `fn` with a container's ID whenever its process may have ended. */
+  watch(fn: (id: string) => void): void;
+  close(): void;
+}
