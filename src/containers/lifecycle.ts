@@ -2,7 +2,7 @@
  * Running containers: start (rootfs, /etc files, spec, conmon, runtime start), exits (conmon's
  * exit files), stop/kill/pause, restart policies and re-adoption after a berthd restart.
  */
-import { access, mkdir, readFile, rm } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BerthError, conflict, notFound } from '../base/errors.js';
 import { thaw } from '../base/record-table.js';
@@ -199,20 +199,28 @@ export class Lifecycle {
    */
   private async launch(rec: ContainerRecord, work: ContainerData, runtime: OciRuntime, undo: UndoStack): Promise<void> {
     this.t0.set(rec.id, performance.now());
+    await this.settled(rec.id);
     // The log driver's values are checked first (moby's New() at task creation).
     const logs = logOptions(rec.hostConfig.logConfig);
     const bundle = this.bundle(rec.id);
     const dir = this.d.store.dir(rec.id);
     const root = rootfsPaths(dir);
-    await rm(bundle, { recursive: true, force: true });
-    await mkdir(bundle, { recursive: true, mode: 0o700 });
-    await createRootfsDirs(root);
-    const merged = await mountRootfs(root, await this.d.images.layerDirs(rec.layers));
-    undo.push('unmount the rootfs', () => unmountRootfs(root));
-    const image = await this.d.images.imageConfig(rec.imageId);
-    undo.push('tear the network down', () => stopNetwork(work, this.d.networks));
-    const net = await startNetwork(work, this.d.networks, (r) => this.d.store.find(r));
-    this.lap(rec, 'network up');
+    // Independent of each other: the bundle, the root filesystem, the image's config, the network.
+    const [merged, image, net] = await allSteps([
+      rm(bundle, { recursive: true, force: true }).then(() => mkdir(bundle, { recursive: true, mode: 0o700 })),
+      (async () => {
+        await createRootfsDirs(root);
+        const target = await mountRootfs(root, await this.d.images.layerDirs(rec.layers));
+        undo.push('unmount the rootfs', () => unmountRootfs(root));
+        return target;
+      })(),
+      this.d.images.imageConfig(rec.imageId),
+      (() => {
+        undo.push('tear the network down', () => stopNetwork(work, this.d.networks));
+        return startNetwork(work, this.d.networks, (r) => this.d.store.find(r));
+      })(),
+    ]).then(([, ...rest]) => rest);
+    this.lap(rec, 'rootfs and network up');
     const mode = rec.hostConfig.networkMode;
     // moby: `--network container:X` takes X's hostname and shares X's /etc files.
     const joined = mode.startsWith('container:') ? this.d.store.find(mode.slice('container:'.length)) : undefined;
@@ -394,11 +402,8 @@ export class Lifecycle {
       await this.d.health.stopped(id).catch((err: unknown) => this.d.log.warn('stopping the health monitor failed', { id, err }));
       const work = thaw<ContainerData>(rec);
       if (rec.state.status === 'paused') await this.runtimeFor(rec).resume(id).catch(() => {});
-      // The runtime's state and the network (a namespace of berth's own) come down side by side.
-      await Promise.all([
-        this.d.shim.delete(shimmed).catch((err: unknown) => this.d.log.warn('runtime delete failed', { id, err })),
-        stopNetwork(work, this.d.networks).catch((err: unknown) => this.d.log.warn('network teardown failed', { id, err })),
-      ]);
+      this.deleteLater(shimmed);
+      await stopNetwork(work, this.d.networks).catch((err: unknown) => this.d.log.warn('network teardown failed', { id, err }));
       this.io.get(id)?.close();
       this.io.delete(id);
       await unmountRootfs(rootfsPaths(this.d.store.dir(id)));
@@ -422,8 +427,41 @@ export class Lifecycle {
   }
   private readonly lastExit = new Map<string, string>();
 
+  /**
+   * The runtime's state of an exited container (its cgroup, runc's state dir) goes after the exit
+   * is recorded: `runc delete` costs a process start, and nothing waits on it but a new start of
+   * the same container, which awaits it (`settled`). A crash meanwhile leaves state that
+   * recover() sweeps.
+   */
+  private deleteLater(c: ShimContainer): void {
+    const done = this.d.shim.delete(c).catch((err: unknown) => this.d.log.warn('runtime delete failed', { id: c.id, err }));
+    this.deleting.set(c.id, done);
+    void done.finally(() => {
+      if (this.deleting.get(c.id) === done) this.deleting.delete(c.id);
+    });
+  }
+  private readonly deleting = new Map<string, Promise<void>>();
+
+  /** Resolves once the runtime no longer holds an exited container's state. */
+  async settled(id: string): Promise<void> {
+    await this.deleting.get(id);
+  }
+
+  /** Runtime state of containers that do not run: left by a crash between an exit and its delete. */
+  private async sweepRuntimeState(): Promise<void> {
+    for (const runtime of Object.values(this.d.runtimes())) {
+      const ids = await readdir(runtime.root).catch(() => [] as string[]);
+      for (const id of ids) {
+        const rec = this.d.store.get(id);
+        if (!/^[0-9a-f]{64}$/.test(id) || rec?.state.status === 'running' || rec?.state.status === 'paused') continue;
+        await this.d.shim.delete({ id, runtime, bundle: this.bundle(id), persistDir: this.persistDir(id) }).catch((err: unknown) => this.d.log.warn('removing stale runtime state failed', { id, err }));
+      }
+    }
+  }
+
   /** After a berthd restart: re-adopt live containers, record exits that happened meanwhile. */
   async recover(): Promise<void> {
+    await this.sweepRuntimeState();
     for (const rec of this.d.store.all()) {
       if (rec.state.status === 'running' || rec.state.status === 'paused') {
         if (await this.d.shim.supervising(this.shimView(rec), rec.state.shimPid)) {
@@ -486,6 +524,17 @@ function hostName(): Promise<string> {
     (s) => s.trim(),
     () => 'localhost',
   );
+}
+
+/**
+ * Promise.all that waits for every step before failing: a step still running when another failed
+ * would register its undo after the unwinding began, and what it made would stay behind.
+ */
+async function allSteps<T extends readonly unknown[]>(steps: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(steps);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 /** Docker's exit codes for a process that could not be started (moby's translateContainerdStartErr). */
