@@ -5,7 +5,8 @@
  * host directories made); at stop and removal the volumes are let go.
  */
 import { execFile } from 'node:child_process';
-import { chownSync, chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { access, chmod, chown, lstat, mkdir, readdir, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { promisify } from 'node:util';
 import { BerthError, invalidArgument } from '../base/errors.js';
@@ -143,12 +144,12 @@ export async function prepareMounts(
       if (m.subpath) {
         // Inside the volume, symlinks included: a link in it must not lead the bind out to the host.
         source = resolveInRoot(source, m.subpath);
-        if (!existsSync(source)) throw invalidArgument(`cannot access path ${source}: no such file or directory`);
+        if (!(await exists(source))) throw invalidArgument(`cannot access path ${source}: no such file or directory`);
       }
-    } else if (!existsSync(source)) {
+    } else if (!(await exists(source))) {
       if (!m.createSource) throw invalidArgument(`invalid mount config for type "bind": bind source path does not exist: ${source}`);
       // `-v /host:/dst` makes the host directory, as Docker does.
-      mkdirSync(source, { recursive: true, mode: 0o755 });
+      await mkdir(source, { recursive: true, mode: 0o755 });
     }
     const options = [m.nonRecursive ? 'bind' : 'rbind'];
     if (!m.rw) options.push('ro');
@@ -206,24 +207,24 @@ async function copyImageContent(rootfs: string, destination: string, volumeDir: 
   } catch {
     return;
   }
-  let st;
-  try {
-    st = statSync(src);
-  } catch {
-    return;
-  }
-  if (!st.isDirectory() || readdirSync(volumeDir).length > 0) return;
-  if (readdirSync(src).length > 0) {
+  const st = await stat(src).catch(() => undefined);
+  if (!st?.isDirectory() || (await readdir(volumeDir)).length > 0) return;
+  if ((await readdir(src)).length > 0) {
     try {
       await execFileP('cp', ['-a', '--', `${src}/.`, `${volumeDir}/`]);
     } catch (err) {
       throw new BerthError('Internal', `copying the image's ${destination} into its volume: ${((err as { stderr?: string }).stderr ?? (err as Error).message).trim()}`, { cause: err });
     }
   }
-  const vst = lstatSync(volumeDir);
-  if (vst.uid !== st.uid || vst.gid !== st.gid) chownSync(volumeDir, st.uid, st.gid);
-  if ((vst.mode & 0o7777) !== (st.mode & 0o7777)) chmodSync(volumeDir, st.mode & 0o7777);
+  const vst = await lstat(volumeDir);
+  if (vst.uid !== st.uid || vst.gid !== st.gid) await chown(volumeDir, st.uid, st.gid);
+  if ((vst.mode & 0o7777) !== (st.mode & 0o7777)) await chmod(volumeDir, st.mode & 0o7777);
 }
+
+const exists = (path: string): Promise<boolean> => access(path).then(
+  () => true,
+  () => false,
+);
 
 /** Lets go of the volumes a stopped container had mounted. */
 export async function releaseMounts(rec: ContainerRecord, volumes: ContainerVolumes, names?: string[]): Promise<void> {

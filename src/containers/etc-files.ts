@@ -2,8 +2,7 @@
  * The per-container /etc/hosts, /etc/hostname and /etc/resolv.conf that Docker bind-mounts
  * (libnetwork etchosts/resolvconf): written in the container's directory before each start.
  */
-import { readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { atomicWriteFile } from '../base/fs.js';
 
@@ -40,16 +39,13 @@ export function etcPaths(containerDir: string): EtcPaths {
 
 const DEFAULT_HOSTS = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', 'fe00::0\tip6-localnet', 'ff00::0\tip6-mcastprefix', 'ff02::1\tip6-allnodes', 'ff02::2\tip6-allrouters'];
 
-function readHost(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
+function readHost(path: string): Promise<string> {
+  return readFile(path, 'utf8').catch(() => '');
 }
 
-export function hostsContent(i: EtcInput, hostGateway = ''): string {
-  if (i.hostNetwork) return readHost('/etc/hosts');
+/** `hostHosts`: the host's /etc/hosts, which a host-network container sees as it is. */
+export function hostsContent(i: EtcInput, hostGateway = '', hostHosts = ''): string {
+  if (i.hostNetwork) return hostHosts;
   const lines = [...DEFAULT_HOSTS];
   for (const h of i.extraHosts) {
     const sep = h.indexOf(':') >= 0 && h.indexOf('=') < 0 ? h.indexOf(':') : h.indexOf('=');
@@ -64,7 +60,7 @@ export function hostsContent(i: EtcInput, hostGateway = ''): string {
 }
 
 /** The host's resolv.conf without loopback servers (unreachable from a container), Docker's way. */
-export function resolvConfContent(i: EtcInput, hostResolv = readHost('/etc/resolv.conf')): string {
+export function resolvConfContent(i: EtcInput, hostResolv: string): string {
   const lines = hostResolv.split('\n');
   let servers = lines.filter((l) => /^\s*nameserver\s/.test(l)).map((l) => l.trim().split(/\s+/)[1] ?? '');
   let search = lines.filter((l) => /^\s*(search|domain)\s/.test(l)).flatMap((l) => l.trim().split(/\s+/).slice(1));
@@ -87,9 +83,12 @@ export function resolvConfContent(i: EtcInput, hostResolv = readHost('/etc/resol
 }
 
 export async function writeEtcFiles(p: EtcPaths, i: EtcInput): Promise<void> {
-  await atomicWriteFile(p.hostname, `${i.hostname}\n`);
-  await atomicWriteFile(p.hosts, hostsContent(i, i.hostGateway));
-  await atomicWriteFile(p.resolvConf, resolvConfContent(i));
+  const [hostHosts, hostResolv] = await Promise.all([i.hostNetwork ? readHost('/etc/hosts') : '', readHost('/etc/resolv.conf')]);
+  await Promise.all([
+    atomicWriteFile(p.hostname, `${i.hostname}\n`),
+    atomicWriteFile(p.hosts, hostsContent(i, i.hostGateway, hostHosts)),
+    atomicWriteFile(p.resolvConf, resolvConfContent(i, hostResolv)),
+  ]);
 }
 
 /** What a container's resolv.conf is made of, besides the host's file. */
@@ -101,5 +100,5 @@ export type ResolvInput = Pick<EtcInput, 'dns' | 'dnsSearch' | 'dnsOptions' | 'r
  * file through a bind mount of this very inode.
  */
 export async function rewriteResolvConf(path: string, i: ResolvInput): Promise<void> {
-  await writeFile(path, resolvConfContent({ ...i, hostname: '', domainname: '', ip: '', extraHosts: [], hostNetwork: false }));
+  await writeFile(path, resolvConfContent({ ...i, hostname: '', domainname: '', ip: '', extraHosts: [], hostNetwork: false }, await readHost('/etc/resolv.conf')));
 }

@@ -82,7 +82,12 @@ const RLIMIT_NAMES: Record<string, string> = {
 
 /** The daemon's own hard limit: without CAP_SYS_RESOURCE a container cannot be given more. */
 function hardLimit(type: string): number | undefined {
-  if (type !== 'RLIMIT_NOFILE') return undefined;
+  return type === 'RLIMIT_NOFILE' ? (nofileHard ??= readNofileHard()) : undefined;
+}
+
+/** Read once: a process cannot raise its own hard limit without CAP_SYS_RESOURCE either. */
+let nofileHard: number | undefined;
+function readNofileHard(): number | undefined {
   const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
   const hard = line?.trim().split(/\s+/)[4];
   return hard && /^\d+$/.test(hard) ? Number(hard) : undefined;

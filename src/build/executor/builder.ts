@@ -68,8 +68,10 @@ export class Builder {
     let seq = 0;
     const sources = new SourceImages(this.d.images, { pull: req.pull, auth: req.auth, scratch, nextId: () => seq++, signal: abort.signal });
     const containers = new Set<string>();
+    const t0 = performance.now();
     try {
       const context = await loadContext(req, body, join(scratch, 'context'), sink, { ...(this.d.extractor ? { extractor: this.d.extractor } : {}), signal });
+      this.d.log.debug('build: context read', { ms: Math.round(performance.now() - t0) });
       const dockerfile = loadDockerfile(context.dockerfile);
       const plan = planBuild(dockerfile, { target: req.target, buildArgs: req.buildArgs, escapeToken: dockerfile.escapeToken, predefined: platformArgs(hostPlatform(), platform) });
       const output = new OrderedOutput(sink);
@@ -102,6 +104,7 @@ export class Builder {
       tail.out(`Successfully built ${shortId(image.id)}\n`);
       for (const tag of tags) tail.out(`Successfully tagged ${await this.d.images.tag(image.id, tag)}\n`);
       tail.close();
+      this.d.log.debug('build: done', { ms: Math.round(performance.now() - t0) });
       return image.id;
     } finally {
       signal.removeEventListener('abort', onAbort);
