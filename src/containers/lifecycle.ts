@@ -352,7 +352,7 @@ export class Lifecycle {
   async signal(rec: ContainerRecord, sig: number): Promise<void> {
     if (rec.state.status !== 'running' && rec.state.status !== 'paused') throw conflict(`Container ${rec.id} is not running`);
     try {
-      await this.d.shim.kill(this.shimView(rec), sig);
+      await this.d.shim.kill(this.shimView(rec), sig, rec.state.status === 'running' ? rec.state.pid : undefined);
     } catch (err) {
       // It exited between our check and the signal: that is what the caller wanted anyway.
       if (!/not running|container not found|does not exist/i.test((err as Error).message)) throw err;

@@ -56,8 +56,21 @@ export class ConmonShim implements Shim {
     if (initName !== undefined) await awaitExec(pid, initName);
   }
 
-  kill(c: ShimContainer, signal: number): Promise<void> {
-    return new OciRuntime(c.runtime).kill(c.id, signal);
+  /**
+   * What `runc kill` does without `--all` is kill(2) of the init; done here it saves a runtime
+   * start. The PID is the container's only while it sits in the container's cgroup: a PID reused
+   * after the exit is never signalled (ESRCH then, as runc's "container not running").
+   */
+  async kill(c: ShimContainer, signal: number, pid?: number): Promise<void> {
+    if (pid === undefined || pid <= 0) return new OciRuntime(c.runtime).kill(c.id, signal);
+    const cgroup = await readFile(`/proc/${pid}/cgroup`, 'utf8').catch(() => '');
+    if (!cgroup.includes(`/${c.id}\n`) && !cgroup.includes(`/${c.id}/`)) throw new BerthError('Conflict', 'container not running');
+    try {
+      process.kill(pid, signal);
+    } catch (err) {
+      if (isErrno(err, 'ESRCH')) throw new BerthError('Conflict', 'container not running', { cause: err });
+      throw err;
+    }
   }
 
   async exit(c: ShimContainer, shimPid: number): Promise<ShimExit | undefined> {

@@ -47,7 +47,11 @@ export interface Shim {
   attach(c: ShimContainer): Promise<AttachSocket>;
   /** Lets the init exec the container's process; resolves once it has (or it died trying). */
   start(c: ShimContainer, pid: number): Promise<void>;
-  kill(c: ShimContainer, signal: number): Promise<void>;
+  /**
+   * Signals the container's init. `pid` is its host PID while it runs unpaused (a frozen process
+   * needs the runtime, which thaws it for SIGKILL); without it the runtime is asked.
+   */
+  kill(c: ShimContainer, signal: number, pid?: number): Promise<void>;
   /** The exit once the process has ended and it is recorded; undefined while it runs. */
   exit(c: ShimContainer, shimPid: number): Promise<ShimExit | undefined>;
   /** Removes the runtime's state and the recorded exit: the container may be created again. */
