@@ -9,7 +9,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 # Debian packages. Later issues append here.
 pkgs=(runc crun conmon busybox-static iproute2 iptables skopeo openssl ca-certificates socat tini containernetworking-plugins curl util-linux
-  docker-registry apache2-utils docker-compose)
+  docker-registry apache2-utils docker-compose strace)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

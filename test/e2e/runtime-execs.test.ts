@@ -1,0 +1,73 @@
+/**
+ * What berthd runs as processes on a container's start and stop, seen by strace on a real daemon:
+ * the runtime for `create` (under conmon) and `delete` only. Start reads runc's exec.fifo and
+ * kill signals the init in-process, as runc itself does (each runtime start costs ~20 ms here).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { busyboxRootfs, docker, isRoot, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+
+const hasDocker = docker('unix:///nonexistent', ['--version']).code === 0;
+const hasStrace = spawnSync('strace', ['-V']).status === 0;
+
+describe('the runtime processes of a start and a stop', { skip: !isRoot || !hasDocker || !hasStrace }, () => {
+  let d: TestDaemon;
+  const ok = (args: string[], input?: string): string => {
+    const r = docker(d.host, args, input);
+    assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
+  before(async () => {
+    d = await startDaemon();
+    ok(['import', '-c', 'CMD ["sh"]', '-', 'busybox:latest'], busyboxRootfs() as unknown as string);
+  });
+  after(async () => {
+    await d.cleanup();
+  });
+
+  /** The runtime's verbs executed (by berthd or its conmons) while `fn` runs. */
+  async function runtimeVerbs(fn: () => void): Promise<string[]> {
+    const log = join(d.dir, `execve-${Date.now()}.log`);
+    const tracer = spawn('strace', ['-f', '-qq', '-e', 'trace=execve', '-e', 'signal=none', '-s', '200', '-o', log, '-p', String(d.proc.pid)], { stdio: 'ignore' });
+    const traced = (): boolean => /TracerPid:\s+[1-9]/.test(readFileSync(`/proc/${d.proc.pid}/status`, 'utf8'));
+    for (const end = Date.now() + 10_000; Date.now() < end && !traced(); ) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(traced(), 'strace attached');
+    try {
+      fn();
+    } finally {
+      tracer.kill('SIGINT');
+      await new Promise((r) => tracer.once('exit', r));
+    }
+    const verbs: string[] = [];
+    for (const m of readFileSync(log, 'utf8').matchAll(/execve\("[^"]*\/runc", \[([^\]]*)\]/g)) {
+      const args = [...m[1]!.matchAll(/"([^"]*)"/g)].map((a) => a[1]!);
+      const root = args.indexOf('--root');
+      verbs.push(args[root >= 0 ? root + 2 : 1] ?? '');
+    }
+    return verbs;
+  }
+
+  test('run -d and kill run the runtime to create, never to start or kill', async () => {
+    const verbs = await runtimeVerbs(() => {
+      ok(['run', '-d', '--name', 'traced', 'busybox', 'sleep', '100']);
+      assert.equal(ok(['inspect', '-f', '{{.State.Status}}', 'traced']).trim(), 'running');
+      ok(['kill', 'traced']);
+      assert.equal(ok(['wait', 'traced']).trim(), '137');
+      ok(['rm', 'traced']);
+    });
+    assert.ok(verbs.includes('create'), `runc verbs: ${verbs.join(' ')}`);
+    assert.ok(!verbs.includes('start'), `runc verbs: ${verbs.join(' ')}`);
+    assert.ok(!verbs.includes('kill'), `runc verbs: ${verbs.join(' ')}`);
+  });
+
+  test('stop of a paused container still goes through the runtime, and the container stops', async () => {
+    ok(['run', '-d', '--name', 'frozen', 'busybox', 'sleep', '100']);
+    ok(['pause', 'frozen']);
+    ok(['stop', '-t', '1', 'frozen']);
+    assert.equal(ok(['inspect', '-f', '{{.State.Status}}', 'frozen']).trim(), 'exited');
+    ok(['rm', 'frozen']);
+  });
+});
