@@ -3,12 +3,11 @@
  * kept in memory as Docker keeps exec configs. The process spec derives from the container's
  * own config.json, so capabilities, rlimits and security settings match its init.
  */
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BerthError, conflict, notFound } from '../base/errors.js';
-import { atomicWriteFile } from '../base/fs.js';
 import { randomId } from '../base/ids.js';
-import { AttachSocket, cleanRuntimeMessage, conmonExec, killProcessTree, resizeTerminal, resolveUser, sharesPidNamespace, type OciSpec } from '../runtime/index.js';
+import { cleanRuntimeMessage, killProcessTree, resolveUser, sharesPidNamespace, type AttachSocket, type OciSpec } from '../runtime/index.js';
 import type { ContainerStore } from './container-store.js';
 import { startExitCode, type Lifecycle } from './lifecycle.js';
 import { CAP_NAMES, hostCapabilities } from './run-spec.js';
@@ -111,27 +110,23 @@ export class ExecService {
       const size = opts.consoleSize ?? e.config.consoleSize;
       if (tty && size && size[0] > 0) proc.consoleSize = { height: size[0], width: size[1] };
       else delete proc.consoleSize;
-      await mkdir(e.dir, { recursive: true, mode: 0o700 });
-      const specPath = join(e.dir, 'process.json');
-      await atomicWriteFile(specPath, JSON.stringify(proc));
-      const session = await conmonExec(
-        {
-          containerId: rec.id,
-          execId: id,
-          dir: e.dir,
-          runtime: this.lifecycle.runtimeFor(rec).bin,
-          logPath: join(e.dir, 'exec.log'),
-          terminal: tty,
-          stdin: e.config.attachStdin,
-          tmpDir: join(this.lifecycle.execRoot, 'tmp'),
-        },
-        specPath,
-        async () => {
-          if (!opts.attach) return;
-          e.socket = await AttachSocket.connect(e.dir);
-          opts.attach(e.socket);
-        },
-      );
+      const attach = opts.attach;
+      const session = await this.lifecycle.shim.exec(this.lifecycle.shimView(rec), {
+        execId: id,
+        dir: e.dir,
+        process: proc,
+        logPath: join(e.dir, 'exec.log'),
+        terminal: tty,
+        stdin: e.config.attachStdin,
+        ...(attach
+          ? {
+              attach: (socket: AttachSocket) => {
+                e.socket = socket;
+                attach(socket);
+              },
+            }
+          : {}),
+      });
       e.pid = session.pid;
       this.emit(rec, `exec_start: ${commandText(e.config.cmd)}`, { execID: id });
       const exitCode = session.exitCode.then(async (code) => {
@@ -158,7 +153,7 @@ export class ExecService {
   async resize(id: string, height: number, width: number): Promise<void> {
     const e = this.get(id);
     if (!e.running) throw conflict(`Exec ${id} is not running`);
-    if (e.config.tty || e.socket) await resizeTerminal(e.dir, height, width).catch(() => {});
+    if (e.config.tty || e.socket) await this.lifecycle.shim.resize(e.dir, height, width).catch(() => {});
   }
 
   /** Ends a running exec's process and whatever it started (SIGKILL). */
@@ -183,7 +178,7 @@ export class ExecService {
     const root = join(this.lifecycle.bundle(containerId), 'exec');
     for (const name of await readdir(root).catch(() => [] as string[])) {
       if (!name.startsWith(PROBE_PREFIX)) continue;
-      const pid = Number((await readFile(join(root, name, 'exec_pid'), 'utf8').catch(() => '')).trim());
+      const pid = await this.lifecycle.shim.execPid(join(root, name));
       if (pid > 0 && (await sharesPidNamespace(pid, rec.state.pid))) await killProcessTree(pid);
       await rm(join(root, name), { recursive: true, force: true });
     }

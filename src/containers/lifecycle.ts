@@ -11,7 +11,7 @@ import { atomicWriteFile } from '../base/fs.js';
 import { KeyedMutex } from '../base/lock.js';
 import type { Logger } from '../base/log.js';
 import { resolveInRoot } from '../base/root-path.js';
-import { buildOciSpec, runtimeUnsupported, type OciResources, OciRuntime, resizeTerminal, resolveUser, type RuntimeBinary, type Shim, type ShimContainer } from '../runtime/index.js';
+import { buildOciSpec, runtimeUnsupported, type OciResources, OciRuntime, resolveUser, type RuntimeBinary, type Shim, type ShimContainer } from '../runtime/index.js';
 import { ContainerIO } from './container-io.js';
 import { rotateIfNeeded } from './log-rotation.js';
 import { LOG_DRIVER_ERROR, logOptions } from './log-config.js';
@@ -92,8 +92,12 @@ export class Lifecycle {
     return join(this.d.store.dir(id), 'persist');
   }
 
+  get shim(): Shim {
+    return this.d.shim;
+  }
+
   /** The container as its shim knows it. */
-  private shimView(rec: ContainerRecord): ShimContainer {
+  shimView(rec: ContainerRecord): ShimContainer {
     return { id: rec.id, bundle: this.bundle(rec.id), runtime: this.runtimeFor(rec).bin, persistDir: this.persistDir(rec.id) };
   }
 
@@ -136,7 +140,7 @@ export class Lifecycle {
       } catch {
         continue;
       }
-      await rotateIfNeeded(this.logPath(rec.id), this.bundle(rec.id), limits).catch((err: unknown) => this.d.log.warn('log rotation failed', { id: rec.id, err }));
+      await rotateIfNeeded(this.logPath(rec.id), limits, () => this.d.shim.reopenLog(this.shimView(rec))).catch((err: unknown) => this.d.log.warn('log rotation failed', { id: rec.id, err }));
     }
   }
 
@@ -315,7 +319,7 @@ export class Lifecycle {
       if (this.io.get(rec.id) === io) this.io.delete(rec.id);
     });
     this.d.ioReady(rec.id, io);
-    if (rec.config.tty && rec.hostConfig.consoleSize[0] > 0) await resizeTerminal(bundle, rec.hostConfig.consoleSize[0], rec.hostConfig.consoleSize[1]).catch(() => {});
+    if (rec.config.tty && rec.hostConfig.consoleSize[0] > 0) await this.d.shim.resize(bundle, rec.hostConfig.consoleSize[0], rec.hostConfig.consoleSize[1]).catch(() => {});
     await this.d.store.update(rec.id, (c) => {
       c.generation++;
       c.network = work.network;
@@ -502,7 +506,7 @@ export class Lifecycle {
   async resize(rec: ContainerRecord, height: number, width: number): Promise<void> {
     if (rec.state.status !== 'running' && rec.state.status !== 'paused') throw conflict(`Container ${rec.id} is not running`);
     if (!rec.config.tty) return;
-    await resizeTerminal(this.bundle(rec.id), height, width);
+    await this.d.shim.resize(this.bundle(rec.id), height, width);
   }
 }
 

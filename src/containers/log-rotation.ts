@@ -4,10 +4,9 @@
  * max-size, the files shift (`log` → `log.1` → `log.2` …, the oldest dropped) and conmon is told
  * to reopen its log path through its control FIFO.
  */
-import { constants, existsSync } from 'node:fs';
-import { open, rename, rm, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { rename, rm, stat } from 'node:fs/promises';
 import { isErrno } from '../base/errors.js';
-import { join } from 'node:path';
 import type { LogOptions } from './log-config.js';
 
 /** Every file of a container's log, oldest first. */
@@ -18,7 +17,7 @@ export function logFiles(logPath: string, maxFile = 100): string[] {
 }
 
 /** Rotates if the log is over its limit (a driver's max-size); returns whether it did. */
-export async function rotateIfNeeded(logPath: string, bundle: string, limits: LogOptions): Promise<boolean> {
+export async function rotateIfNeeded(logPath: string, limits: LogOptions, reopen: () => Promise<void>): Promise<boolean> {
   if (limits.driver === 'none' || limits.maxSize < 0) return false;
   let size: number;
   try {
@@ -35,12 +34,6 @@ export async function rotateIfNeeded(logPath: string, bundle: string, limits: Lo
   }
   if (limits.maxFile > 1) await rename(logPath, `${logPath}.1`);
   else await rm(logPath, { force: true });
-  // conmon reopens (and creates) its log path on a type-2 control message.
-  const fh = await open(join(bundle, 'ctl'), constants.O_WRONLY | constants.O_NONBLOCK);
-  try {
-    await fh.write('2 0 0\n');
-  } finally {
-    await fh.close();
-  }
+  await reopen();
   return true;
 }

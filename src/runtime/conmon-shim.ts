@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BerthError, isErrno } from '../base/errors.js';
 import { AttachSocket } from './attach.js';
-import { conmonCreate } from './conmon.js';
+import { atomicWriteFile } from '../base/fs.js';
+import { conmonCreate, conmonExec, resizeTerminal } from './conmon.js';
 import { OciRuntime, type RuntimeBinary } from './oci-runtime.js';
 import { awaitExec, commandName } from './process-tree.js';
-import type { Shim, ShimContainer, ShimCreate, ShimExit, Supervised } from './shim.js';
+import type { ExecProcess, Shim, ShimContainer, ShimCreate, ShimExec, ShimExit, Supervised } from './shim.js';
 
 const exists = (path: string): Promise<boolean> => stat(path).then(
   () => true,
@@ -92,6 +93,38 @@ export class ConmonShim implements Shim {
   async delete(c: ShimContainer): Promise<void> {
     await new OciRuntime(c.runtime).delete(c.id);
     await rm(this.exitFile(c.id), { force: true });
+  }
+
+  async exec(c: ShimContainer, x: ShimExec): Promise<ExecProcess> {
+    await mkdir(x.dir, { recursive: true, mode: 0o700 });
+    const specPath = join(x.dir, 'process.json');
+    await atomicWriteFile(specPath, JSON.stringify(x.process));
+    const session = await conmonExec(
+      { containerId: c.id, execId: x.execId, dir: x.dir, runtime: c.runtime, logPath: x.logPath, terminal: x.terminal, stdin: x.stdin, tmpDir: this.tmpDir },
+      specPath,
+      async () => {
+        if (x.attach) x.attach(await AttachSocket.connect(x.dir));
+      },
+    );
+    return { pid: session.pid, exitCode: session.exitCode };
+  }
+
+  async execPid(dir: string): Promise<number> {
+    return Number((await readFile(join(dir, 'exec_pid'), 'utf8').catch(() => '')).trim()) || 0;
+  }
+
+  resize(dir: string, height: number, width: number): Promise<void> {
+    return resizeTerminal(dir, height, width);
+  }
+
+  /** conmon reopens (and creates) its log path on a type-2 control message. */
+  async reopenLog(c: ShimContainer): Promise<void> {
+    const fh = await open(join(c.bundle, 'ctl'), constants.O_WRONLY | constants.O_NONBLOCK);
+    try {
+      await fh.write('2 0 0\n');
+    } finally {
+      await fh.close();
+    }
   }
 
   async supervising(c: ShimContainer, shimPid: number): Promise<boolean> {

@@ -9,5 +9,5 @@ export { detectCgroups, runtimeUnsupported } from './cgroups.js';
 export { readCgroupStats, systemCpuNs, type CgroupStats } from './cgroup-stats.js';
 export { readNetStats, type NetStats } from './net-stats.js';
 export { awaitExec, commandName, killProcessTree, sharesPidNamespace } from './process-tree.js';
-export { type Shim, type ShimContainer, type ShimCreate, type ShimExit, type Supervised } from './shim.js';
+export { type ExecProcess, type Shim, type ShimContainer, type ShimCreate, type ShimExec, type ShimExit, type Supervised } from './shim.js';
 export { ConmonShim } from './conmon-shim.js';

@@ -5,6 +5,7 @@
  */
 import type { AttachSocket } from './attach.js';
 import type { RuntimeBinary } from './oci-runtime.js';
+import type { OciSpec } from './spec.js';
 
 /** A container as the shim knows it. */
 export interface ShimContainer {
@@ -40,6 +41,25 @@ export interface ShimExit {
   error: string;
 }
 
+/** An extra process in a running container (`docker exec`), under a shim of its own. */
+export interface ShimExec {
+  execId: string;
+  /** The exec's own directory (its process spec, stdio socket, exit record). */
+  dir: string;
+  process: OciSpec['process'];
+  logPath: string;
+  terminal: boolean;
+  stdin: boolean;
+  /** Receives the stdio before the process runs, so none of its output is lost. */
+  attach?: (socket: AttachSocket) => void;
+}
+
+export interface ExecProcess {
+  pid: number;
+  /** Resolves with the exit code. */
+  exitCode: Promise<number>;
+}
+
 export interface Shim {
   /** The container is `created`: its init waits to exec the process, its stdio is held. */
   create(c: ShimCreate): Promise<Supervised>;
@@ -58,6 +78,13 @@ export interface Shim {
   delete(c: ShimContainer): Promise<void>;
   /** Whether a shim from before a daemon restart still supervises the container. */
   supervising(c: ShimContainer, shimPid: number): Promise<boolean>;
+  exec(c: ShimContainer, x: ShimExec): Promise<ExecProcess>;
+  /** The PID of an exec started before a daemon restart (0 when none was recorded). */
+  execPid(dir: string): Promise<number>;
+  /** A new terminal size for a container (its bundle) or an exec (its directory). */
+  resize(dir: string, height: number, width: number): Promise<void>;
+  /** Makes the shim reopen the container's log file (after berthd rotated it). */
+  reopenLog(c: ShimContainer): Promise<void>;
   /** Calls `fn` with a container's ID whenever its process may have ended. */
   watch(fn: (id: string) => void): void;
   close(): void;
