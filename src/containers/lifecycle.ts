@@ -1,6 +1,6 @@
 /**
- * Running containers: start (rootfs, /etc files, spec, conmon, runtime start), exits (conmon's
- * exit files), stop/kill/pause, restart policies and re-adoption after a berthd restart.
+ * Running containers: start (rootfs, /etc files, spec, the shim's create and start), exits (as
+ * the shim records them), stop/kill/pause, restart policies and re-adoption after a berthd restart.
  */
 import { access, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -198,7 +198,7 @@ export class Lifecycle {
   }
 
   /**
-   * Everything up to a created (not yet running) process under conmon, each step registering its
+   * Everything up to a created (not yet running) process under its shim, each step registering its
    * undo; then records the container as running, so a crash from here on finds it to re-adopt.
    */
   private async launch(rec: ContainerRecord, work: ContainerData, runtime: OciRuntime, undo: UndoStack): Promise<void> {
@@ -392,7 +392,7 @@ export class Lifecycle {
   }
 
   /**
-   * Records an exit if conmon has written one (or died without one). Safe to call at any time,
+   * Records an exit if the shim has recorded one (or died without one). Safe to call at any time,
    * from the watcher, the poll, or recovery.
    */
   async exited(id: string): Promise<void> {
