@@ -123,7 +123,10 @@ export class Lifecycle {
   watchExits(): void {
     this.d.shim.watch((id) => void this.exited(id));
     this.poller = setInterval(() => {
-      for (const rec of this.d.store.all()) if (rec.state.status === 'running' || rec.state.status === 'paused') void this.exited(rec.id);
+      const running = this.d.store.all().filter((r) => r.state.status === 'running' || r.state.status === 'paused');
+      void this.d.shim.suspects(running.map((r) => ({ id: r.id, shimPid: r.state.shimPid }))).then((ids) => {
+        for (const id of ids) void this.exited(id);
+      });
     }, 2000);
     this.poller.unref();
     this.rotator = setInterval(() => void this.rotateLogs(), 500);

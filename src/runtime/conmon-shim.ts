@@ -4,7 +4,7 @@
  * kernel OOM-killed it. Everything about those files and conmon's process lives here.
  */
 import { constants, watch, type FSWatcher } from 'node:fs';
-import { mkdir, open, readFile, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BerthError, isErrno } from '../base/errors.js';
@@ -131,6 +131,11 @@ export class ConmonShim implements Shim {
     return shimPid > 0 && (await alive(shimPid)) && !(await exists(this.exitFile(c.id)));
   }
 
+  async suspects(running: readonly { id: string; shimPid: number }[]): Promise<string[]> {
+    const exited = new Set(await readdir(this.exitDir).catch(() => [] as string[]));
+    return running.filter((c) => exited.has(c.id) || !signalable(c.shimPid)).map((c) => c.id);
+  }
+
   watch(fn: (id: string) => void): void {
     // Made at start-up, before any container runs: nothing else waits on the loop yet.
     void mkdir(this.exitDir, { recursive: true, mode: 0o700 }).then(() => {
@@ -178,6 +183,16 @@ async function releaseInit(runtime: RuntimeBinary, id: string, pid: number): Pro
   // Its absence is what tells the runtime the container runs.
   await unlink(fifo);
   return true;
+}
+
+/** kill(0) alone: a zombie answers too, which `exit` then tells apart. */
+function signalable(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Alive and not a zombie: a zombie's PID still answers kill(0). */

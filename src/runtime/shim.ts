@@ -85,6 +85,11 @@ export interface Shim {
   resize(dir: string, height: number, width: number): Promise<void>;
   /** Makes the shim reopen the container's log file (after berthd rotated it). */
   reopenLog(c: ShimContainer): Promise<void>;
+  /**
+   * Of these supervised containers, the ones whose process may have ended (an exit recorded, or
+   * the shim gone): the slow poll behind `watch`, cheap enough for a thousand containers.
+   */
+  suspects(running: readonly { id: string; shimPid: number }[]): Promise<string[]>;
   /** Calls `fn` with a container's ID whenever its process may have ended. */
   watch(fn: (id: string) => void): void;
   close(): void;

@@ -6,14 +6,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { busyboxRootfs, docker, isRoot, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 
 const hasDocker = docker('unix:///nonexistent', ['--version']).code === 0;
 const hasStrace = spawnSync('strace', ['-V']).status === 0;
 
-describe('the runtime processes of a start and a stop', { skip: !isRoot || !hasDocker || !hasStrace }, () => {
+describe('the shim and the runtime processes of a start and a stop', { skip: !isRoot || !hasDocker || !hasStrace }, () => {
   let d: TestDaemon;
   const ok = (args: string[], input?: string): string => {
     const r = docker(d.host, args, input);
@@ -61,6 +61,31 @@ describe('the runtime processes of a start and a stop', { skip: !isRoot || !hasD
     assert.ok(verbs.includes('create'), `runc verbs: ${verbs.join(' ')}`);
     assert.ok(!verbs.includes('start'), `runc verbs: ${verbs.join(' ')}`);
     assert.ok(!verbs.includes('kill'), `runc verbs: ${verbs.join(' ')}`);
+  });
+
+  test('a shim killed under a running container: the poll records the exit with the reason, and nothing runs on', async () => {
+    const id = ok(['run', '-d', 'busybox', 'sleep', '100']).trim();
+    const conmon = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).find((p) => {
+      try {
+        const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8');
+        return cmd.startsWith('/usr/bin/conmon') && cmd.includes(id);
+      } catch {
+        return false;
+      }
+    });
+    assert.ok(conmon, 'the container has a conmon');
+    const pid = Number(ok(['inspect', '-f', '{{.State.Pid}}', id]).trim());
+    process.kill(Number(conmon), 'SIGKILL');
+    let state = '';
+    for (const end = Date.now() + 15_000; Date.now() < end; await new Promise((r) => setTimeout(r, 200))) {
+      state = ok(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}} {{.State.Error}}', id]).trim();
+      if (state.startsWith('exited')) break;
+    }
+    assert.equal(state, 'exited 255 container supervisor (conmon) exited without an exit code');
+    // The runtime's delete ends what the dead shim left running.
+    for (const end = Date.now() + 10_000; Date.now() < end && existsSync(`/proc/${pid}`); ) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(!existsSync(`/proc/${pid}`), 'the container\'s process is gone');
+    ok(['rm', id]);
   });
 
   test('stop of a paused container still goes through the runtime, and the container stops', async () => {
