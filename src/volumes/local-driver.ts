@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { BerthError, invalidArgument } from '../base/errors.js';
-import { isMounted } from '../base/mountinfo.js';
+import { mounted } from '../base/mountinfo.js';
 
 const execFileP = promisify(execFile);
 
@@ -31,7 +31,7 @@ export function needsMount(opts: Record<string, string>): boolean {
 
 /** Mounts the volume's device over `target`, unless it is mounted already. */
 export async function mountLocal(opts: Record<string, string>, target: string): Promise<void> {
-  if (isMounted(target)) return;
+  if (await mounted(target)) return;
   const args = ['-t', opts.type!, ...(opts.o ? ['-o', opts.o] : []), opts.device!, target];
   try {
     await execFileP('mount', args);
@@ -42,7 +42,7 @@ export async function mountLocal(opts: Record<string, string>, target: string): 
 }
 
 export async function unmountLocal(target: string): Promise<void> {
-  if (!isMounted(target)) return;
+  if (!(await mounted(target))) return;
   try {
     await execFileP('umount', [target]);
   } catch {
