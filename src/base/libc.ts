@@ -1,6 +1,6 @@
 /**
  * Thin libc bindings (through koffi, a prebuilt FFI) for the few syscalls Node lacks: device nodes,
- * xattrs that must not follow symlinks, flock, mount, sendfile. Every function is synchronous, like
+ * xattrs that must not follow symlinks, flock, mount, sendfile, netlink sockets, namespaces. Every function is synchronous, like
  * the syscall it wraps (sendfile aside: it runs on libuv's threadpool); call them from a worker or for short operations only.
  *
  * Failures throw an `Error` shaped like Node's own system errors (`code` = errno name as Node spells
@@ -24,6 +24,12 @@ interface Libc {
   mount: AsyncFn;
   umount2: AsyncFn;
   sendfile: AsyncFn;
+  socket: Fn;
+  send: Fn;
+  recv: Fn;
+  close: Fn;
+  unshare: Fn;
+  setns: Fn;
 }
 
 /** A koffi function with its threadpool form: the call runs on a libuv worker, the callback on the loop. */
@@ -61,13 +67,27 @@ function load(): Libc {
     mount: lib.func('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)') as AsyncFn,
     umount2: lib.func('int umount2(const char *target, int flags)') as AsyncFn,
     sendfile: lib.func('intptr_t sendfile(int out_fd, int in_fd, _Inout_ int64_t *offset, size_t count)') as AsyncFn,
+    socket: lib.func('int socket(int domain, int type, int protocol)'),
+    send: lib.func('intptr_t send(int fd, const void *buf, size_t len, int flags)'),
+    recv: lib.func('intptr_t recv(int fd, _Out_ void *buf, size_t len, int flags)'),
+    close: lib.func('int close(int fd)'),
+    unshare: lib.func('int unshare(int flags)'),
+    setns: lib.func('int setns(int fd, int nstype)'),
   };
   return libc;
 }
 
 /** koffi saves errno right after each call, before any JS can clobber it. */
 function fail(syscall: string, path?: string): never {
-  const errno = load().koffi.errno();
+  throw systemError(load().koffi.errno(), syscall, path);
+}
+
+/**
+ * An `Error` shaped like Node's system errors for a positive `errno` (`code` as Node spells it,
+ * negative `errno`, `syscall`, `path`): what the wrappers here throw, and what a protocol that
+ * reports errno values itself (netlink acks) throws too.
+ */
+export function systemError(errno: number, syscall: string, path?: string): NodeJS.ErrnoException {
   let code: string;
   try {
     code = getSystemErrorName(-errno);
@@ -79,7 +99,7 @@ function fail(syscall: string, path?: string): never {
   err.errno = -errno;
   err.syscall = syscall;
   if (path !== undefined) err.path = path;
-  throw err;
+  return err;
 }
 
 function check(result: number | bigint, syscall: string, path?: string): number {
@@ -238,4 +258,37 @@ export function sendfile(outFd: number, inFd: number, offset: number, count: num
   return new Promise((resolve, reject) => {
     c.sendfile.async(outFd, inFd, [BigInt(offset)], count, (err: unknown, n: number | bigint) => (err ? reject(err as Error) : resolve(Math.max(-1, Number(n)))));
   });
+}
+
+/** `unshare`/`setns` namespace type. */
+export const CLONE_NEWNET = 0x40000000;
+
+/** socket(2); `type` may carry SOCK_CLOEXEC / SOCK_NONBLOCK. Returns the descriptor. */
+export function socket(domain: number, type: number, protocol: number): number {
+  return check(load().socket(domain, type, protocol), 'socket');
+}
+
+/** send(2) of a whole datagram; returns the bytes sent. */
+export function send(fd: number, buf: Uint8Array, flags = 0): number {
+  return check(load().send(fd, buf, buf.byteLength, flags), 'send');
+}
+
+/** recv(2) into `buf`; returns the bytes received (a datagram socket: one message). */
+export function recv(fd: number, buf: Uint8Array, flags = 0): number {
+  return check(load().recv(fd, buf, buf.byteLength, flags), 'recv');
+}
+
+/** close(2) of a descriptor that Node does not own (a socket from {@link socket}). */
+export function closeFd(fd: number): void {
+  check(load().close(fd), 'close');
+}
+
+/** unshare(2): the calling *thread* leaves the namespaces in `flags` for new ones. */
+export function unshare(flags: number): void {
+  check(load().unshare(flags), 'unshare');
+}
+
+/** setns(2): the calling *thread* joins the namespace `fd` refers to. */
+export function setns(fd: number, nstype: number): void {
+  check(load().setns(fd, nstype), 'setns');
 }

@@ -1,7 +1,7 @@
 /**
- * The CNI plugin list of an endpoint on a bridge network: `bridge` with `host-local` IPAM (a
- * range set per enabled address family, so dual stack gets one address of each), then
- * `portmap` when the container publishes ports. Pure.
+ * The host-local address ranges of an endpoint on a bridge network (a range set per enabled
+ * address family, so dual stack gets one address of each), and the CNI plugins berth runs or
+ * ran: `portmap` when the container publishes ports, and the `bridge` list older berths used. Pure.
  */
 import { formatIp6, lastAddr6, parseCidr6 } from './ip6.js';
 import { activePools } from './ipam-plan.js';
@@ -27,9 +27,17 @@ export interface PluginOptions {
   staticV6?: boolean;
 }
 
+/** One range of host-local's configuration (rangeStart/rangeEnd default to the whole subnet). */
+export interface HostLocalRange {
+  subnet: string;
+  gateway: string;
+  rangeStart?: string;
+  rangeEnd?: string;
+}
+
 /** One host-local range; an ip-range bounds what berth picks, never what `--ip` may ask. */
-function range(pool: IpamPool, family: 4 | 6, isStatic: boolean): Record<string, string> {
-  const out: Record<string, string> = { subnet: pool.subnet, gateway: pool.gateway };
+function range(pool: IpamPool, family: 4 | 6, isStatic: boolean): HostLocalRange {
+  const out: HostLocalRange = { subnet: pool.subnet, gateway: pool.gateway };
   if (!pool.ipRange || isStatic) return out;
   if (family === 4) {
     const r = parseCidr(pool.ipRange);
@@ -44,9 +52,25 @@ function range(pool: IpamPool, family: 4 | 6, isStatic: boolean): Record<string,
   return out;
 }
 
+/**
+ * host-local's range sets of the network's endpoints, IPv4 first: one range per enabled family.
+ * A set's index is its `rangeID` (its `last_reserved_ip.<index>` file).
+ */
+export function ipamRanges(n: NetworkRecord, o: { staticV4?: boolean; staticV6?: boolean }): HostLocalRange[] {
+  const { v4, v6 } = activePools(n);
+  return [...(v4 ? [range(v4, 4, !!o.staticV4)] : []), ...(v6 ? [range(v6, 6, !!o.staticV6)] : [])];
+}
+
+/** Loopback traffic goes to the userland proxy (Docker's split), the rest is DNATed here. */
+export const PORTMAP: PluginConf = { type: 'portmap', capabilities: { portMappings: true }, snat: true, conditionsV4: ['!', '-d', '127.0.0.0/8'], conditionsV6: ['!', '-d', '::1'] };
+
+/**
+ * The CNI list an older berth added its endpoints with (and what a CNI-based set-up would use):
+ * `bridge` with host-local IPAM, then `portmap` when the container publishes ports.
+ */
 export function cniPlugins(n: NetworkRecord, o: PluginOptions): PluginConf[] {
   const { v4, v6 } = activePools(n);
-  const ranges = [...(v4 ? [[range(v4, 4, !!o.staticV4)]] : []), ...(v6 ? [[range(v6, 6, !!o.staticV6)]] : [])];
+  const ranges = ipamRanges(n, o).map((r) => [r]);
   const routes = n.internal ? [] : [...(v4 ? [{ dst: '0.0.0.0/0' }] : []), ...(v6 ? [{ dst: '::/0' }] : [])];
   return [
     {
@@ -60,7 +84,6 @@ export function cniPlugins(n: NetworkRecord, o: PluginOptions): PluginConf[] {
       capabilities: { ips: true, mac: true },
       ipam: { type: 'host-local', ranges, routes, dataDir: o.ipamDir },
     },
-    // Loopback traffic goes to the userland proxy (Docker's split), the rest is DNATed here.
-    ...(o.withPorts ? [{ type: 'portmap', capabilities: { portMappings: true }, snat: true, conditionsV4: ['!', '-d', '127.0.0.0/8'], conditionsV6: ['!', '-d', '::1'] }] : []),
+    ...(o.withPorts ? [PORTMAP] : []),
   ];
 }

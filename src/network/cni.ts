@@ -59,12 +59,14 @@ function run(dir: string, command: 'ADD' | 'DEL' | 'CHECK', rt: CniRuntime, conf
 
 /**
  * ADD of a plugin list; `runtimeConfig` goes to the plugins whose `capabilities` ask for its keys
- * (portMappings, ips, mac). On failure, what was added is deleted again.
+ * (portMappings, ips, mac). `prevResult` is what set the interface up before the list (a chained
+ * plugin such as portmap reads the container's addresses in it). On failure, what was added is
+ * deleted again.
  */
-export async function cniAdd(name: string, plugins: PluginConf[], rt: CniRuntime, runtimeConfig: Record<string, unknown> = {}): Promise<CniResult> {
+export async function cniAdd(name: string, plugins: PluginConf[], rt: CniRuntime, runtimeConfig: Record<string, unknown> = {}, prevResult?: CniResult): Promise<CniResult> {
   const dir = cniPath();
   if (!dir) throw new BerthError('Unavailable', 'the CNI plugins are not installed (Debian package containernetworking-plugins)');
-  let prev: CniResult | undefined;
+  let prev: CniResult | undefined = prevResult;
   const done: PluginConf[] = [];
   try {
     for (const p of plugins) {

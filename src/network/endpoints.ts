@@ -1,26 +1,26 @@
 /**
- * Endpoints on bridge networks: a CNI ADD (veth, addresses, published ports' DNAT) plus what
- * libnetwork adds beside it (link-local addresses, the userland proxies), its DEL, and their
- * return after a daemon restart. The network service checks the request first.
+ * Endpoints on bridge networks: the interface and its addresses (bridge-endpoint.ts, in-process),
+ * the published ports' DNAT (the CNI portmap plugin) and userland proxies, their removal, and
+ * their return after a daemon restart. The network service checks the request first.
  */
 import { BerthError } from '../base/errors.js';
 import { randomId } from '../base/ids.js';
 import type { Logger } from '../base/log.js';
+import { UndoStack } from '../base/undo.js';
+import { ADDRESS_IN_USE, addBridgeEndpoint, clearStaleBridgeEndpoint, removeBridgeEndpoint, type BridgeEndpointDeps } from './bridge-endpoint.js';
 import { cniAdd, cniDel, type CniResult } from './cni.js';
-import { cniNameOf, cniPlugins } from './cni-plugins.js';
-import { checkLinkLocal, linkLocalCidr } from './endpoint-checks.js';
-import { parseCidr6 } from './ip6.js';
+import { cniNameOf, PORTMAP } from './cni-plugins.js';
+import { checkLinkLocal } from './endpoint-checks.js';
 import { activePools } from './ipam-plan.js';
 import type { AttachedContainer, LiveEndpoints } from './live-endpoints.js';
 import type { NetnsDir } from './netns.js';
 import { NETWORK_ERROR } from './network-errors.js';
 import type { PortPublisher, PortRequest } from './port-publisher.js';
-import { parseCidr } from './subnet.js';
 import type { Endpoint, EndpointRequest, NetworkRecord, PortMapping } from './types.js';
 
 export interface EndpointDeps {
   netns: NetnsDir;
-  ipamDir: string;
+  bridge: BridgeEndpointDeps;
   publish: (action: string, id: string, attrs: Record<string, string>) => void;
   log: Logger;
   live: LiveEndpoints;
@@ -45,44 +45,35 @@ export class EndpointService {
     checkLinkLocal(req.linkLocalIps ?? []);
     const { v4, v6 } = activePools(n);
     // An address of a family the network does not hand out is ignored, as by libnetwork.
-    const asked = [v4 && req.ipv4Address ? `${req.ipv4Address}/${parseCidr(v4.subnet).prefix}` : '', v6 && req.ipv6Address ? `${req.ipv6Address}/${parseCidr6(v6.subnet).prefix}` : ''].filter(Boolean);
-    const runtimeConfig: Record<string, unknown> = {};
-    if (asked.length) runtimeConfig.ips = asked;
-    if (req.macAddress) runtimeConfig.mac = req.macAddress;
+    const asked: EndpointRequest = { ...req, ipv4Address: v4 ? req.ipv4Address : '', ipv6Address: v6 ? req.ipv6Address : undefined };
     const mappings = await this.d.ports.allocate(c, ports, { v4: !!v4, v6: !!v6 });
-    if (mappings.length) runtimeConfig.portMappings = portMaps(mappings);
-    const rt = { containerId: c.id, netns: c.sandbox, ifname };
-    const plugins = cniPlugins(n, { ipamDir: this.d.ipamDir, withPorts: mappings.length > 0, staticV4: !!req.ipv4Address, staticV6: !!req.ipv6Address });
-    let result: CniResult;
+    const t = { containerId: c.id, netns: c.sandbox, ifname };
+    const cniName = cniNameOf(n);
+    const undo = new UndoStack();
+    undo.push('published ports', () => this.d.ports.release(mappings));
     try {
-      result = await cniAdd(cniNameOf(n), plugins, rt, runtimeConfig);
-    } catch (err) {
-      this.d.ports.release(mappings);
-      const msg = (err as Error).message;
-      if (/is not available|already reserved|failed to allocate all requested IPs/i.test(msg)) throw new BerthError('Forbidden', 'Address already in use', { cause: err, code: NETWORK_ERROR });
-      throw new BerthError('Internal', `failed to set up container networking: ${msg}`, { cause: err, code: NETWORK_ERROR });
-    }
-    const endpoint = this.endpointFrom(n, c, req, ifname, result);
-    try {
-      await this.addLinkLocal(c.id, ifname, req.linkLocalIps ?? []);
+      let result = await addBridgeEndpoint(this.d.bridge, n, t, asked).catch((err: unknown) => {
+        const msg = (err as Error).message;
+        if (ADDRESS_IN_USE.test(msg)) throw new BerthError('Forbidden', 'Address already in use', { cause: err, code: NETWORK_ERROR });
+        throw new BerthError('Internal', `failed to set up container networking: ${msg}`, { cause: err, code: NETWORK_ERROR });
+      });
+      const added = result;
+      undo.push('interface', () => removeBridgeEndpoint(this.d.bridge, cniName, t, added));
+      if (mappings.length) {
+        const portMappings = portMaps(mappings);
+        result = await cniAdd(cniName, [PORTMAP], t, { portMappings }, added).catch((err: unknown) => {
+          throw new BerthError('Internal', `failed to set up container networking: ${(err as Error).message}`, { cause: err, code: NETWORK_ERROR });
+        });
+        undo.push('port forwarding', () => cniDel(cniName, [PORTMAP], t, { portMappings }, added));
+      }
+      const endpoint = this.endpointFrom(n, c, req, ifname, result);
       await this.d.ports.openProxies(c.id, c.name, { ip: endpoint.ip, ipv6: endpoint.ipv6 ?? '' }, mappings);
+      this.d.live.track(n.id, c, endpoint);
+      this.d.publish('connect', n.id, { container: c.id, name: n.name, type: 'bridge' });
+      return { network: n, endpoint, ports: mappings };
     } catch (err) {
-      await cniDel(cniNameOf(n), plugins, rt, runtimeConfig, result).catch(() => {});
-      this.d.ports.release(mappings);
+      await undo.unwind((what, e) => this.d.log.warn(`undoing an endpoint's ${what} failed`, { container: c.id, network: n.name, err: e }));
       throw err;
-    }
-    this.d.live.track(n.id, c, endpoint);
-    this.d.publish('connect', n.id, { container: c.id, name: n.name, type: 'bridge' });
-    return { network: n, endpoint, ports: mappings };
-  }
-
-  /** `--link-local-ip`: libnetwork adds them to the interface beside its addresses. */
-  private async addLinkLocal(containerId: string, ifname: string, ips: string[]): Promise<void> {
-    try {
-      for (const ip of ips) await this.d.netns.exec(containerId, 'ip', ['addr', 'add', linkLocalCidr(ip), 'dev', ifname]);
-    } catch (err) {
-      const detail = ((err as { stderr?: string }).stderr ?? (err as Error).message).trim();
-      throw new BerthError('Internal', `failed to set up container networking: adding a link-local address: ${detail}`, { cause: err, code: NETWORK_ERROR });
     }
   }
 
@@ -125,10 +116,12 @@ export class EndpointService {
       this.d.log.warn('endpoint of a removed network', { container: c.id, network: networkName });
       return;
     }
-    const rt = { containerId: c.id, netns: c.sandbox, ifname: endpoint.ifname };
-    const runtimeConfig = ports.length ? { portMappings: portMaps(ports) } : {};
-    const plugins = cniPlugins(n, { ipamDir: this.d.ipamDir, withPorts: ports.length > 0 });
-    await cniDel(endpoint.cniName ?? cniNameOf(n), plugins, rt, runtimeConfig, endpoint.cniResult as CniResult | undefined).catch((err: unknown) => this.d.log.warn('network teardown failed', { container: c.id, network: n.name, err }));
+    const cniName = endpoint.cniName ?? cniNameOf(n);
+    const t = { containerId: c.id, netns: c.sandbox, ifname: endpoint.ifname };
+    const result = endpoint.cniResult as CniResult | undefined;
+    const warn = (err: unknown): void => this.d.log.warn('network teardown failed', { container: c.id, network: n.name, err });
+    if (ports.length) await cniDel(cniName, [PORTMAP], t, { portMappings: portMaps(ports) }, result).catch(warn);
+    await removeBridgeEndpoint(this.d.bridge, cniName, t, result).catch(warn);
     this.d.publish('disconnect', n.id, { container: c.id, name: n.name, type: 'bridge' });
   }
 
@@ -141,12 +134,16 @@ export class EndpointService {
     }
   }
 
-  /** DEL of the endpoints a crashed start may have left in a sandbox, on networks in join order. */
+  /**
+   * The endpoints a crashed start may have left in a sandbox, on networks in join order: their
+   * interfaces, leases and published ports' rules.
+   */
   async clearStale(containerId: string, networks: (NetworkRecord | undefined)[]): Promise<void> {
     for (const [i, n] of networks.entries()) {
       if (!n || n.driver !== 'bridge') continue;
-      const rt = { containerId, netns: this.d.netns.path(containerId), ifname: `eth${i}` };
-      await cniDel(cniNameOf(n), cniPlugins(n, { ipamDir: this.d.ipamDir, withPorts: true }), rt).catch(() => {});
+      const t = { containerId, netns: this.d.netns.path(containerId), ifname: `eth${i}` };
+      if (i === 0) await cniDel(cniNameOf(n), [PORTMAP], t).catch(() => {});
+      await clearStaleBridgeEndpoint(this.d.bridge, cniNameOf(n), t).catch(() => {});
     }
   }
 }

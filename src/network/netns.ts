@@ -4,21 +4,51 @@
  * The directory is a private mount of itself, so the bind mounts never propagate elsewhere.
  */
 import { execFile } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { BerthError } from '../base/errors.js';
+import { BerthError, isErrno } from '../base/errors.js';
 import { isMounted } from '../base/mountinfo.js';
-import { MNT_DETACH, umount2 } from '../base/libc.js';
+import { MNT_DETACH, MS_BIND, MS_PRIVATE, mount, umount2 } from '../base/libc.js';
+import { inNewNetns, RtNetlink } from '../base/netlink.js';
 
 const execFileP = promisify(execFile);
 
-/** Run inside the new namespace; the IPv6 knobs are absent on a host without IPv6. */
-const SETUP = [
-  'ip link set lo up || exit 1',
-  'for k in disable_ipv6:1 accept_dad:0; do echo ${k#*:} > /proc/sys/net/ipv6/conf/default/${k%:*} 2>/dev/null; done',
-  'exit 0',
-].join('; ');
+/** The loopback interface's index in every network namespace. */
+const LOOPBACK_INDEX = 1;
+
+/**
+ * Set inside the new namespace (/proc/sys/net is the calling thread's namespace's); the IPv6
+ * knobs are absent on a host without IPv6.
+ */
+const SYSCTLS: [string, string][] = [
+  ['/proc/sys/net/ipv6/conf/default/disable_ipv6', '1'],
+  ['/proc/sys/net/ipv6/conf/default/accept_dad', '0'],
+];
+
+/**
+ * On the calling thread: a new network namespace pinned on `path`, `lo` up and the sysctls
+ * set in it; the thread is back in its own namespace afterwards, whatever happens.
+ */
+function pinNewNetns(path: string): void {
+  inNewNetns(() => {
+    mount('/proc/thread-self/ns/net', path, null, MS_BIND);
+    // A socket acts in the namespace it was made in: this one in the new namespace.
+    const nl = RtNetlink.open();
+    try {
+      nl.setUp(LOOPBACK_INDEX, 'setting lo up');
+    } finally {
+      nl.close();
+    }
+    for (const [file, value] of SYSCTLS) {
+      try {
+        writeFileSync(file, value);
+      } catch (err) {
+        if (!isErrno(err, 'ENOENT')) throw err;
+      }
+    }
+  });
+}
 
 export class NetnsDir {
   private ready: Promise<void> | undefined;
@@ -38,8 +68,8 @@ export class NetnsDir {
     this.ready ??= (async () => {
       mkdirSync(this.dir, { recursive: true, mode: 0o700 });
       if (!isMounted(this.dir)) {
-        await execFileP('mount', ['--bind', this.dir, this.dir]);
-        await execFileP('mount', ['--make-private', this.dir]);
+        mount(this.dir, this.dir, null, MS_BIND);
+        mount('none', this.dir, null, MS_PRIVATE);
       }
     })().catch((err: unknown) => {
       this.ready = undefined;
@@ -57,20 +87,20 @@ export class NetnsDir {
   async create(id: string): Promise<string> {
     await this.ensureDir();
     const p = this.path(id);
-    if (isMounted(p)) return p;
+    // The common case (no file yet) without reading the mount table.
+    if (existsSync(p) && isMounted(p)) return p;
     closeSync(openSync(p, 'a', 0o600));
     try {
-      // One process: unshare pins the namespace and runs `ip` inside it.
-      await execFileP('unshare', [`--net=${p}`, 'sh', '-c', SETUP]);
+      pinNewNetns(p);
     } catch (err) {
-      // unshare may have pinned the namespace before `ip` failed.
+      // The namespace may have been pinned before a later step failed.
       try {
         umount2(p, MNT_DETACH);
       } catch {
         // not mounted
       }
       rmSync(p, { force: true });
-      throw new BerthError('Internal', `creating a network namespace: ${((err as { stderr?: string }).stderr ?? (err as Error).message).trim()}`, { cause: err });
+      throw new BerthError('Internal', `creating a network namespace: ${(err as Error).message}`, { cause: err });
     }
     return p;
   }
@@ -85,7 +115,7 @@ export class NetnsDir {
     if (existsSync(p)) rmSync(p, { force: true });
   }
 
-  /** Runs a command inside the namespace (ip, sysctl…). */
+  /** Runs a command inside the namespace (ip, sysctl…), for rare paths and tests. */
   async exec(id: string, cmd: string, args: string[]): Promise<string> {
     const { stdout } = await execFileP('nsenter', [`--net=${this.path(id)}`, cmd, ...args]);
     return stdout;

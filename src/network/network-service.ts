@@ -1,7 +1,7 @@
 /**
  * Docker's networks on CNI: the predefined `bridge`, `host` and `none`, user-defined bridge
  * networks (own Linux bridge, IPv4 and/or IPv6 subnets, embedded DNS), and the endpoints
- * containers have on them (a veth, addresses from host-local, NAT and published ports), with
+ * containers have on them (a veth, addresses on host-local's leases, NAT and published ports), with
  * Docker's errors. Nothing on the host is named after a network's name (any name is valid):
  * CNI runs, leases and bridges go by the network's ID.
  */
@@ -14,12 +14,14 @@ import { BerthError, conflict, invalidArgument, notFound } from '../base/errors.
 import { KeyedMutex } from '../base/lock.js';
 import { removeAll } from '../base/fs.js';
 import { withHostLock } from '../base/host-mutex.js';
+import { RtNetlink } from '../base/netlink.js';
 import type { Logger } from '../base/log.js';
 import { deleteBridge, ensureBridge, reserveAuxAddresses } from './bridge-setup.js';
 import { cniNameOf } from './cni-plugins.js';
 import { EmbeddedDns } from './dns-server.js';
 import { validateEndpoint } from './endpoint-checks.js';
 import { EndpointService, type Attached } from './endpoints.js';
+import { HostLocalIpam } from './host-local.js';
 import { applyFirewall } from './firewall.js';
 import { hostRoutes6, parseCidr6, ulaBase, type Cidr6 } from './ip6.js';
 import { activePools, planPools } from './ipam-plan.js';
@@ -79,10 +81,13 @@ export class NetworkService {
   private readonly ports = new PortPublisher();
   private readonly locks = new KeyedMutex();
   private readonly eps: EndpointService;
+  /** The host namespace's rtnetlink socket, made on first use and kept. */
+  private netlink: RtNetlink | undefined;
   readonly dns: EmbeddedDns;
 
   constructor(private readonly d: NetworkServiceDeps) {
-    this.eps = new EndpointService({ netns: d.netns, ipamDir: d.ipamDir, publish: d.publish, log: d.log, live: this.live, ports: this.ports, userDefined: (n) => this.userDefined(n) });
+    const bridge = { ipam: new HostLocalIpam(d.ipamDir), netlink: () => (this.netlink ??= RtNetlink.open()), ensureBridge };
+    this.eps = new EndpointService({ netns: d.netns, bridge, publish: d.publish, log: d.log, live: this.live, ports: this.ports, userDefined: (n) => this.userDefined(n) });
     const source = new NetworkDns({ networks: () => d.store.all(), live: this.live, userDefined: (n) => this.userDefined(n), upstreams: d.upstreams });
     this.dns = new EmbeddedDns(source, d.log, { port: d.dnsPort ?? 53 });
   }
@@ -146,6 +151,8 @@ export class NetworkService {
   async close(): Promise<void> {
     await this.ports.close();
     await this.dns.close();
+    this.netlink?.close();
+    this.netlink = undefined;
   }
 
   private record(name: string, driver: NetworkRecord['driver'], req: Partial<CreateNetwork>, bridge: string, pools: IpamPool[] = []): NetworkData {
