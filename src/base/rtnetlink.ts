@@ -185,7 +185,7 @@ export function parseAttrs(buf: Buffer): Map<number, Buffer> {
 
 /** An NLMSG_ERROR payload's errno: 0 for an ack, positive for a failure. */
 export function ackErrno(payload: Buffer): number {
-  return payload.byteLength >= 4 ? -payload.readInt32LE(0) : 0;
+  return payload.byteLength >= 4 ? 0 - payload.readInt32LE(0) : 0;
 }
 
 export interface LinkMessage {

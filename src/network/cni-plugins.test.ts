@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cniPlugins } from './cni-plugins.js';
+import { cniPlugins, ipamRanges } from './cni-plugins.js';
 import type { NetworkRecord } from './types.js';
 
 const net = (over: Partial<NetworkRecord>): NetworkRecord => ({
@@ -31,4 +31,9 @@ test('an IPv6 pool of a network without IPv6 gives no addresses; internal networ
   assert.deepEqual((plugins[0]!.ipam as Record<string, unknown>).ranges, [[{ subnet: '10.5.0.0/24', gateway: '10.5.0.1' }]]);
   assert.deepEqual((plugins[0]!.ipam as Record<string, unknown>).routes, []);
   assert.deepEqual(plugins[1], { type: 'portmap', capabilities: { portMappings: true }, snat: true, conditionsV4: ['!', '-d', '127.0.0.0/8'], conditionsV6: ['!', '-d', '::1'] });
+});
+
+test('ipamRanges: the range sets in order, IPv4 first (set i is last_reserved_ip.i)', () => {
+  const n = net({ enableIPv4: false, enableIPv6: true, ipam: { driver: 'default', options: {}, config: [{ subnet: '10.5.0.0/24', gateway: '10.5.0.1' }, { subnet: '2001:db8::/64', gateway: '2001:db8::1' }] } });
+  assert.deepEqual(ipamRanges(n, {}), [{ subnet: '2001:db8::/64', gateway: '2001:db8::1' }]);
 });
