@@ -25,7 +25,7 @@ interface Libc {
   umount2: AsyncFn;
   sendfile: AsyncFn;
   socket: Fn;
-  send: Fn;
+  send: AsyncFn;
   recv: Fn;
   close: Fn;
   unshare: Fn;
@@ -68,7 +68,7 @@ function load(): Libc {
     umount2: lib.func('int umount2(const char *target, int flags)') as AsyncFn,
     sendfile: lib.func('intptr_t sendfile(int out_fd, int in_fd, _Inout_ int64_t *offset, size_t count)') as AsyncFn,
     socket: lib.func('int socket(int domain, int type, int protocol)'),
-    send: lib.func('intptr_t send(int fd, const void *buf, size_t len, int flags)'),
+    send: lib.func('intptr_t send(int fd, const void *buf, size_t len, int flags)') as AsyncFn,
     recv: lib.func('intptr_t recv(int fd, _Out_ void *buf, size_t len, int flags)'),
     close: lib.func('int close(int fd)'),
     unshare: lib.func('int unshare(int flags)'),
@@ -271,6 +271,18 @@ export function socket(domain: number, type: number, protocol: number): number {
 /** send(2) of a whole datagram; returns the bytes sent. */
 export function send(fd: number, buf: Uint8Array, flags = 0): number {
   return check(load().send(fd, buf, buf.byteLength, flags), 'send');
+}
+
+/**
+ * send(2) on libuv's threadpool: for a netlink request whose handling in the kernel, which runs
+ * inside the send, takes long (deleting an interface waits for RCU grace periods). Resolves
+ * with the bytes sent, or -1 (errno is not kept across threads).
+ */
+export function sendAsync(fd: number, buf: Uint8Array, flags = 0): Promise<number> {
+  const c = load();
+  return new Promise((resolve, reject) => {
+    c.send.async(fd, buf, buf.byteLength, flags, (err: unknown, n: number | bigint) => (err ? reject(err as Error) : resolve(Number(n))));
+  });
 }
 
 /** recv(2) into `buf`; returns the bytes received (a datagram socket: one message). */

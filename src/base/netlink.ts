@@ -8,7 +8,7 @@
  * Failures throw Node-style system errors (`code`, negative `errno`) naming the operation.
  */
 import { closeSync, openSync } from 'node:fs';
-import { CLONE_NEWNET, closeFd, recv, send, setns, socket, systemError, unshare } from './libc.js';
+import { CLONE_NEWNET, closeFd, recv, send, sendAsync, setns, socket, systemError, unshare } from './libc.js';
 import * as nl from './rtnetlink.js';
 
 const AF_NETLINK = 16;
@@ -73,9 +73,28 @@ export class RtNetlink {
    * before the ack (a GET's). A failed ack throws with its errno and `what`.
    */
   request(what: string, type: number, flags: number, parts: Uint8Array[]): nl.Message[] {
-    if (this.fd < 0) throw new Error(`netlink: ${what}: the socket is closed`);
-    const seq = (this.seq = (this.seq + 1) >>> 0);
+    const seq = this.next(what);
     send(this.fd, nl.message(type, nl.NLM_F_REQUEST | nl.NLM_F_ACK | flags, seq, parts));
+    return this.answers(what, seq);
+  }
+
+  /**
+   * {@link request} with the send (and so the kernel's handling) on libuv's threadpool, for
+   * requests that take the kernel long. One at a time per socket: the answers are read after.
+   */
+  async requestAsync(what: string, type: number, flags: number, parts: Uint8Array[]): Promise<nl.Message[]> {
+    const seq = this.next(what);
+    const n = await sendAsync(this.fd, nl.message(type, nl.NLM_F_REQUEST | nl.NLM_F_ACK | flags, seq, parts));
+    if (n < 0) throw new Error(`netlink: ${what}: the request could not be sent`);
+    return this.answers(what, seq);
+  }
+
+  private next(what: string): number {
+    if (this.fd < 0) throw new Error(`netlink: ${what}: the socket is closed`);
+    return (this.seq = (this.seq + 1) >>> 0);
+  }
+
+  private answers(what: string, seq: number): nl.Message[] {
     const answers: nl.Message[] = [];
     for (;;) {
       let n: number;
@@ -150,13 +169,33 @@ export class RtNetlink {
 
   /** Deletes a link by name (a veth's peer goes with it); false when there is none. */
   deleteLink(name: string): boolean {
+    return notFoundIsFalse(() => this.request(`deleting link ${name}`, nl.RTM_DELLINK, 0, delLink(name)));
+  }
+
+  /**
+   * {@link deleteLink} off the main thread: the kernel waits for RCU grace periods while it
+   * deletes an interface (10–40 ms here), which would stall the event loop.
+   */
+  async deleteLinkAsync(name: string): Promise<boolean> {
     try {
-      this.request(`deleting link ${name}`, nl.RTM_DELLINK, 0, [nl.ifinfomsg({}), nl.attrString(nl.IFLA_IFNAME, name)]);
+      await this.requestAsync(`deleting link ${name}`, nl.RTM_DELLINK, 0, delLink(name));
       return true;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).errno === -ENODEV) return false;
       throw err;
     }
+  }
+}
+
+const delLink = (name: string): Buffer[] => [nl.ifinfomsg({}), nl.attrString(nl.IFLA_IFNAME, name)];
+
+function notFoundIsFalse(fn: () => unknown): boolean {
+  try {
+    fn();
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).errno === -ENODEV) return false;
+    throw err;
   }
 }
 

@@ -89,8 +89,8 @@ export function hostVethOf(result: CniResult | undefined): string | undefined {
  */
 export async function removeBridgeEndpoint(d: BridgeEndpointDeps, cniName: string, t: BridgeEndpointTarget, result: CniResult | undefined): Promise<void> {
   const host = hostVethOf(result);
-  if (host) removeVeth(d.netlink(), host);
-  else removeContainerLinkQuietly(t);
+  if (host) await removeVeth(host);
+  else await removeContainerLinkQuietly(t);
   const ips = (result?.ips ?? []).map((x) => x.address.split('/')[0] ?? '').filter(Boolean);
   if (ips.length) await d.ipam.release(cniName, t.containerId, ips);
   else await d.ipam.releaseAll(cniName, t.containerId, t.ifname);
@@ -98,13 +98,13 @@ export async function removeBridgeEndpoint(d: BridgeEndpointDeps, cniName: strin
 
 /** After a crash nothing was recorded: the interface by its name, the leases by their owner. */
 export async function clearStaleBridgeEndpoint(d: BridgeEndpointDeps, cniName: string, t: BridgeEndpointTarget): Promise<void> {
-  removeContainerLinkQuietly(t);
+  await removeContainerLinkQuietly(t);
   await d.ipam.releaseAll(cniName, t.containerId, t.ifname);
 }
 
-function removeContainerLinkQuietly(t: BridgeEndpointTarget): void {
+async function removeContainerLinkQuietly(t: BridgeEndpointTarget): Promise<void> {
   try {
-    removeContainerLink(t.netns, t.ifname);
+    await removeContainerLink(t.netns, t.ifname);
   } catch {
     // the namespace is gone (its interfaces with it)
   }

@@ -121,24 +121,32 @@ function addAddress(nl: RtNetlink, index: number, a: VethAddress, withBroadcast:
   nl.addAddress({ index, family: v4 ? AF_INET : AF_INET6, address: addressBytes(a.family, a.ip), prefixLen: a.prefixLen, broadcast, nodad: !v4 });
 }
 
-/** Deletes the host side of a pair (its peer goes with it); false when it was gone already. */
-export function removeVeth(host: RtNetlink, hostName: string): boolean {
-  return host.deleteLink(hostName);
+/**
+ * Deletes the host side of a pair (its peer goes with it); false when it was gone already. Off
+ * the main thread, on a socket of its own (one request at a time per socket).
+ */
+export async function removeVeth(hostName: string): Promise<boolean> {
+  const nl = RtNetlink.open();
+  try {
+    return await nl.deleteLinkAsync(hostName);
+  } finally {
+    nl.close();
+  }
 }
 
 /** Deletes an interface inside a container's namespace (the pair's other side goes with it). */
-export function removeContainerLink(netns: string, ifname: string): boolean {
+export async function removeContainerLink(netns: string, ifname: string): Promise<boolean> {
   const nsFd = openSync(netns, 'r');
+  let nl: RtNetlink;
   try {
-    return inNetns(nsFd, () => {
-      const nl = RtNetlink.open();
-      try {
-        return nl.deleteLink(ifname);
-      } finally {
-        nl.close();
-      }
-    });
+    // Made inside, the socket acts there from any thread.
+    nl = inNetns(nsFd, () => RtNetlink.open());
   } finally {
     closeSync(nsFd);
+  }
+  try {
+    return await nl.deleteLinkAsync(ifname);
+  } finally {
+    nl.close();
   }
 }
