@@ -3,16 +3,12 @@
  * `<execRoot>/netns` (what Docker keeps in /var/run/docker/netns and reports as SandboxKey).
  * The directory is a private mount of itself, so the bind mounts never propagate elsewhere.
  */
-import { execFile } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { BerthError, isErrno } from '../base/errors.js';
 import { isMounted } from '../base/mountinfo.js';
 import { MNT_DETACH, MS_BIND, MS_PRIVATE, mount, umount2 } from '../base/libc.js';
 import { inNewNetns, RtNetlink } from '../base/netlink.js';
-
-const execFileP = promisify(execFile);
 
 /** The loopback interface's index in every network namespace. */
 const LOOPBACK_INDEX = 1;
@@ -113,11 +109,5 @@ export class NetnsDir {
       // not mounted (any more)
     }
     if (existsSync(p)) rmSync(p, { force: true });
-  }
-
-  /** Runs a command inside the namespace (ip, sysctl…), for rare paths and tests. */
-  async exec(id: string, cmd: string, args: string[]): Promise<string> {
-    const { stdout } = await execFileP('nsenter', [`--net=${this.path(id)}`, cmd, ...args]);
-    return stdout;
   }
 }
