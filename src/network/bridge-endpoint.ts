@@ -5,6 +5,7 @@
  * plugin (still a CNI run, only for published ports) and endpoints an older berth recorded
  * keep working, and its teardown undoes either kind.
  */
+import { open } from 'node:fs/promises';
 import { isIPv4 } from 'node:net';
 import type { RtNetlink } from '../base/netlink.js';
 import type { CniResult } from './cni.js';
@@ -46,16 +47,21 @@ export async function addBridgeEndpoint(d: BridgeEndpointDeps, n: NetworkRecord,
   try {
     const addresses = leases.map((l): VethAddress => ({ family: l.range.family, ip: l.ip, prefixLen: l.range.prefixLen, gateway: l.range.gateway }));
     const linkLocal = (req.linkLocalIps ?? []).map((ip): VethAddress => ({ family: isIPv4(ip) ? 4 : 6, ip: parseAddr(ip), prefixLen: Number(linkLocalCidr(ip).split('/')[1]), gateway: 0n }));
-    const vreq = { netns: t.netns, ifname: t.ifname, bridge: n.bridge, mtu: n.mtu, mac: req.macAddress || undefined, addresses, routes: !n.internal, linkLocal };
-    let veth: VethResult;
+    const ns = await open(t.netns, 'r');
     try {
-      veth = setUpVeth(d.netlink(), vreq);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENODEV' || !/^bridge /.test((err as Error).message)) throw err;
-      await d.ensureBridge(n);
-      veth = setUpVeth(d.netlink(), vreq);
+      const vreq = { netnsFd: ns.fd, ifname: t.ifname, bridge: n.bridge, mtu: n.mtu, mac: req.macAddress || undefined, addresses, routes: !n.internal, linkLocal };
+      let veth: VethResult;
+      try {
+        veth = setUpVeth(d.netlink(), vreq);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENODEV' || !/^bridge /.test((err as Error).message)) throw err;
+        await d.ensureBridge(n);
+        veth = setUpVeth(d.netlink(), vreq);
+      }
+      return cniResult(n, t, veth, leases);
+    } finally {
+      await ns.close();
     }
-    return cniResult(n, t, veth, leases);
   } catch (err) {
     await d.ipam.release(cniName, t.containerId, leases.map((l) => formatAddr(l.range.family, l.ip)));
     throw err;

@@ -3,7 +3,8 @@
  * `<execRoot>/netns` (what Docker keeps in /var/run/docker/netns and reports as SandboxKey).
  * The directory is a private mount of itself, so the bind mounts never propagate elsewhere.
  */
-import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BerthError, isErrno } from '../base/errors.js';
 import { isMounted } from '../base/mountinfo.js';
@@ -46,6 +47,11 @@ function pinNewNetns(path: string): void {
   });
 }
 
+const exists = (p: string): Promise<boolean> => stat(p).then(
+  () => true,
+  () => false,
+);
+
 export class NetnsDir {
   private ready: Promise<void> | undefined;
 
@@ -84,8 +90,8 @@ export class NetnsDir {
     await this.ensureDir();
     const p = this.path(id);
     // The common case (no file yet) without reading the mount table.
-    if (existsSync(p) && isMounted(p)) return p;
-    closeSync(openSync(p, 'a', 0o600));
+    if ((await exists(p)) && isMounted(p)) return p;
+    await writeFile(p, '', { flag: 'a', mode: 0o600 });
     try {
       pinNewNetns(p);
     } catch (err) {

@@ -5,7 +5,8 @@
  * its addresses (IPv6 ones without duplicate address detection) and default routes.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { inNetns, RtNetlink } from '../base/netlink.js';
 import { AF_INET, AF_INET6 } from '../base/rtnetlink.js';
 import { prefixMask } from './subnet.js';
@@ -18,8 +19,8 @@ export interface VethAddress {
 }
 
 export interface VethRequest {
-  /** The container's network namespace (its pinned path). */
-  netns: string;
+  /** An open fd of the container's network namespace. */
+  netnsFd: number;
   ifname: string;
   bridge: string;
   /** 0: the kernel's default. */
@@ -66,21 +67,16 @@ export function setUpVeth(host: RtNetlink, req: VethRequest): VethResult {
   const bridge = host.linkByName(req.bridge);
   if (!bridge) throw Object.assign(new Error(`bridge ${req.bridge} does not exist`), { code: 'ENODEV' });
   const hostName = randomVethName();
-  const nsFd = openSync(req.netns, 'r');
+  host.createVeth({ name: hostName, peerName: req.ifname, peerNetnsFd: req.netnsFd, mtu: req.mtu, master: bridge.index, peerMac: req.mac, up: true });
   try {
-    host.createVeth({ name: hostName, peerName: req.ifname, peerNetnsFd: nsFd, mtu: req.mtu, master: bridge.index, peerMac: req.mac, up: true });
-    try {
-      const hostSide = host.linkByName(hostName);
-      if (!hostSide) throw new Error(`veth ${hostName} vanished`);
-      host.setHairpin(hostSide.index, true);
-      const mac = inNetns(nsFd, () => configureContainerSide(req));
-      return { hostName, hostMac: hostSide.mac, bridgeMac: bridge.mac, mac };
-    } catch (err) {
-      host.deleteLink(hostName);
-      throw err;
-    }
-  } finally {
-    closeSync(nsFd);
+    const hostSide = host.linkByName(hostName);
+    if (!hostSide) throw new Error(`veth ${hostName} vanished`);
+    host.setHairpin(hostSide.index, true);
+    const mac = inNetns(req.netnsFd, () => configureContainerSide(req));
+    return { hostName, hostMac: hostSide.mac, bridgeMac: bridge.mac, mac };
+  } catch (err) {
+    host.deleteLink(hostName);
+    throw err;
   }
 }
 
@@ -136,13 +132,13 @@ export async function removeVeth(hostName: string): Promise<boolean> {
 
 /** Deletes an interface inside a container's namespace (the pair's other side goes with it). */
 export async function removeContainerLink(netns: string, ifname: string): Promise<boolean> {
-  const nsFd = openSync(netns, 'r');
+  const ns = await open(netns, 'r');
   let nl: RtNetlink;
   try {
     // Made inside, the socket acts there from any thread.
-    nl = inNetns(nsFd, () => RtNetlink.open());
+    nl = inNetns(ns.fd, () => RtNetlink.open());
   } finally {
-    closeSync(nsFd);
+    await ns.close();
   }
   try {
     return await nl.deleteLinkAsync(ifname);
