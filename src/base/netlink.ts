@@ -149,16 +149,38 @@ export class RtNetlink {
     this.request(`creating veth ${v.name}`, nl.RTM_NEWLINK, nl.NLM_F_CREATE | nl.NLM_F_EXCL, parts);
   }
 
+  /** A link of a kind without options (`ip link add NAME type KIND`), down. */
+  createLink(name: string, kind: string): void {
+    const parts = [nl.ifinfomsg({}), nl.attrString(nl.IFLA_IFNAME, name), nl.nested(nl.IFLA_LINKINFO, [nl.attrString(nl.IFLA_INFO_KIND, kind)])];
+    this.request(`creating ${kind} ${name}`, nl.RTM_NEWLINK, nl.NLM_F_CREATE | nl.NLM_F_EXCL, parts);
+  }
+
+  setMtu(index: number, mtu: number): void {
+    this.request(`setting the MTU of link ${index}`, nl.RTM_NEWLINK, 0, [nl.ifinfomsg({ index }), nl.attrU32(nl.IFLA_MTU, mtu)]);
+  }
+
+  /** The addresses of a family on link `index` (a dump, filtered here). */
+  addresses(family: typeof nl.AF_INET | typeof nl.AF_INET6, index: number): nl.AddressMessage[] {
+    const answers = this.request(`listing the addresses of link ${index}`, nl.RTM_GETADDR, nl.NLM_F_DUMP, [nl.ifaddrmsg({ family, prefixLen: 0, index: 0 })]);
+    return answers.filter((m) => m.type === nl.RTM_NEWADDR).map((m) => nl.parseAddress(m.payload)).filter((a) => a.index === index && a.family === family);
+  }
+
+  deleteAddress(a: nl.AddressMessage): void {
+    const parts = [nl.ifaddrmsg({ family: a.family, prefixLen: a.prefixLen, index: a.index }), nl.attr(nl.IFA_LOCAL, a.address), nl.attr(nl.IFA_ADDRESS, a.address)];
+    this.request(`deleting an address of link ${a.index}`, nl.RTM_DELADDR, 0, parts);
+  }
+
   /** A bridge port's hairpin mode (what `bridge link set … hairpin on` sets). */
   setHairpin(index: number, on: boolean): void {
     const protinfo = nl.nested(nl.IFLA_PROTINFO, [nl.attrU8(nl.IFLA_BRPORT_MODE, on ? 1 : 0)], true);
     this.request(`setting hairpin mode on link ${index}`, nl.RTM_SETLINK, 0, [nl.ifinfomsg({ family: nl.AF_BRIDGE, index }), protinfo]);
   }
 
-  addAddress(a: AddressSpec): void {
+  /** Adds an address; `replace` updates one that is there (`ip addr replace`) instead of failing. */
+  addAddress(a: AddressSpec, replace = false): void {
     const parts = [nl.ifaddrmsg({ family: a.family, prefixLen: a.prefixLen, flags: a.nodad ? nl.IFA_F_NODAD : 0, index: a.index }), nl.attr(nl.IFA_LOCAL, a.address), nl.attr(nl.IFA_ADDRESS, a.address)];
     if (a.broadcast) parts.push(nl.attr(nl.IFA_BROADCAST, a.broadcast));
-    this.request(`adding an address to link ${a.index}`, nl.RTM_NEWADDR, nl.NLM_F_CREATE | nl.NLM_F_EXCL, parts);
+    this.request(`adding an address to link ${a.index}`, nl.RTM_NEWADDR, nl.NLM_F_CREATE | (replace ? nl.NLM_F_REPLACE : nl.NLM_F_EXCL), parts);
   }
 
   /** The default route (`0.0.0.0/0` or `::/0`) via `gateway` on link `index`. */

@@ -7,6 +7,8 @@
 
 export const NLM_F_REQUEST = 0x1;
 export const NLM_F_ACK = 0x4;
+export const NLM_F_REPLACE = 0x100;
+export const NLM_F_DUMP = 0x300;
 export const NLM_F_EXCL = 0x200;
 export const NLM_F_CREATE = 0x400;
 
@@ -18,6 +20,8 @@ export const RTM_DELLINK = 17;
 export const RTM_GETLINK = 18;
 export const RTM_SETLINK = 19;
 export const RTM_NEWADDR = 20;
+export const RTM_DELADDR = 21;
+export const RTM_GETADDR = 22;
 export const RTM_NEWROUTE = 24;
 
 export const AF_UNSPEC = 0;
@@ -197,6 +201,20 @@ export interface LinkMessage {
 /** An RTM_NEWLINK answer: the `ifinfomsg` and its attributes. */
 export function parseLink(payload: Buffer): LinkMessage {
   return { index: payload.readInt32LE(4), flags: payload.readUInt32LE(8), attrs: parseAttrs(payload.subarray(16)) };
+}
+
+export interface AddressMessage {
+  family: number;
+  prefixLen: number;
+  index: number;
+  /** The interface's own address (IFA_LOCAL, or IFA_ADDRESS where there is none: IPv6). */
+  address: Buffer;
+}
+
+/** An RTM_NEWADDR answer. */
+export function parseAddress(payload: Buffer): AddressMessage {
+  const attrs = parseAttrs(payload.subarray(8));
+  return { family: payload.readUInt8(0), prefixLen: payload.readUInt8(1), index: payload.readUInt32LE(4), address: attrs.get(IFA_LOCAL) ?? attrs.get(IFA_ADDRESS) ?? Buffer.alloc(0) };
 }
 
 /** A link-layer address as `ip link` prints it (lowercase, colon-separated). */

@@ -3,50 +3,84 @@
  * and IPv6 with moby's NODAD so it is usable at once), and its auxiliary addresses held in
  * host-local's lease directory so no container gets them.
  */
-import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { isErrno } from '../base/errors.js';
-import { formatIp6, parseCidr6, parseIp6 } from './ip6.js';
+import { RtNetlink } from '../base/netlink.js';
+import { AF_INET, AF_INET6 } from '../base/rtnetlink.js';
+import { formatIp6, isLinkLocal6, parseCidr6, parseIp6 } from './ip6.js';
 import { activePools } from './ipam-plan.js';
-import { parseCidr } from './subnet.js';
+import { parseCidr, parseIp } from './subnet.js';
 import type { NetworkRecord } from './types.js';
+import { addressBytes } from './veth.js';
 
-const execFileP = promisify(execFile);
-const ip = (args: string[]): Promise<unknown> => execFileP('ip', args);
-
-/** Makes the bridge (if missing), sets its MTU and addresses, and brings it up. */
+/** Makes the bridge (if missing), sets its MTU and addresses, and brings it up; over rtnetlink. */
 export async function ensureBridge(n: NetworkRecord): Promise<void> {
   const { v4, v6 } = activePools(n);
-  await ip(['link', 'add', n.bridge, 'type', 'bridge']).catch(() => {});
-  if (n.mtu) await ip(['link', 'set', n.bridge, 'mtu', String(n.mtu)]);
-  // Exactly our gateway addresses: another one (a stale or foreign set-up) would make the CNI
-  // bridge plugin refuse the bridge.
-  const want4 = v4 ? `${v4.gateway}/${parseCidr(v4.subnet).prefix}` : '';
-  const { stdout: out4 } = await execFileP('ip', ['-4', '-o', 'addr', 'show', 'dev', n.bridge]);
-  for (const m of out4.matchAll(/inet (\S+)/g)) if (m[1] !== want4) await ip(['addr', 'del', m[1]!, 'dev', n.bridge]);
-  if (want4) await ip(['addr', 'replace', want4, 'dev', n.bridge]);
-  if (v6) await ensureIpv6(n.bridge, v6.gateway, parseCidr6(v6.subnet).prefix);
-  await ip(['link', 'set', n.bridge, 'up']);
-}
-
-async function ensureIpv6(bridge: string, gateway: string, prefix: number): Promise<void> {
-  await writeFile(`/proc/sys/net/ipv6/conf/${bridge}/disable_ipv6`, '0\n');
-  const want = `${formatIp6(parseIp6(gateway))}/${prefix}`;
-  const { stdout } = await execFileP('ip', ['-6', '-o', 'addr', 'show', 'dev', bridge]);
-  for (const m of stdout.matchAll(/inet6 (\S+)/g)) {
-    const [addr] = m[1]!.split('/');
-    // The kernel's link-local address stays (moby keeps fe80::/64 too).
-    if (addr!.toLowerCase().startsWith('fe80:') || m[1] === want) continue;
-    await ip(['-6', 'addr', 'del', m[1]!, 'dev', bridge]);
+  const nl = RtNetlink.open();
+  try {
+    let link = nl.linkByName(n.bridge);
+    if (!link) {
+      try {
+        nl.createLink(n.bridge, 'bridge');
+      } catch (err) {
+        // made meanwhile by another daemon
+        if (!isErrno(err, 'EEXIST')) throw err;
+      }
+      link = nl.linkByName(n.bridge);
+      if (!link) throw new Error(`bridge ${n.bridge} vanished`);
+    }
+    if (n.mtu) nl.setMtu(link.index, n.mtu);
+    // Exactly our gateway addresses: another one (a stale or foreign set-up) would be answered on.
+    exactly(nl, link.index, AF_INET, v4 ? { address: addressBytes(4, BigInt(parseIp(v4.gateway))), prefixLen: parseCidr(v4.subnet).prefix } : undefined);
+    if (v6) {
+      await writeFile(`/proc/sys/net/ipv6/conf/${n.bridge}/disable_ipv6`, '0\n');
+      exactly(nl, link.index, AF_INET6, { address: addressBytes(6, parseIp6(v6.gateway)), prefixLen: parseCidr6(v6.subnet).prefix });
+    }
+    nl.setUp(link.index, `setting bridge ${n.bridge} up`);
+  } finally {
+    nl.close();
   }
-  // NODAD: an address still in duplicate detection cannot be bound (the embedded DNS) for a second.
-  await ip(['-6', 'addr', 'replace', want, 'dev', bridge, 'nodad']);
 }
 
+/**
+ * Leaves `want` as the link's only address of the family (the kernel's IPv6 link-local address
+ * aside: moby keeps fe80::/64 too). IPv6 goes NODAD: an address still in duplicate detection
+ * cannot be bound (the embedded DNS) for a second.
+ */
+function exactly(nl: RtNetlink, index: number, family: typeof AF_INET | typeof AF_INET6, want: { address: Buffer; prefixLen: number } | undefined): void {
+  let present = false;
+  for (const a of nl.addresses(family, index)) {
+    if (want && a.prefixLen === want.prefixLen && a.address.equals(want.address)) {
+      present = true;
+      continue;
+    }
+    if (family === AF_INET6 && isLinkLocal6(BigInt(`0x${a.address.toString('hex')}`))) continue;
+    nl.deleteAddress(a);
+  }
+  if (want && !present) nl.addAddress({ index, family, address: want.address, prefixLen: want.prefixLen, nodad: family === AF_INET6 }, true);
+}
+
+/** The bridge goes (its ports with it), off the main thread. */
 export async function deleteBridge(n: NetworkRecord): Promise<void> {
-  await execFileP('ip', ['link', 'del', n.bridge]).catch(() => {});
+  const nl = RtNetlink.open();
+  try {
+    await nl.deleteLinkAsync(n.bridge);
+  } catch {
+    // gone already, or never made
+  } finally {
+    nl.close();
+  }
+}
+
+/** Whether the host has an interface of that name. */
+export function linkExists(name: string): boolean {
+  const nl = RtNetlink.open();
+  try {
+    return nl.linkByName(name) !== undefined;
+  } finally {
+    nl.close();
+  }
 }
 
 /**

@@ -6,8 +6,6 @@
  * CNI runs, leases and bridges go by the network's ID.
  */
 import { existsSync } from 'node:fs';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { randomId } from '../base/ids.js';
 import { BerthError, conflict, invalidArgument, notFound } from '../base/errors.js';
@@ -16,7 +14,7 @@ import { removeAll } from '../base/fs.js';
 import { withHostLock } from '../base/host-mutex.js';
 import { RtNetlink } from '../base/netlink.js';
 import type { Logger } from '../base/log.js';
-import { deleteBridge, ensureBridge, reserveAuxAddresses } from './bridge-setup.js';
+import { deleteBridge, ensureBridge, linkExists, reserveAuxAddresses } from './bridge-setup.js';
 import { cniNameOf } from './cni-plugins.js';
 import { EmbeddedDns } from './dns-server.js';
 import { validateEndpoint } from './endpoint-checks.js';
@@ -37,7 +35,6 @@ import type { Endpoint, EndpointRequest, IpamPool, NetworkData, NetworkRecord, P
 export type { PortRequest, AttachedContainer, Attached };
 export { NETWORK_ERROR };
 
-const execFileP = promisify(execFile);
 const PREDEFINED = ['bridge', 'host', 'none'];
 const BRIDGE_NAME_OPT = 'com.docker.network.bridge.name';
 const MTU_OPT = 'com.docker.network.driver.mtu';
@@ -241,7 +238,7 @@ export class NetworkService {
     if (bridgeName && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,14}$/.test(bridgeName)) throw invalidArgument(`invalid bridge name "${bridgeName}"`);
     if (bridgeName && this.d.store.all().some((n) => n.bridge === bridgeName)) throw conflict(`bridge name ${bridgeName} is already in use by another network`);
     // Never take over an interface berth did not make (eth0, docker0…): it would lose its addresses.
-    if (bridgeName && (await execFileP('ip', ['link', 'show', 'dev', bridgeName]).then(() => true, () => false))) {
+    if (bridgeName && linkExists(bridgeName)) {
       throw conflict(`bridge name ${bridgeName} is already in use by an interface of the host`);
     }
     const mtu = req.options?.[MTU_OPT];
