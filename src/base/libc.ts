@@ -27,6 +27,7 @@ interface Libc {
   socket: Fn;
   send: AsyncFn;
   recv: Fn;
+  sendto: Fn;
   close: Fn;
   unshare: Fn;
   setns: Fn;
@@ -70,6 +71,7 @@ function load(): Libc {
     socket: lib.func('int socket(int domain, int type, int protocol)'),
     send: lib.func('intptr_t send(int fd, const void *buf, size_t len, int flags)') as AsyncFn,
     recv: lib.func('intptr_t recv(int fd, _Out_ void *buf, size_t len, int flags)'),
+    sendto: lib.func('intptr_t sendto(int fd, const void *buf, size_t len, int flags, const void *addr, uint32_t addrlen)'),
     close: lib.func('int close(int fd)'),
     unshare: lib.func('int unshare(int flags)'),
     setns: lib.func('int setns(int fd, int nstype)'),
@@ -271,6 +273,11 @@ export function socket(domain: number, type: number, protocol: number): number {
 /** send(2) of a whole datagram; returns the bytes sent. */
 export function send(fd: number, buf: Uint8Array, flags = 0): number {
   return check(load().send(fd, buf, buf.byteLength, flags), 'send');
+}
+
+/** sendto(2) with the socket address already encoded (`struct sockaddr_*` bytes). */
+export function sendto(fd: number, buf: Uint8Array, addr: Uint8Array, flags = 0): number {
+  return check(load().sendto(fd, buf, buf.byteLength, flags, addr, addr.byteLength), 'sendto');
 }
 
 /**

@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { inNetns, RtNetlink } from '../base/netlink.js';
-import { AF_INET, AF_INET6 } from '../base/rtnetlink.js';
+import { AF_INET, AF_INET6, parseMac } from '../base/rtnetlink.js';
+import { announce } from './garp.js';
 import { prefixMask } from './subnet.js';
 
 export interface VethAddress {
@@ -95,6 +96,7 @@ function configureContainerSide(req: VethRequest): string {
     for (const a of req.addresses) addAddress(nl, link.index, a, a.family === 4 && a.prefixLen < 31);
     for (const a of req.linkLocal) addAddress(nl, link.index, a, false);
     nl.setUp(link.index, `setting ${req.ifname} up`);
+    announce(link.index, parseMac(link.mac), req.addresses.filter((a) => a.family === 4).map((a) => addressBytes(4, a.ip)));
     if (req.routes) {
       for (const a of req.addresses) {
         try {

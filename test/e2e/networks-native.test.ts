@@ -124,6 +124,32 @@ describe('container networking without helper processes', { skip: !isRoot || !ha
     ok(['network', 'rm', 'netlease']);
   });
 
+  test('a new container announces its address (gratuitous ARP): a neighbour that knew it under another MAC updates at once', async () => {
+    ok(['network', 'create', '--subnet', '10.240.0.0/24', 'netgarp']);
+    const bridge = `br-${inspect('netgarp', '{{.Id}}').slice(0, 12)}`;
+    try {
+      // A bridge flushes its neighbours when it loses its carrier (no port up: a first container's
+      // arrival) and when its MAC changes (it takes its lowest port's unless given one): a
+      // container keeps it up, and its MAC is fixed, so the entry below stays until updated.
+      ok(['run', '-d', '--name', 'keeper', '--network', 'netgarp', 'busybox', 'sleep', '60']);
+      const brMac = readFileSync(`/sys/class/net/${bridge}/address`, 'utf8').trim();
+      assert.equal(spawnSync('ip', ['link', 'set', 'dev', bridge, 'address', brMac]).status, 0);
+      // What the host would remember of an earlier container that had the address.
+      assert.equal(spawnSync('ip', ['neigh', 'replace', '10.240.0.50', 'lladdr', '02:00:00:00:00:01', 'dev', bridge, 'nud', 'stale']).status, 0);
+      ok(['run', '-d', '--name', 'garp', '--network', 'netgarp', '--ip', '10.240.0.50', '--mac-address', '02:42:0a:f0:00:32', 'busybox', 'sleep', '60']);
+      // Announced at once and twice more a second apart (moby's count and interval).
+      let neigh = '';
+      for (let i = 0; i < 30 && !/02:42:0a:f0:00:32/.test(neigh); i++) {
+        neigh = spawnSync('ip', ['neigh', 'show', '10.240.0.50', 'dev', bridge]).stdout.toString();
+        if (!/02:42:0a:f0:00:32/.test(neigh)) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.match(neigh, /lladdr 02:42:0a:f0:00:32/);
+    } finally {
+      dk(['rm', '-f', 'garp', 'keeper']);
+      ok(['network', 'rm', 'netgarp']);
+    }
+  });
+
   test("the daemon's main thread is in the host's network namespace after all of that", () => {
     const pid = d.proc.pid!;
     assert.equal(netnsOf(pid), readlinkSync('/proc/self/ns/net'));
