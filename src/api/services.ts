@@ -65,6 +65,14 @@ export interface SystemService {
   version(): VersionInfo;
   info(): Promise<EngineInfo>;
   hostCaps(): HostCaps;
+  /** `GET /debug/vars` (moby serves Go's expvar there): the process's command line and memory figures. */
+  debugVars(): DebugVars;
+}
+
+/** The shape of Go's expvar page, with Node's memory figures (bytes) in place of Go's MemStats. */
+export interface DebugVars {
+  cmdline: string[];
+  memstats: Record<string, number>;
 }
 
 /** Everything the API layer calls; the daemon's composition root provides it. */

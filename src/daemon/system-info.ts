@@ -1,7 +1,8 @@
 import { detectCgroups } from '../runtime/index.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus, hostname, release, totalmem } from 'node:os';
-import type { EngineInfo, HostCaps, SystemService, VersionInfo } from '../api/index.js';
+import type { DebugVars, EngineInfo, HostCaps, SystemService, VersionInfo } from '../api/index.js';
+import { getHeapStatistics } from 'node:v8';
 import { readResourceCaps } from './host-caps.js';
 import { API_MAX_MINOR, API_MIN_MINOR } from '../api/index.js';
 import type { DaemonConfig } from './config.js';
@@ -40,6 +41,15 @@ export class HostSystemService implements SystemService {
 
   hostCaps(): HostCaps {
     return { resources: this.resources, runtimes: this.runtimes, defaultRuntime: this.src.config().defaultRuntime };
+  }
+
+  debugVars(): DebugVars {
+    const m = process.memoryUsage();
+    const h = getHeapStatistics();
+    return {
+      cmdline: [process.execPath, ...process.execArgv, ...process.argv.slice(1)],
+      memstats: { rss: m.rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, heapSizeLimit: h.heap_size_limit, mallocedMemory: h.malloced_memory },
+    };
   }
 
   async info(): Promise<EngineInfo> {

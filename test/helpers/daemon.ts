@@ -30,15 +30,23 @@ export interface TestDaemon {
   cleanup(): Promise<void>;
 }
 
-/**
- * Starts a real berthd on private temp dirs and a private socket. `priority` is its nice value
- * (and so that of everything it starts: conmon, runc, the containers), set before it serves.
- */
-export async function startDaemon(extraArgs: string[] = [], opts: { dataRoot?: string; priority?: number } = {}): Promise<TestDaemon> {
+/** How a test daemon is started, beyond berthd's own flags. */
+export interface DaemonOptions {
+  dataRoot?: string;
+  /** Its nice value (and so that of everything it starts: conmon, runc, the containers), set before it serves. */
+  priority?: number;
+  /** Node's own flags, before berthd's script (what an operator would put on the node command line). */
+  nodeArgs?: string[];
+  /** Added to the environment it inherits. */
+  env?: Record<string, string>;
+}
+
+/** Starts a real berthd on private temp dirs and a private socket. */
+export async function startDaemon(extraArgs: string[] = [], opts: DaemonOptions = {}): Promise<TestDaemon> {
   const dir = mkdtempSync(join(tmpdir(), 'berth-test-'));
   const socket = join(dir, 'berthd.sock');
   const dataRoot = opts.dataRoot ?? join(dir, 'data');
-  const args = [BERTHD, '-H', `unix://${socket}`, '--data-root', dataRoot, '--exec-root', join(dir, 'exec'), '--pidfile', join(dir, 'berthd.pid'), '--config-file', join(dir, 'daemon.json'), ...extraArgs];
+  const args = [...(opts.nodeArgs ?? []), BERTHD, '-H', `unix://${socket}`, '--data-root', dataRoot, '--exec-root', join(dir, 'exec'), '--pidfile', join(dir, 'berthd.pid'), '--config-file', join(dir, 'daemon.json'), ...extraArgs];
   const logPath = join(dir, 'berthd.log');
   // Its own default bridge, so test daemons never share one with each other or the host's berthd.
   const bridge = `bt${randomBytes(4).toString('hex')}`;
@@ -71,7 +79,7 @@ export async function startDaemon(extraArgs: string[] = [], opts: { dataRoot?: s
       await exited;
     },
     restart: async () => {
-      d.proc = await launch(args, logPath, socket, opts.priority);
+      d.proc = await launch(args, logPath, socket, opts);
     },
     cleanup: async () => {
       // Removing what a (failed) test left through the daemon undoes its network set-up too.
@@ -87,15 +95,15 @@ export async function startDaemon(extraArgs: string[] = [], opts: { dataRoot?: s
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  d.proc = await launch(args, logPath, socket, opts.priority);
+  d.proc = await launch(args, logPath, socket, opts);
   return d;
 }
 
-async function launch(args: string[], logPath: string, socket: string, priority?: number): Promise<ChildProcess> {
+async function launch(args: string[], logPath: string, socket: string, opts: DaemonOptions): Promise<ChildProcess> {
   const fd = openSync(logPath, 'a');
-  const proc = spawn(NODE, args, { stdio: ['ignore', fd, fd] });
+  const proc = spawn(NODE, args, { stdio: ['ignore', fd, fd], env: { ...process.env, ...opts.env } });
   // Before node has even loaded berthd: nothing it starts escapes the setting.
-  if (priority !== undefined && proc.pid !== undefined) setPriority(proc.pid, priority);
+  if (opts.priority !== undefined && proc.pid !== undefined) setPriority(proc.pid, opts.priority);
   const client = new ApiClient({ host: `unix://${socket}` });
   for (let i = 0; i < 100; i++) {
     if (proc.exitCode !== null) throw new Error(`berthd exited with ${proc.exitCode}: ${readFileSync(logPath, 'utf8')}`);

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { readAll } from '../../src/client/index.js';
 import { makeImageArchive, makeTar } from '../helpers/archives.js';
 import { BERTHD, isRoot, NODE, removeNetworks, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../../src/daemon/runtime-tuning.js';
 
 function listDir(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir).sort() : [];
@@ -27,6 +28,31 @@ describe('berthd as a process', { skip: !isRoot }, () => {
     const r = spawnSync(NODE, [BERTHD, '-H', `unix://${join(d.dir, 'other.sock')}`, '--data-root', d.dataRoot, '--pidfile', join(d.dir, 'other.pid'), '--config-file', join(d.dir, 'daemon.json')], { timeout: 20_000 });
     assert.equal(r.status, 1);
     assert.match(r.stderr.toString(), /another berthd is already running on data root .* \(pid \d+\)/);
+  });
+
+  test('berthd runs with its runtime tuning, whoever launched it, in the same process', async () => {
+    const pid = d.proc.pid!;
+    // The re-exec replaced the process: the pid the launcher knows is the daemon's (pid file too).
+    assert.equal(readFileSync(join(d.dir, 'berthd.pid'), 'utf8').trim(), String(pid));
+    const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    for (const [k, v] of Object.entries(DAEMON_ENV)) assert.ok(environ.includes(`${k}=${v}`), `${k}=${v} in berthd's environment`);
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    for (const flag of DAEMON_NODE_FLAGS) assert.ok(cmdline.includes(flag), `${flag} on berthd's command line`);
+    const vars = (await d.client.json<{ cmdline: string[]; memstats: { heapSizeLimit: number; heapUsed: number } }>('GET', '/debug/vars'))!;
+    assert.deepEqual(vars.cmdline, cmdline.filter(Boolean));
+    // In effect, not only asked for: V8's limit follows --max-old-space-size, far below its default for this machine.
+    assert.ok(vars.memstats.heapSizeLimit < 512 << 20, `heap limit ${vars.memstats.heapSizeLimit}`);
+    assert.ok(vars.memstats.heapUsed > 0);
+    // An operator's own value for a flag or variable is kept, and the rest still added.
+    const own = await startDaemon([], { nodeArgs: ['--max-old-space-size=300'], env: { MALLOC_ARENA_MAX: '4' } });
+    try {
+      const ownCmd = readFileSync(`/proc/${own.proc.pid!}/cmdline`, 'utf8').split('\0');
+      assert.deepEqual(ownCmd.filter((a) => a.startsWith('--max-old-space-size')), ['--max-old-space-size=300']);
+      assert.ok(ownCmd.includes('--max-semi-space-size=1'));
+      assert.ok(readFileSync(`/proc/${own.proc.pid!}/environ`, 'utf8').split('\0').includes('MALLOC_ARENA_MAX=4'));
+    } finally {
+      await own.cleanup();
+    }
   });
 
   test('plain TCP off loopback is refused; loopback TCP serves the API', async () => {

@@ -33,6 +33,7 @@ export function systemRoutes(s: EngineServices): Route[] {
   return [
     ['GET', '/_ping', ping],
     ['HEAD', '/_ping', ping],
+    ['GET', '/debug/vars', async (ctx) => sendJson(ctx.res, 200, s.system.debugVars())],
     [
       'GET',
       '/version',

@@ -1,0 +1,53 @@
+/**
+ * How berthd's own process is sized for a long-running service, in the one place every launcher
+ * goes through (bin/berthd, setup.sh's launchers, `npm run up`, the tests' startDaemon): the entry
+ * (main.ts) re-executes itself with whatever of this is missing, before it loads anything else.
+ * The figures behind each value are in bench/soak.ts's header; `npm run bench:soak` re-measures.
+ *
+ * Imports nothing: main.ts loads it before the daemon's modules.
+ */
+
+/**
+ * V8 flags. Node sizes the young generation and the heap limit for the machine (a 24 GB VM gets
+ * 16 MB semi-spaces and a ~4 GB old space), so garbage from a burst of requests is kept instead of
+ * collected and a daemon's RSS creeps up for hours; a service with a small live set wants them small.
+ */
+export const DAEMON_NODE_FLAGS: readonly string[] = [
+  // Scavenges more often over less memory: the young generation is most of the idle heap's slack.
+  '--max-semi-space-size=1',
+  // Far above the live heap with 1,000 containers (see bench/soak.ts), low enough that V8
+  // collects the old space instead of growing it towards the machine's memory.
+  '--max-old-space-size=256',
+];
+
+/**
+ * Environment read when the process starts, which the process cannot change for itself later.
+ * glibc gives each thread that mallocs its own 64 MB arena (libuv's pool, V8's compiler and GC
+ * threads), each keeping freed memory: two arenas bound that.
+ */
+export const DAEMON_ENV: Readonly<Record<string, string>> = {
+  MALLOC_ARENA_MAX: '2',
+};
+
+/** The name of a `--flag=value` (or `--flag value`, `--flag`) argument, to compare flags by. */
+function flagName(arg: string): string {
+  const eq = arg.indexOf('=');
+  return (eq < 0 ? arg : arg.slice(0, eq)).replaceAll('_', '-');
+}
+
+/**
+ * What of the tuning this process lacks: flags neither on its command line nor in NODE_OPTIONS,
+ * variables not in its environment. What an operator set explicitly wins and is never added again,
+ * so a second pass finds nothing missing and the re-exec happens at most once.
+ */
+export function missingTuning(execArgv: readonly string[], env: Readonly<Record<string, string | undefined>>): { flags: string[]; env: Record<string, string> } {
+  const given = new Set([...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)].filter((a) => a.startsWith('--')).map(flagName));
+  const flags = DAEMON_NODE_FLAGS.filter((f) => !given.has(flagName(f)));
+  const missingEnv = Object.fromEntries(Object.entries(DAEMON_ENV).filter(([k]) => env[k] === undefined));
+  return { flags, env: missingEnv };
+}
+
+/** The argv of the re-exec: node, the tuning flags, the flags it was given (they win), the script, its args. */
+export function reexecArgv(execPath: string, tuning: readonly string[], execArgv: readonly string[], argv: readonly string[]): string[] {
+  return [execPath, ...tuning, ...execArgv, ...argv.slice(1)];
+}
