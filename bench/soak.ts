@@ -79,11 +79,13 @@ async function freshDaemon(): Promise<TestDaemon> {
 }
 
 async function plateau(): Promise<boolean> {
-  const d = await freshDaemon();
+  const d = await startDaemon([], { nodeArgs: NODE_ARGS });
   try {
+    // Fresh: started, idle a moment, no work yet (as bench/daemon-startup.ts reads it).
     await sleep(2000);
     const fresh = await sample(d);
     console.log(row('plateau: fresh, idle', show(fresh)));
+    docker(d, ['import', '-c', 'CMD ["sh"]', '-', 'busybox:latest'], busyboxRootfs());
     let atCheckpoint = fresh;
     const times: number[] = [];
     for (let i = 1; i <= RUNS; i++) {
@@ -114,13 +116,16 @@ interface HostState {
   conmons: number[];
 }
 
-function hostState(d: TestDaemon, bridge: string): HostState {
+/** Counted for this daemon only (other daemons may come and go meanwhile): its dirs, its bridge, its containers. */
+function hostState(d: TestDaemon, bridge: string, ids: string[]): HostState {
+  const ours = (line: string): boolean => line.includes(bridge) || ids.some((id) => line.includes(id) || line.includes(id.slice(0, 12)));
   const mounts = readFileSync('/proc/self/mounts', 'utf8').split('\n').filter((l) => l.split(' ')[1]?.startsWith(d.dir + '/')).length;
   const netnsDir = join(d.dir, 'exec', 'netns');
   const netns = existsSync(netnsDir) ? readdirSync(netnsDir).length : 0;
   const veths = spawnSync('ip', ['-o', 'link', 'show', 'master', bridge]).stdout.toString().split('\n').filter(Boolean).length;
-  const cgroups = readdirSync('/sys/fs/cgroup').reduce((n, ctl) => n + (existsSync(join('/sys/fs/cgroup', ctl, 'berth')) ? readdirSync(join('/sys/fs/cgroup', ctl, 'berth'), { withFileTypes: true }).filter((e) => e.isDirectory()).length : 0), 0);
-  const rules = ['iptables-save', 'ip6tables-save'].reduce((n, tool) => n + spawnSync(tool).stdout.toString().split('\n').filter((l) => l.startsWith('-A')).length, 0);
+  const idSet = new Set(ids);
+  const cgroups = readdirSync('/sys/fs/cgroup').reduce((n, ctl) => n + (existsSync(join('/sys/fs/cgroup', ctl, 'berth')) ? readdirSync(join('/sys/fs/cgroup', ctl, 'berth')).filter((e) => idSet.has(e)).length : 0), 0);
+  const rules = ['iptables-save', 'ip6tables-save'].reduce((n, tool) => n + spawnSync(tool).stdout.toString().split('\n').filter((l) => l.startsWith('-A') && ours(l)).length, 0);
   return { mounts, netns, veths, cgroups, rules, conmons: conmonPids(d) };
 }
 
@@ -139,6 +144,11 @@ function conmonPids(d: TestDaemon): number[] {
 }
 
 const pssKb = (pid: number): number => Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+/** berthd's CPU time (user + system, ms) from /proc: the fields after the command's closing parenthesis. */
+const cpuMs = (pid: number): number => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+};
 const fds = (pid: number): number => readdirSync(`/proc/${pid}/fd`).length;
 
 async function scale(): Promise<boolean> {
@@ -147,7 +157,7 @@ async function scale(): Promise<boolean> {
     const bridge = (JSON.parse(docker(d, ['network', 'inspect', 'bridge'])) as { Options: Record<string, string> }[])[0]!.Options['com.docker.network.bridge.name']!;
     docker(d, ['run', '--rm', 'busybox', 'true']);
     await sleep(1000);
-    const before = hostState(d, bridge);
+    const before = hostState(d, bridge, []);
     const base = await sample(d);
     const baseFds = fds(d.proc.pid!);
     let t0 = process.hrtime.bigint();
@@ -168,16 +178,21 @@ async function scale(): Promise<boolean> {
       psTimes.push(ms(t0));
     }
     await sleep(1000);
+    const cpu0 = cpuMs(d.proc.pid!);
+    await sleep(10_000);
+    const idleCpu = (cpuMs(d.proc.pid!) - cpu0) / 100;
     const busy = await sample(d);
     const busyFds = fds(d.proc.pid!);
     const conmons = conmonPids(d);
     const pss = conmons.reduce((n, p) => n + pssKb(p), 0) / Math.max(conmons.length, 1);
-    const ids = docker(d, ['ps', '-aq']).split('\n').filter(Boolean);
+    const ids = docker(d, ['ps', '-aq', '--no-trunc']).split('\n').filter(Boolean);
+    // The same counts while they run: what the leak check would see if removal left them.
+    const during = hostState(d, bridge, ids);
     t0 = process.hrtime.bigint();
     docker(d, ['rm', '-f', ...ids]);
     const rmAll = ms(t0) / 1000;
     await sleep(1000);
-    const after = hostState(d, bridge);
+    const after = hostState(d, bridge, ids);
     const afterRm = await sample(d);
 
     const n = CONTAINERS;
@@ -189,11 +204,13 @@ async function scale(): Promise<boolean> {
     console.log(row(`scale: docker ps, ${listed} listed, median of 3`, `${median(psTimes).toFixed(0)} ms  ${mark(ok.ps)} (≤ 300 ms)`));
     console.log(row('scale: berthd before', show(base)));
     console.log(row(`scale: berthd with ${n} running`, `${show(busy)}  ${mark(ok.rss)} (RSS ≤ 200 MB)`));
+    console.log(row(`scale: berthd CPU, idle with ${n} running`, `${idleCpu.toFixed(1)} % of a core (over 10 s)`));
     console.log(row('scale: berthd growth per container', `${((busy.rss - base.rss) / n).toFixed(1)} kB RSS, ${(((busy.heapUsed - base.heapUsed) * 1024) / n / 1024).toFixed(1)} kB heap used`));
     console.log(row('scale: berthd fds', `${baseFds} → ${busyFds} (${((busyFds - baseFds) / n).toFixed(2)} per container; nofile limit 20000 in tests)`));
     console.log(row('scale: conmon PSS per container', `${(pss / 1024).toFixed(2)} MB over ${conmons.length} conmons`));
     console.log(row(`scale: rm -f of all ${ids.length}`, `${rmAll.toFixed(1)} s  ${mark(ok.rm)} (≤ ${((30 * n) / 1000).toFixed(0)} s)`));
     console.log(row('scale: berthd after rm', show(afterRm)));
+    console.log(row(`scale: host state with ${n} running`, `mounts ${during.mounts}, netns ${during.netns}, veths ${during.veths}, cgroups ${during.cgroups}, rules ${during.rules}, conmons ${during.conmons.length}`));
     console.log(row('scale: left behind', `${Object.entries(left).map(([k, v]) => `${k} ${v}`).join(', ')}  ${leaked ? 'FAIL' : 'PASS'}`));
     return Object.values(ok).every(Boolean) && !leaked;
   } finally {

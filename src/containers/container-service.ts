@@ -433,6 +433,7 @@ export class ContainerService {
     });
     this.emit(gone, 'destroy');
     this.execs.forget(gone.id);
+    this.lifecycle.forget(gone.id);
     this.closePendingAttach(gone.id);
     this.notify(gone.id, 'removed', { statusCode: gone.state.exitCode });
   }

@@ -466,6 +466,13 @@ export class Lifecycle {
     }
   }
 
+  /** A removed container's bookkeeping goes with it: a daemon that runs for months sees millions. */
+  forget(id: string): void {
+    this.lastExit.delete(id);
+    // A failed start leaves its timer's origin behind.
+    this.t0.delete(id);
+  }
+
   /** After a berthd restart: re-adopt live containers, record exits that happened meanwhile. */
   async recover(): Promise<void> {
     await this.sweepRuntimeState();

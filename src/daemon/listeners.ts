@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { chmod, lstat, mkdir, readFile, unlink } from 'node:fs/promises';
-import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import type { Server } from 'node:http';
+import { nodeHttp, nodeHttps } from '../base/node-http.js';
 import { connect, isIP } from 'node:net';
 import { dirname } from 'node:path';
 import { invalidArgument, isErrno } from '../base/errors.js';
@@ -66,7 +66,7 @@ export async function startListeners(cfg: DaemonConfig, api: ApiHandlers): Promi
       const h = parseHost(spec, cfg.tls);
       if (h.proto === 'tcp') {
         if (!tlsOptions && !isLoopback(h.addr)) throw plainTcpRefused(spec);
-        const server = tlsOptions ? createHttpsServer({ ...tlsOptions, allowHalfOpen: true }) : createHttpServer();
+        const server = tlsOptions ? nodeHttps().createServer({ ...tlsOptions, allowHalfOpen: true }) : nodeHttp.createServer();
         wire(server, api);
         await listen(server, { host: h.addr, port: h.port! });
         listeners.push({ address: spec, server });
@@ -74,14 +74,14 @@ export async function startListeners(cfg: DaemonConfig, api: ApiHandlers): Promi
         const path = h.addr;
         await mkdir(dirname(path), { recursive: true, mode: 0o755 });
         await removeStaleSocket(path);
-        const server = createHttpServer();
+        const server = nodeHttp.createServer();
         wire(server, api);
         await listen(server, { path });
         await chmod(path, 0o660);
         listeners.push({ address: spec, server, socketPath: path });
       } else {
         for (const fd of activationFds(h.addr)) {
-          const server = createHttpServer();
+          const server = nodeHttp.createServer();
           wire(server, api);
           await listen(server, { fd });
           listeners.push({ address: `fd://${fd}`, server });

@@ -4,7 +4,6 @@
  * mirrors for pulls; any other host is HTTPS, and for an insecure registry (loopback, the
  * `insecure-registries` CIDRs and names) HTTPS without certificate checks, then plain HTTP.
  */
-import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import { invalidArgument } from '../base/errors.js';
 import type { RegistrySettings } from './types.js';
@@ -60,7 +59,8 @@ export class RegistryConfig {
     if (isIP(bare)) addresses = [{ address: bare, family: isIP(bare) }];
     else {
       try {
-        addresses = await lookup(bare, { all: true });
+        // Loaded on first use (~3 MB a daemon that never resolves a registry name need not hold).
+        addresses = await process.getBuiltinModule('node:dns/promises').lookup(bare, { all: true });
       } catch {
         return false;
       }

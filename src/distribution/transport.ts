@@ -4,8 +4,9 @@
  * certificate checks off for insecure registries, redirects followed (blob storage elsewhere)
  * without leaking credentials to another host, and errors worded like Go's net/http.
  */
-import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { ClientRequest, IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { nodeHttp, nodeHttps } from '../base/node-http.js';
+import type { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
 import { BerthError } from '../base/errors.js';
 import { requestPrefix, transportError } from './errors.js';
@@ -48,16 +49,24 @@ const MAX_REDIRECTS = 10;
 
 /** One pool of connections per daemon; `close()` ends them. */
 export class HttpTransport {
-  private readonly agents = {
-    http: new HttpAgent({ keepAlive: true, maxSockets: 32, scheduling: 'lifo' }),
-    https: new HttpsAgent({ keepAlive: true, maxSockets: 32, scheduling: 'lifo' }),
-    httpsInsecure: new HttpsAgent({ keepAlive: true, maxSockets: 32, scheduling: 'lifo', rejectUnauthorized: false }),
-  };
+  private readonly http = new nodeHttp.Agent({ keepAlive: true, maxSockets: 32, scheduling: 'lifo' });
+  /** Made at the first https request: node:https loads TLS, ~5 MB a daemon that never pulls need not hold. */
+  private tls?: { https: HttpsAgent; httpsInsecure: HttpsAgent; request: typeof httpsRequest };
 
   constructor(private readonly opts: TransportOptions) {}
 
   close(): void {
-    for (const a of Object.values(this.agents)) a.destroy();
+    this.http.destroy();
+    this.tls?.https.destroy();
+    this.tls?.httpsInsecure.destroy();
+  }
+
+  private tlsAgents(): NonNullable<HttpTransport['tls']> {
+    if (!this.tls) {
+      const { Agent, request } = nodeHttps();
+      this.tls = { https: new Agent({ keepAlive: true, maxSockets: 32, scheduling: 'lifo' }), httpsInsecure: new Agent({ keepAlive: true, maxSockets: 32, scheduling: 'lifo', rejectUnauthorized: false }), request };
+    }
+    return this.tls;
   }
 
   async request(req: HttpRequest): Promise<HttpResponse> {
@@ -83,7 +92,8 @@ export class HttpTransport {
     return new Promise<HttpResponse>((resolve, reject) => {
       const attempt = (retried: boolean): void => {
         const https = req.url.protocol === 'https:';
-        const agent = !https ? this.agents.http : req.insecure ? this.agents.httpsInsecure : this.agents.https;
+        const tls = https ? this.tlsAgents() : undefined;
+        const agent = !tls ? this.http : req.insecure ? tls.httpsInsecure : tls.https;
         const streamed = req.body !== undefined && !Buffer.isBuffer(req.body);
         const headers: Record<string, string> = { 'User-Agent': this.opts.userAgent, ...req.headers };
         if (Buffer.isBuffer(req.body)) headers['Content-Length'] = String(req.body.length);
@@ -97,7 +107,7 @@ export class HttpTransport {
           ...(https && req.insecure ? { rejectUnauthorized: false } : {}),
           ...(req.signal ? { signal: req.signal } : {}),
         };
-        const cr = (https ? httpsRequest : httpRequest)(req.url, options, (res) => {
+        const cr = (tls ? tls.request : nodeHttp.request)(req.url, options, (res) => {
           resolve({
             status: res.statusCode ?? 0,
             statusText: res.statusMessage ?? '',

@@ -6,8 +6,8 @@
 import { execFile } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir, utimes } from 'node:fs/promises';
-import { get as plainGet, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
-import { get as httpsGet } from 'node:https';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { nodeHttp, nodeHttps } from '../../base/node-http.js';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
@@ -39,7 +39,7 @@ export async function httpGet(url: string, signal: AbortSignal, redirects = 10):
   let res: IncomingMessage;
   try {
     res = await new Promise<IncomingMessage>((resolve, reject) => {
-      const get = url.startsWith('https:') ? httpsGet : plainGet;
+      const get = url.startsWith('https:') ? nodeHttps().get : nodeHttp.get;
       get(url, { signal, headers: { 'User-Agent': 'berth-builder' } }, resolve).on('error', reject);
     });
   } catch (err) {
