@@ -8,7 +8,11 @@
 import { missingTuning, reexecArgv } from './runtime-tuning.js';
 
 const missing = missingTuning(process.execArgv, process.env);
-if (missing.flags.length || Object.keys(missing.env).length) {
+// Not under socket activation: Node's execve leaves only stdio open, and the listening sockets the
+// service manager passed from fd 3 would be lost. Such a unit sets the tuning itself (NODE_OPTIONS
+// takes both heap flags; Environment=MALLOC_ARENA_MAX=2).
+const activated = process.env.LISTEN_FDS !== undefined;
+if (!activated && (missing.flags.length || Object.keys(missing.env).length)) {
   // Node older than 22.15 has no execve: that daemon runs untuned rather than not at all.
   process.execve?.(process.execPath, reexecArgv(process.execPath, missing.flags, process.execArgv, process.argv), { ...process.env, ...missing.env });
 }
