@@ -227,17 +227,7 @@ function notFoundIsFalse(fn: () => unknown): boolean {
  * membership is per thread, and on Node's main thread nothing else may run meanwhile.
  */
 export function inNetns<T>(nsFd: number, fn: () => T): T {
-  const own = openSync('/proc/thread-self/ns/net', 'r');
-  try {
-    setns(nsFd, CLONE_NEWNET);
-    try {
-      return fn();
-    } finally {
-      setns(own, CLONE_NEWNET);
-    }
-  } finally {
-    closeSync(own);
-  }
+  return awayAndBack(() => setns(nsFd, CLONE_NEWNET), fn);
 }
 
 /**
@@ -245,9 +235,14 @@ export function inNetns<T>(nsFd: number, fn: () => T): T {
  * afterwards, whatever `fn` does; `fn` pins the namespace (bind mount) or it goes away.
  */
 export function inNewNetns<T>(fn: () => T): T {
+  return awayAndBack(() => unshare(CLONE_NEWNET), fn);
+}
+
+/** `enter` moves the calling thread to another network namespace; it is back in its own after `fn`. */
+function awayAndBack<T>(enter: () => void, fn: () => T): T {
   const own = openSync('/proc/thread-self/ns/net', 'r');
   try {
-    unshare(CLONE_NEWNET);
+    enter();
     try {
       return fn();
     } finally {
