@@ -5,20 +5,13 @@
  */
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
+import { passThroughCommand } from './pass-through.js';
 
 const COMPOSE_DESCRIPTION = "Define and run multi-container applications with Docker Compose v2's commands";
 
 export function registerComposeCommand(program: Command, ctx: CliContext): void {
-  program
-    .command('compose')
-    .description(COMPOSE_DESCRIPTION)
-    .helpOption(false)
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .passThroughOptions()
-    .argument('[args...]')
-    .action(async (args: string[]) => {
-      const { runCompose } = await import('./compose.js');
-      await runCompose(ctx, args, COMPOSE_DESCRIPTION);
-    });
+  passThroughCommand(program, 'compose', COMPOSE_DESCRIPTION, async (args) => {
+    const { runCompose } = await import('./compose.js');
+    await runCompose(ctx, args, COMPOSE_DESCRIPTION);
+  });
 }

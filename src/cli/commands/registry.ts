@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { StatusError } from '../errors.js';
+import { passThroughCommand } from './pass-through.js';
 
 /**
  * The registry is its own program (dist/src/registry/main.js): the CLI only speaks to berthd, so
@@ -28,16 +29,8 @@ async function runRegistry(args: string[]): Promise<number> {
 }
 
 export function registerRegistryCommands(program: Command): void {
-  program
-    .command('registry')
-    .description("Run berth's own registry: serve, garbage-collect (see 'berth registry --help')")
-    .helpOption(false)
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .passThroughOptions()
-    .argument('[args...]')
-    .action(async (args: string[]) => {
-      const status = await runRegistry(args);
-      if (status !== 0) throw new StatusError(status);
-    });
+  passThroughCommand(program, 'registry', "Run berth's own registry: serve, garbage-collect (see 'berth registry --help')", async (args) => {
+    const status = await runRegistry(args);
+    if (status !== 0) throw new StatusError(status);
+  });
 }
