@@ -15,6 +15,7 @@ type Fn = (...args: unknown[]) => number | bigint;
 
 interface Libc {
   koffi: Koffi;
+  lib: ReturnType<Koffi['load']>;
   mknod(path: string, mode: number, dev: bigint): number;
   lsetxattr: Fn;
   lgetxattr: Fn;
@@ -34,7 +35,7 @@ interface Libc {
 }
 
 /** A koffi function with its threadpool form: the call runs on a libuv worker, the callback on the loop. */
-interface AsyncFn extends Fn {
+export interface AsyncFn extends Fn {
   async(...args: unknown[]): void;
 }
 
@@ -59,6 +60,7 @@ function load(): Libc {
   }
   libc = {
     koffi,
+    lib,
     mknod,
     lsetxattr: lib.func('int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)'),
     lgetxattr: lib.func('intptr_t lgetxattr(const char *path, const char *name, _Out_ void *value, size_t size)'),
@@ -104,7 +106,13 @@ export function systemError(errno: number, syscall: string, path?: string): Node
   return err;
 }
 
-function check(result: number | bigint, syscall: string, path?: string): number {
+/** Another libc function, declared in koffi's C-like syntax by the module that uses it. */
+export function libcFunction(declaration: string): AsyncFn {
+  return load().lib.func(declaration) as AsyncFn;
+}
+
+/** A syscall's result, or (negative) the thread's errno thrown as a system error. */
+export function check(result: number | bigint, syscall: string, path?: string): number {
   const n = Number(result);
   if (n < 0) fail(syscall, path);
   return n;

@@ -53,7 +53,8 @@ export interface AddressSpec {
 
 export class RtNetlink {
   private seq = 0;
-  private readonly buf = Buffer.alloc(64 * 1024);
+  // Only ever read into: no need to zero it (a socket is opened per endpoint change).
+  private readonly buf = Buffer.allocUnsafe(64 * 1024);
 
   private constructor(private fd: number) {}
 

@@ -3,12 +3,12 @@
  * `<execRoot>/netns` (what Docker keeps in /var/run/docker/netns and reports as SandboxKey).
  * The directory is a private mount of itself, so the bind mounts never propagate elsewhere.
  */
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { stat, writeFile } from 'node:fs/promises';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BerthError, isErrno } from '../base/errors.js';
 import { isMounted } from '../base/mountinfo.js';
-import { MNT_DETACH, MS_BIND, MS_PRIVATE, mount, umount2 } from '../base/libc.js';
+import { MNT_DETACH, MS_BIND, MS_PRIVATE, mount, umount2, umount2Async } from '../base/libc.js';
 import { inNewNetns, RtNetlink } from '../base/netlink.js';
 
 /** The loopback interface's index in every network namespace. */
@@ -109,11 +109,10 @@ export class NetnsDir {
 
   async remove(id: string): Promise<void> {
     const p = this.path(id);
-    try {
-      umount2(p, MNT_DETACH);
-    } catch {
+    // Off the event loop: a stop must not wait on the mount table's lock with the daemon blocked.
+    await umount2Async(p, MNT_DETACH).catch(() => {
       // not mounted (any more)
-    }
-    if (existsSync(p)) rmSync(p, { force: true });
+    });
+    await rm(p, { force: true });
   }
 }

@@ -5,12 +5,14 @@
  * lets it proceed; its first process writes `--conmon-pidfile` and exits once the supervisor
  * has daemonized; `{"data": pid}` (or `{"data": -1, "message"}`) arrives on `_OCI_SYNCPIPE`.
  */
-import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BerthError } from '../base/errors.js';
+import { spawnDetached } from '../base/posix-spawn.js';
 import type { RuntimeBinary } from './oci-runtime.js';
 
 export const CONMON_PATH = '/usr/bin/conmon';
@@ -133,35 +135,37 @@ interface Spawned {
   pidfile: string;
 }
 
-function spawnConmon(path: string, args: string[], cwd: string, tmpDir: string, pidfile: string, withAttachPipe: boolean): Spawned {
+async function spawnConmon(path: string, args: string[], cwd: string, tmpDir: string, pidfile: string, withAttachPipe: boolean): Promise<Spawned> {
   const env: NodeJS.ProcessEnv = { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', ...(withAttachPipe ? { _OCI_ATTACHPIPE: '5' } : {}) };
   delete env.NOTIFY_SOCKET;
   env.TMPDIR = tmpDir;
-  const child = spawn(path, args, {
-    cwd,
-    env,
-    detached: true,
-    stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe', ...(withAttachPipe ? (['pipe'] as const) : [])],
-  });
+  let child;
+  try {
+    // posix_spawn, not child_process: no fork of berthd on every start (posix-spawn.ts).
+    child = await spawnDetached(path, args, { cwd, env, stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe', ...(withAttachPipe ? (['pipe'] as const) : [])] });
+  } catch (err) {
+    throw new BerthError('Unavailable', `conmon: ${(err as Error).message}`, { cause: err });
+  }
+  const fds = child.stdio;
+  // A conmon that died leaves broken sockets; what matters is reported through `exited` and the readers.
+  for (const fd of fds) fd?.on('error', () => {});
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<void>((resolve, reject) => {
-    child.once('error', (err) => reject(new BerthError('Unavailable', `conmon: ${err.message}`, { cause: err })));
-    child.once('exit', (code, signal) => {
-      if (code === 0) resolve();
-      else reject(new BerthError('Internal', `conmon failed (${signal ?? `exit ${code}`}): ${stderr.trim() || 'no message'}`));
-    });
+  fds[2]!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const stderrDone = new Promise<void>((r) => fds[2]!.once('close', () => r()));
+  const exited = child.exited.then(async ({ code, signal }) => {
+    if (code === 0) return;
+    // Its last words may still be on their way.
+    await Promise.race([stderrDone, sleep(100)]);
+    throw new BerthError('Internal', `conmon failed (${signal ?? `exit ${code}`}): ${stderr.trim() || 'no message'}`);
   });
-  child.unref();
-  const fds = child.stdio as unknown as (Readable | Writable | null)[];
-  const start = fds[4] as Writable & Readable;
+  const start = fds[4]!;
   // The start pipe is only written to; reading it keeps its handle active (see LineReader).
   start.resume();
   const spawned: Spawned = {
-    sync: new LineReader(fds[3] as Readable, 'sync'),
+    sync: new LineReader(fds[3]!, 'sync'),
     start,
-    ...(withAttachPipe ? { attachPipe: new LineReader(fds[5] as Readable, 'attach') } : {}),
-    streams: fds.slice(2).filter((x): x is Readable | Writable => x !== null),
+    ...(withAttachPipe ? { attachPipe: new LineReader(fds[5]!, 'attach') } : {}),
+    streams: fds.filter((x): x is Socket => x !== null),
     exited,
     pidfile,
   };
@@ -215,7 +219,7 @@ export async function conmonCreate(o: ConmonCreate): Promise<Started> {
     ...(o.stdin && o.leaveStdinOpen ? ['--leave-stdin-open'] : []),
   ];
   await mkdir(o.tmpDir, { recursive: true, mode: 0o700 });
-  const s = spawnConmon(o.conmonPath ?? CONMON_PATH, args, o.bundle, o.tmpDir, conmonPidFile, false);
+  const s = await spawnConmon(o.conmonPath ?? CONMON_PATH, args, o.bundle, o.tmpDir, conmonPidFile, false);
   try {
     s.start.write(Buffer.from([0]));
     await s.exited;
@@ -245,7 +249,7 @@ export async function conmonExec(o: ConmonExec, processSpecPath: string, attach:
     '-e', '--exec-attach', '--exec-process-spec', processSpecPath,
   ];
   await mkdir(o.tmpDir, { recursive: true, mode: 0o700 });
-  const s = spawnConmon(o.conmonPath ?? CONMON_PATH, args, o.dir, o.tmpDir, conmonPidFile, true);
+  const s = await spawnConmon(o.conmonPath ?? CONMON_PATH, args, o.dir, o.tmpDir, conmonPidFile, true);
   let keepSync = false;
   try {
     s.start.write(Buffer.from([0]));

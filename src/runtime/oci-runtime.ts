@@ -4,6 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { BerthError } from '../base/errors.js';
+import { removeStoppedRunc } from './runc-state.js';
 
 export interface RuntimeState {
   id: string;
@@ -65,7 +66,9 @@ export class OciRuntime {
     await run(this.bin, ['kill', ...(all ? ['--all'] : []), id, String(signal)]);
   }
 
+  /** A runc container whose init has exited is removed without starting runc (runc-state.ts). */
   async delete(id: string, force = true): Promise<void> {
+    if (this.bin.name === 'runc' && (await removeStoppedRunc(this.bin.root, id))) return;
     try {
       await run(this.bin, ['delete', ...(force ? ['--force'] : []), id]);
     } catch (err) {

@@ -1,7 +1,9 @@
 /**
  * What berthd runs as processes on a container's start and stop, seen by strace on a real daemon:
- * the runtime for `create` (under conmon) and `delete` only. Start reads runc's exec.fifo and
- * kill signals the init in-process, as runc itself does (each runtime start costs ~20 ms here).
+ * the runtime for `create` (under conmon) only. Start reads runc's exec.fifo, kill signals the
+ * init and the delete of an exited container removes its cgroups and runc's state in-process, as
+ * runc itself does (each runtime start costs ~20 ms here). What that cannot cover (a shared PID
+ * namespace, an init still alive) still goes to `runc delete`.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -50,10 +52,17 @@ describe('the shim and the runtime processes of a start and a stop', { skip: !is
     return verbs;
   }
 
-  test('run -d and kill run the runtime to create, never to start or kill', async () => {
+  /** The container's cgroup directories, one per hierarchy, while they exist. */
+  const cgroupDirs = (id: string): string[] => readdirSync('/sys/fs/cgroup').map((h) => join('/sys/fs/cgroup', h, 'berth', id)).filter((p) => existsSync(p));
+  const runcState = (id: string): boolean => existsSync(join(d.dir, 'exec', 'runtime', 'runc', id));
+
+  test('run -d, kill and rm run the runtime to create, never to start, kill or delete; nothing of it is left', async () => {
+    let id = '';
+    let during: string[] = [];
     const verbs = await runtimeVerbs(() => {
-      ok(['run', '-d', '--name', 'traced', 'busybox', 'sleep', '100']);
+      id = ok(['run', '-d', '--name', 'traced', 'busybox', 'sleep', '100']).trim();
       assert.equal(ok(['inspect', '-f', '{{.State.Status}}', 'traced']).trim(), 'running');
+      during = cgroupDirs(id);
       ok(['kill', 'traced']);
       assert.equal(ok(['wait', 'traced']).trim(), '137');
       ok(['rm', 'traced']);
@@ -61,6 +70,22 @@ describe('the shim and the runtime processes of a start and a stop', { skip: !is
     assert.ok(verbs.includes('create'), `runc verbs: ${verbs.join(' ')}`);
     assert.ok(!verbs.includes('start'), `runc verbs: ${verbs.join(' ')}`);
     assert.ok(!verbs.includes('kill'), `runc verbs: ${verbs.join(' ')}`);
+    assert.ok(!verbs.includes('delete'), `runc verbs: ${verbs.join(' ')}`);
+    assert.ok(during.length >= 5, `cgroups while running: ${during.join(' ')}`);
+    assert.deepEqual(cgroupDirs(id), []);
+    assert.equal(runcState(id), false);
+  });
+
+  test('a container in the host\'s PID namespace is deleted by the runtime, which ends what its init left', async () => {
+    let id = '';
+    const verbs = await runtimeVerbs(() => {
+      id = ok(['run', '-d', '--pid', 'host', 'busybox', 'sh', '-c', 'sleep 100 & exit 3']).trim();
+      assert.equal(ok(['wait', id]).trim(), '3');
+      ok(['rm', id]);
+    });
+    assert.ok(verbs.includes('delete'), `runc verbs: ${verbs.join(' ')}`);
+    assert.deepEqual(cgroupDirs(id), []);
+    assert.equal(runcState(id), false);
   });
 
   test('a shim killed under a running container: the poll records the exit with the reason, and nothing runs on', async () => {
