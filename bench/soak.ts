@@ -10,16 +10,21 @@
  *   (its conmon's PSS, berthd's growth), `rm -f` of all, then what was left behind: mounts, netns
  *   files, veths, cgroups, iptables rules, conmon processes.
  *
+ * The scale check's floor comes first, in the same run: the runtime alone starting and removing as
+ * many containers of berth's own spec, each with an overlay rootfs and a pinned netns
+ * (scale-floor.ts).
+ *
  * SOAK_PHASES=plateau or scale runs one; BERTHD_NODE_ARGS (space-separated) adds node flags to
  * the daemon, to compare tunings (runtime-tuning.ts keeps an operator's value for a flag it sets).
  * Run as root, on a quiet machine for the full counts: `npm run bench:soak`.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { busyboxRootfs, startDaemon, type TestDaemon } from '../test/helpers/daemon.js';
+import { scaleFloor, type FloorTimes } from './scale-floor.js';
 
 const num = (name: string, dflt: number): number => Number(process.env[name] ?? dflt);
 const RUNS = num('SOAK_RUNS', 3000);
@@ -151,11 +156,29 @@ const cpuMs = (pid: number): number => {
 };
 const fds = (pid: number): number => readdirSync(`/proc/${pid}/fd`).length;
 
+/**
+ * The runtime's floor for the scale check, with this daemon's own spec and image files. The
+ * container the spec comes from runs meanwhile: its /etc files are bound into the floor's.
+ */
+async function floorOf(d: TestDaemon): Promise<FloorTimes> {
+  const id = docker(d, ['run', '-d', 'busybox', 'sleep', '3600']).trim();
+  try {
+    const spec = JSON.parse(readFileSync(join(d.dir, 'exec', 'containers', id, 'config.json'), 'utf8')) as Parameters<typeof scaleFloor>[2];
+    const rootfs = join(work, 'rootfs');
+    mkdirSync(rootfs, { recursive: true });
+    spawnSync('tar', ['-C', rootfs, '-xf', '-'], { input: busyboxRootfs() });
+    return await scaleFloor(join(work, 'floor'), rootfs, spec, CONTAINERS, CONCURRENCY);
+  } finally {
+    docker(d, ['rm', '-f', id]);
+  }
+}
+
 async function scale(): Promise<boolean> {
   const d = await freshDaemon();
   try {
     const bridge = (JSON.parse(docker(d, ['network', 'inspect', 'bridge'])) as { Options: Record<string, string> }[])[0]!.Options['com.docker.network.bridge.name']!;
     docker(d, ['run', '--rm', 'busybox', 'true']);
+    const floor = await floorOf(d);
     await sleep(1000);
     const before = hostState(d, bridge, []);
     const base = await sample(d);
@@ -200,7 +223,8 @@ async function scale(): Promise<boolean> {
     const leaked = Object.values(left).some((v) => v > 0);
     const ok = { start: startAll <= (90 * n) / 1000, ps: median(psTimes) <= 300 && listed === n, rss: busy.rss <= 200 * 1024, rm: rmAll <= (30 * n) / 1000 };
     const mark = (b: boolean): string => (b ? 'PASS' : 'FAIL');
-    console.log(row(`scale: start ${n} (run -d, ${CONCURRENCY} at a time)`, `${startAll.toFixed(1)} s  ${mark(ok.start)} (≤ ${((90 * n) / 1000).toFixed(0)} s)`));
+    console.log(row(`scale: floor, start ${n} (runc run -d, ${CONCURRENCY} at a time)`, `${floor.startS.toFixed(1)} s`));
+    console.log(row(`scale: start ${n} (run -d, ${CONCURRENCY} at a time)`, `${startAll.toFixed(1)} s = ${(startAll / floor.startS).toFixed(2)}× the floor  ${mark(ok.start)} (≤ ${((90 * n) / 1000).toFixed(0)} s)`));
     console.log(row(`scale: docker ps, ${listed} listed, median of 3`, `${median(psTimes).toFixed(0)} ms  ${mark(ok.ps)} (≤ 300 ms)`));
     console.log(row('scale: berthd before', show(base)));
     console.log(row(`scale: berthd with ${n} running`, `${show(busy)}  ${mark(ok.rss)} (RSS ≤ 200 MB)`));
@@ -208,7 +232,8 @@ async function scale(): Promise<boolean> {
     console.log(row('scale: berthd growth per container', `${((busy.rss - base.rss) / n).toFixed(1)} kB RSS, ${(((busy.heapUsed - base.heapUsed) * 1024) / n / 1024).toFixed(1)} kB heap used`));
     console.log(row('scale: berthd fds', `${baseFds} → ${busyFds} (${((busyFds - baseFds) / n).toFixed(2)} per container; nofile limit 20000 in tests)`));
     console.log(row('scale: conmon PSS per container', `${(pss / 1024).toFixed(2)} MB over ${conmons.length} conmons`));
-    console.log(row(`scale: rm -f of all ${ids.length}`, `${rmAll.toFixed(1)} s  ${mark(ok.rm)} (≤ ${((30 * n) / 1000).toFixed(0)} s)`));
+    console.log(row(`scale: floor, remove ${n} (runc delete -f, 50 at a time)`, `${floor.removeS.toFixed(1)} s`));
+    console.log(row(`scale: rm -f of all ${ids.length}`, `${rmAll.toFixed(1)} s = ${(rmAll / floor.removeS).toFixed(2)}× the floor  ${mark(ok.rm)} (≤ ${((30 * n) / 1000).toFixed(0)} s)`));
     console.log(row('scale: berthd after rm', show(afterRm)));
     console.log(row(`scale: host state with ${n} running`, `mounts ${during.mounts}, netns ${during.netns}, veths ${during.veths}, cgroups ${during.cgroups}, rules ${during.rules}, conmons ${during.conmons.length}`));
     console.log(row('scale: left behind', `${Object.entries(left).map(([k, v]) => `${k} ${v}`).join(', ')}  ${leaked ? 'FAIL' : 'PASS'}`));

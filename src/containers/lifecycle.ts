@@ -11,7 +11,7 @@ import { atomicWriteFile } from '../base/fs.js';
 import { KeyedMutex } from '../base/lock.js';
 import type { Logger } from '../base/log.js';
 import { resolveInRoot } from '../base/root-path.js';
-import { buildOciSpec, runtimeUnsupported, type OciResources, OciRuntime, resolveUser, type RuntimeBinary, type Shim, type ShimContainer } from '../runtime/index.js';
+import { buildOciSpec, runtimeUnsupported, type OciResources, OciRuntime, resolveUser, type RuntimeBinary, type Shim, type ShimContainer, type Supervised } from '../runtime/index.js';
 import { ContainerIO } from './container-io.js';
 import { rotateIfNeeded } from './log-rotation.js';
 import { LOG_DRIVER_ERROR, logOptions } from './log-config.js';
@@ -203,6 +203,9 @@ export class Lifecycle {
   /**
    * Everything up to a created (not yet running) process under its shim, each step registering its
    * undo; then records the container as running, so a crash from here on finds it to re-adopt.
+   * The shim starts as soon as the bundle directory exists: its own start-up (exec, libraries,
+   * options, ~7 ms for conmon) runs beside the other steps, and it runs the runtime's create once
+   * config.json is written. A step that fails ends it first.
    */
   private async launch(rec: ContainerRecord, work: ContainerData, runtime: OciRuntime, undo: UndoStack): Promise<void> {
     this.t0.set(rec.id, performance.now());
@@ -210,11 +213,52 @@ export class Lifecycle {
     // The log driver's values are checked first (moby's New() at task creation).
     const logs = logOptions(rec.hostConfig.logConfig);
     const bundle = this.bundle(rec.id);
+    const shimmed = { ...this.shimView(rec), runtime: runtime.bin };
+    const configWritten = Promise.withResolvers<void>();
+    const bundleMade = rm(bundle, { recursive: true, force: true }).then(async () => {
+      await mkdir(bundle, { recursive: true, mode: 0o700 });
+    });
+    const created = bundleMade.then(() =>
+      this.d.shim.create(
+        {
+          ...shimmed,
+          name: rec.name.slice(1),
+          logPath: logs.driver === 'none' ? undefined : this.logPath(rec.id),
+          terminal: rec.config.tty,
+          stdin: rec.config.openStdin,
+          leaveStdinOpen: rec.config.openStdin && !rec.config.stdinOnce,
+        },
+        configWritten.promise,
+      ),
+    );
+    // Both are awaited (by this and by the shim) only on some paths: no rejection is unhandled.
+    created.catch(() => {});
+    configWritten.promise.catch(() => {});
+    let identity: EtcIdentity;
+    let started: Supervised;
+    try {
+      identity = await this.writeBundle(rec, work, undo, bundleMade);
+      configWritten.resolve();
+      started = await created;
+    } catch (err) {
+      // The shim ends without running the runtime (or its create failed, which is `err`).
+      configWritten.reject(err as Error);
+      await created.catch(() => {});
+      throw err;
+    }
+    undo.push('delete the runtime container', () => this.d.shim.delete(shimmed));
+    this.lap(rec, 'created by the shim');
+    await this.attachAndRecord(rec, work, undo, started, identity);
+  }
+
+  /** The rootfs, the network, the /etc files and the runtime spec in the bundle; each step registers its undo. */
+  private async writeBundle(rec: ContainerRecord, work: ContainerData, undo: UndoStack, bundleMade: Promise<void>): Promise<EtcIdentity> {
+    const bundle = this.bundle(rec.id);
     const dir = this.d.store.dir(rec.id);
     const root = rootfsPaths(dir);
     // Independent of each other: the bundle, the root filesystem, the image's config, the network.
     const [merged, image, net] = await allSteps([
-      rm(bundle, { recursive: true, force: true }).then(() => mkdir(bundle, { recursive: true, mode: 0o700 })),
+      bundleMade,
       (async () => {
         await createRootfsDirs(root);
         const target = await mountRootfs(root, await this.d.images.layerDirs(rec.layers));
@@ -302,18 +346,12 @@ export class Lifecycle {
     });
     this.lap(rec, 'spec built');
     await atomicWriteFile(join(bundle, 'config.json'), JSON.stringify(spec));
-    const shimmed = { ...this.shimView(rec), runtime: runtime.bin };
-    const started = await this.d.shim.create({
-      ...shimmed,
-      name: rec.name.slice(1),
-      logPath: logs.driver === 'none' ? undefined : this.logPath(rec.id),
-      terminal: rec.config.tty,
-      stdin: rec.config.openStdin,
-      leaveStdinOpen: rec.config.openStdin && !rec.config.stdinOnce,
-    });
-    undo.push('delete the runtime container', () => this.d.shim.delete(shimmed));
-    this.lap(rec, 'created by the shim');
-    // Attach before the process runs, so its first bytes reach clients attached before start.
+    return { joined: joined !== undefined, etcOwner, hostname, domainname };
+  }
+
+  /** Attached before the process runs, so its first bytes reach clients attached before start; then recorded as running. */
+  private async attachAndRecord(rec: ContainerRecord, work: ContainerData, undo: UndoStack, started: Supervised, identity: EtcIdentity): Promise<void> {
+    const shimmed = this.shimView(rec);
     this.io.get(rec.id)?.close();
     const io = new ContainerIO(await this.d.shim.attach(shimmed));
     this.io.set(rec.id, io);
@@ -322,14 +360,14 @@ export class Lifecycle {
       if (this.io.get(rec.id) === io) this.io.delete(rec.id);
     });
     this.d.ioReady(rec.id, io);
-    if (rec.config.tty && rec.hostConfig.consoleSize[0] > 0) await this.d.shim.resize(bundle, rec.hostConfig.consoleSize[0], rec.hostConfig.consoleSize[1]).catch(() => {});
+    if (rec.config.tty && rec.hostConfig.consoleSize[0] > 0) await this.d.shim.resize(this.bundle(rec.id), rec.hostConfig.consoleSize[0], rec.hostConfig.consoleSize[1]).catch(() => {});
     await this.d.store.update(rec.id, (c) => {
       c.generation++;
       c.network = work.network;
-      if (joined) {
-        c.etcOwner = etcOwner;
-        c.config.hostname = hostname;
-        c.config.domainname = domainname;
+      if (identity.joined) {
+        c.etcOwner = identity.etcOwner;
+        c.config.hostname = identity.hostname;
+        c.config.domainname = identity.domainname;
       } else {
         delete c.etcOwner;
       }
@@ -549,6 +587,14 @@ async function allSteps<T extends readonly unknown[]>(steps: { [K in keyof T]: P
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
   return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
+/** Whose /etc files and names a container uses: its own, or those of the container whose network it joined. */
+interface EtcIdentity {
+  joined: boolean;
+  etcOwner: string;
+  hostname: string;
+  domainname: string;
 }
 
 /** Docker's exit codes for a process that could not be started (moby's translateContainerdStartErr). */

@@ -34,9 +34,9 @@ export class ConmonShim implements Shim {
     return join(this.exitDir, id);
   }
 
-  async create(c: ShimCreate): Promise<Supervised> {
+  async create(c: ShimCreate, ready: Promise<void> = Promise.resolve()): Promise<Supervised> {
     await Promise.all([rm(this.exitFile(c.id), { force: true }), rm(join(c.persistDir, 'oom'), { force: true })]);
-    const started = await conmonCreate({ ...c, exitDir: this.exitDir, tmpDir: this.tmpDir });
+    const started = await conmonCreate({ ...c, exitDir: this.exitDir, tmpDir: this.tmpDir }, ready);
     return { pid: started.pid, shimPid: started.conmonPid };
   }
 

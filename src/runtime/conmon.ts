@@ -127,6 +127,7 @@ export function cleanRuntimeMessage(message: string): string {
 }
 
 interface Spawned {
+  pid: number;
   sync: LineReader;
   start: Writable;
   attachPipe?: LineReader;
@@ -162,6 +163,7 @@ async function spawnConmon(path: string, args: string[], cwd: string, tmpDir: st
   // The start pipe is only written to; reading it keeps its handle active (see LineReader).
   start.resume();
   const spawned: Spawned = {
+    pid: child.pid,
     sync: new LineReader(fds[3]!, 'sync'),
     start,
     ...(withAttachPipe ? { attachPipe: new LineReader(fds[5]!, 'attach') } : {}),
@@ -207,8 +209,11 @@ function commonArgs(c: { id: string; cuuid: string; runtime: RuntimeBinary; bund
   ];
 }
 
-/** Creates the container under a new conmon; it is `created` in the runtime when this returns. */
-export async function conmonCreate(o: ConmonCreate): Promise<Started> {
+/**
+ * Creates the container under a new conmon; it is `created` in the runtime when this returns.
+ * conmon starts at once and waits on its start pipe; the runtime runs once `ready` resolves.
+ */
+export async function conmonCreate(o: ConmonCreate, ready: Promise<void> = Promise.resolve()): Promise<Started> {
   await mkdir(o.exitDir, { recursive: true, mode: 0o700 });
   await mkdir(o.persistDir, { recursive: true, mode: 0o700 });
   const conmonPidFile = join(o.bundle, 'conmon.pid');
@@ -221,6 +226,15 @@ export async function conmonCreate(o: ConmonCreate): Promise<Started> {
   await mkdir(o.tmpDir, { recursive: true, mode: 0o700 });
   const s = await spawnConmon(o.conmonPath ?? CONMON_PATH, args, o.bundle, o.tmpDir, conmonPidFile, false);
   try {
+    try {
+      await ready;
+    } catch (err) {
+      // It waits on its start pipe, not yet forked: nothing of it is left after this. (EOF on the
+      // pipe would not do: conmon goes on as if it had read the byte.)
+      process.kill(s.pid, 'SIGKILL');
+      await s.exited.catch(() => {});
+      throw err;
+    }
     s.start.write(Buffer.from([0]));
     await s.exited;
     const msg = syncMessage(await s.sync.next());

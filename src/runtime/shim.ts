@@ -61,8 +61,12 @@ export interface ExecProcess {
 }
 
 export interface Shim {
-  /** The container is `created`: its init waits to exec the process, its stdio is held. */
-  create(c: ShimCreate): Promise<Supervised>;
+  /**
+   * The container is `created`: its init waits to exec the process, its stdio is held. The shim
+   * starts at once and runs the runtime's create when `ready` resolves (the bundle's config.json
+   * is written); if it rejects, the shim ends and this rejects with its reason.
+   */
+  create(c: ShimCreate, ready?: Promise<void>): Promise<Supervised>;
   /** The stdio of a created or running container (one connection serves all clients). */
   attach(c: ShimContainer): Promise<AttachSocket>;
   /** Lets the init exec the container's process; resolves once it has (or it died trying). */

@@ -32,6 +32,17 @@ describe('the shim and the runtime processes of a start and a stop', { skip: !is
 
   /** The runtime's verbs executed (by berthd or its conmons) while `fn` runs. */
   async function runtimeVerbs(fn: () => void): Promise<string[]> {
+    const verbs: string[] = [];
+    for (const m of (await execs(fn)).matchAll(/execve\("[^"]*\/runc", \[([^\]]*)\]/g)) {
+      const args = [...m[1]!.matchAll(/"([^"]*)"/g)].map((a) => a[1]!);
+      const root = args.indexOf('--root');
+      verbs.push(args[root >= 0 ? root + 2 : 1] ?? '');
+    }
+    return verbs;
+  }
+
+  /** strace's log of the programs executed by berthd and its children while `fn` runs. */
+  async function execs(fn: () => void): Promise<string> {
     const log = join(d.dir, `execve-${Date.now()}.log`);
     const tracer = spawn('strace', ['-f', '-qq', '-e', 'trace=execve', '-e', 'signal=none', '-s', '200', '-o', log, '-p', String(d.proc.pid)], { stdio: 'ignore' });
     const traced = (): boolean => /TracerPid:\s+[1-9]/.test(readFileSync(`/proc/${d.proc.pid}/status`, 'utf8'));
@@ -43,14 +54,17 @@ describe('the shim and the runtime processes of a start and a stop', { skip: !is
       tracer.kill('SIGINT');
       await new Promise((r) => tracer.once('exit', r));
     }
-    const verbs: string[] = [];
-    for (const m of readFileSync(log, 'utf8').matchAll(/execve\("[^"]*\/runc", \[([^\]]*)\]/g)) {
-      const args = [...m[1]!.matchAll(/"([^"]*)"/g)].map((a) => a[1]!);
-      const root = args.indexOf('--root');
-      verbs.push(args[root >= 0 ? root + 2 : 1] ?? '');
-    }
-    return verbs;
+    return readFileSync(log, 'utf8');
   }
+
+  const conmonsOf = (id: string): string[] => readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+    try {
+      const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8');
+      return cmd.startsWith('/usr/bin/conmon') && cmd.includes(id);
+    } catch {
+      return false;
+    }
+  });
 
   /** The container's cgroup directories, one per hierarchy, while they exist. */
   const cgroupDirs = (id: string): string[] => readdirSync('/sys/fs/cgroup').map((h) => join('/sys/fs/cgroup', h, 'berth', id)).filter((p) => existsSync(p));
@@ -88,16 +102,25 @@ describe('the shim and the runtime processes of a start and a stop', { skip: !is
     assert.equal(runcState(id), false);
   });
 
+  test('the shim starts beside the other start steps; a step that fails after it ends it, and the runtime never runs', async () => {
+    const id = ok(['create', '--device', '/dev/berth-no-such-device', 'busybox', 'true']).trim();
+    let failed = { code: 0, stderr: '' };
+    const log = await execs(() => {
+      failed = docker(d.host, ['start', id]);
+    });
+    assert.notEqual(failed.code, 0);
+    assert.match(failed.stderr, /error gathering device information while adding custom device "\/dev\/berth-no-such-device"/);
+    assert.match(log, /execve\("\/usr\/bin\/conmon", \[[^\]]*"-c", "[0-9a-f]+"/, 'conmon was started');
+    assert.doesNotMatch(log, /execve\("[^"]*\/runc", \[[^\]]*"create"/);
+    assert.deepEqual(conmonsOf(id), []);
+    assert.equal(ok(['inspect', '-f', '{{.State.Status}}', id]).trim(), 'created');
+    assert.deepEqual(cgroupDirs(id), []);
+    ok(['rm', id]);
+  });
+
   test('a shim killed under a running container: the poll records the exit with the reason, and nothing runs on', async () => {
     const id = ok(['run', '-d', 'busybox', 'sleep', '100']).trim();
-    const conmon = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).find((p) => {
-      try {
-        const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8');
-        return cmd.startsWith('/usr/bin/conmon') && cmd.includes(id);
-      } catch {
-        return false;
-      }
-    });
+    const conmon = conmonsOf(id)[0];
     assert.ok(conmon, 'the container has a conmon');
     const pid = Number(ok(['inspect', '-f', '{{.State.Pid}}', id]).trim());
     process.kill(Number(conmon), 'SIGKILL');
