@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 
 /** /proc/self/mounts escapes blanks and backslashes in octal. */
 function escapeMountPath(path: string): string {
@@ -17,6 +18,16 @@ export function isMounted(path: string): boolean {
 export async function mounted(path: string): Promise<boolean> {
   const escaped = escapeMountPath(path);
   return (await readFile('/proc/self/mounts', 'utf8')).split('\n').some((l) => l.split(' ')[1] === escaped);
+}
+
+/**
+ * Whether a filesystem other than its parent's is mounted on `path` (an overlay, a tmpfs): two
+ * stats instead of reading the mount table, which holds two lines per running container. A bind
+ * mount from the same filesystem goes unseen: use {@link mounted} for those.
+ */
+export async function otherFilesystemOn(path: string): Promise<boolean> {
+  const [self, parent] = await Promise.all([stat(path, { bigint: true }).catch(() => undefined), stat(dirname(path), { bigint: true })]);
+  return self !== undefined && self.dev !== parent.dev;
 }
 
 /** Mount points at or below `dir`, deepest first (the order to unmount them in). */

@@ -7,7 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BerthError, isErrno } from '../base/errors.js';
 import { MNT_DETACH, MS_NODEV, MS_NOEXEC, MS_NOSUID, mountAsync, umount2Async } from '../base/libc.js';
-import { mounted } from '../base/mountinfo.js';
+import { otherFilesystemOn } from '../base/mountinfo.js';
 
 /** The kernel copies at most one page of mount options. */
 const MAX_MOUNT_DATA = 4000;
@@ -34,7 +34,8 @@ export function rootfsPaths(containerDir: string): RootfsPaths {
 const INIT_DIRS = ['etc', 'dev', 'proc', 'sys', 'dev/pts', 'dev/shm', 'dev/mqueue'];
 const INIT_FILES = ['etc/hosts', 'etc/hostname', 'etc/resolv.conf', '.dockerenv'];
 
-export { mounted };
+/** Whether the overlay is mounted (a mount table read costs O(running containers)). */
+export const mounted = otherFilesystemOn;
 
 export async function createRootfsDirs(p: RootfsPaths): Promise<void> {
   await Promise.all([p.upper, p.work, p.merged, p.empty, ...INIT_DIRS.map((d) => join(p.init, d))].map((d) => mkdir(d, { recursive: true, mode: 0o755 })));
