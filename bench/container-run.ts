@@ -34,6 +34,7 @@ const runcRoot = join(work, 'runc');
 const floor: number[] = [];
 const ours: number[] = [];
 const none: number[] = [];
+const cli: number[] = [];
 
 const d = await startDaemon();
 const env = { ...process.env, DOCKER_HOST: d.host, DOCKER_CONFIG: join(work, 'docker-config') };
@@ -52,6 +53,10 @@ try {
     t0 = process.hrtime.bigint();
     must('docker', ['run', '--rm', '--network', 'none', 'busybox', 'true'], env);
     none.push(ms(t0));
+    // The CLI's own share: its start-up, the version negotiation and one answered request.
+    t0 = process.hrtime.bigint();
+    must('docker', ['version'], env);
+    cli.push(ms(t0));
   }
   const idle = rssKb(d.proc.pid!);
   const anonKb = (): number => Number(/RssAnon:\s+(\d+)/.exec(readFileSync(`/proc/${d.proc.pid!}/status`, 'utf8'))?.[1] ?? 0);
@@ -112,6 +117,7 @@ try {
   console.log(`container start-up, ${RUNS} runs each`);
   console.log(row('runc run (floor), median', `${median(floor).toFixed(0)} ms`));
   console.log(row("runc run of berth's spec, median", `${median(specFloor).toFixed(0)} ms   (Docker's seccomp profile and defaults)`));
+  console.log(row('the docker CLI alone (docker version), median', `${median(cli).toFixed(0)} ms   (a run through the CLI cannot beat runc run + this: ${(median(floor) + median(cli)).toFixed(0)} ms)`));
   const f = median(floor);
   console.log(row('docker run --rm busybox true, median', `${median(ours).toFixed(0)} ms   ratio ${(median(ours) / f).toFixed(2)}x   (target <= 80 ms, <= 3.5x the floor)`));
   console.log(row('  the same with --network none, median', `${median(none).toFixed(0)} ms   ratio ${(median(none) / f).toFixed(2)}x   (target <= 65 ms: 2.8x a 23 ms floor)`));
