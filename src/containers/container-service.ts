@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { execFile } from 'node:child_process';
-import { lstat, mkdir, rename, rm } from 'node:fs/promises';
+import { lstat, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { randomId } from '../base/ids.js';
 import { BerthError, conflict, invalidArgument, notFound } from '../base/errors.js';
@@ -39,6 +39,9 @@ import { deviceCgroupRule } from './devices.js';
 import { editHostsFile, inspectLinks, removeHostsEntry, resolveLinks } from './links.js';
 
 const execFileP = promisify(execFile);
+
+/** How long after its start a container's log is worth waiting on for a first output (see firstOutput). */
+const FRESH_LOG_MS = 250;
 
 export interface ContainerServiceDeps {
   store: ContainerStore;
@@ -649,7 +652,6 @@ export class ContainerService {
     await this.lifecycle.resize(rec, height, width);
   }
 
-  /** Log records so far; `follow` then yields new ones until the container stops. */
   /**
    * A container's log records, then (`follow`) new ones until it stops.
    * @throws BerthError NotImplemented at once for the `none` driver, which keeps no log (moby's words).
@@ -662,6 +664,7 @@ export class ContainerService {
 
   private async *readLogs(rec: ContainerRecord, opts: LogsOptions): AsyncGenerator<LogRecord> {
     const path = this.lifecycle.logPath(rec.id);
+    if (!opts.follow) await this.firstOutput(rec, path, opts.signal);
     const { records, offset } = await readLogs(logFiles(path), { tail: opts.tail, sinceNs: opts.sinceNs, untilNs: opts.untilNs });
     yield* records;
     if (!opts.follow || opts.untilNs !== undefined) return;
@@ -683,6 +686,22 @@ export class ContainerService {
       }
       if (!running && chunk.data.length === 0) return;
       await sleep(100, opts.signal);
+    }
+  }
+
+  /**
+   * A container started moments ago may not have written yet: its start returns once its process
+   * has been executed, and a client that reads the log at once (docker-py's own tests start `ls`
+   * and read its log) would find it empty where Docker's slower start hides the race. Waits, at
+   * most until FRESH_LOG_MS after the start, for the first output or the exit.
+   */
+  private async firstOutput(rec: ContainerRecord, path: string, signal: AbortSignal): Promise<void> {
+    const deadline = Date.parse(rec.state.startedAt) + FRESH_LOG_MS;
+    for (;;) {
+      const cur = this.d.store.get(rec.id);
+      if (cur?.state.status !== 'running' || Date.now() >= deadline || signal.aborted) return;
+      if ((await stat(path).catch(() => undefined))?.size) return;
+      await sleep(5, signal);
     }
   }
 

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { BERTHD, busyboxRootfs, cliFor, docker, isRoot, NODE, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { rawExchange } from '../helpers/raw-http.js';
 
 const hasDocker = docker('unix:///nonexistent', ['--version']).code === 0;
 
@@ -17,6 +18,19 @@ describe('log drivers json-file, local and none, as dockerd has them', { skip: !
   });
   after(async () => {
     await d.cleanup();
+  });
+
+  test('the log read right after a start holds the output of a short command (docker-py starts ls -a and reads it so)', async () => {
+    for (let i = 0; i < 10; i++) {
+      const id = ok(['create', 'busybox', 'ls', '-a', '/']).trim();
+      const started = await rawExchange(d.socket, 'POST', `/v1.41/containers/${id}/start`, undefined);
+      assert.equal(started.status, 204);
+      const logs = await rawExchange(d.socket, 'GET', `/v1.41/containers/${id}/logs?stdout=1&stderr=1`, undefined);
+      assert.equal(logs.status, 200);
+      // Multiplexed frames: the listing is whole (ls writes it at once).
+      assert.match(logs.body.toString('latin1'), /\.\.\n[^]*bin\n[^]*usr\n/, `run ${i}`);
+      ok(['rm', '-f', id]);
+    }
   });
 
   test('json-file is the default, with its log file shown in inspect', () => {
