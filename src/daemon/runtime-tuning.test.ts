@@ -9,7 +9,7 @@ test('an untuned process lacks every flag and variable', () => {
 });
 
 test('what the operator set wins, on the command line or in NODE_OPTIONS, in either spelling', () => {
-  const m = missingTuning(['--max_old_space_size=1024', '--no-efficiency-mode'], { NODE_OPTIONS: '--max-semi-space-size=4 --trace-gc', MALLOC_ARENA_MAX: '8' });
+  const m = missingTuning(['--max_old_space_size=1024'], { NODE_OPTIONS: '--max-semi-space-size=4 --trace-gc', MALLOC_ARENA_MAX: '8' });
   assert.deepEqual(m.flags, []);
   assert.deepEqual(m.env, {});
 });

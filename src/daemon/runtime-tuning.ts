@@ -10,7 +10,10 @@
  * alone: 5.6 MB less after 100 runs. Semi-spaces of 2 MB measured the same as 1 MB.
  * Not kept: --optimize-for-size (no gain); --no-opt --no-maglev (~8 MB less of the node binary
  * paged in, but every hot JS path, tar and JSON included, loses its optimizing compilers: a 65 MB
- * image import and load 17–70 % slower).
+ * image import and load 17–70 % slower); --efficiency-mode (TurboFan after 15,000 calls: fresh
+ * idle RSS 77.9 → 72.6 MB and no growth at all after 2,100 runs, but 1,000 containers started in
+ * 215 s instead of 168 s against the same 95 s floor, and TurboFan's pages arrive after the
+ * soak's 300-run checkpoint).
  *
  * Imports nothing: main.ts loads it before the daemon's modules.
  */
@@ -26,12 +29,6 @@ export const DAEMON_NODE_FLAGS: readonly string[] = [
   // Five times the live heap with 1,000 containers (~20 MB idle, ~32 kB more per running one),
   // low enough that V8 collects the old space instead of growing it towards the machine's memory.
   '--max-old-space-size=256',
-  // V8's efficiency mode delays TurboFan to 15,000 calls of a function: the module loader's
-  // functions, hot only while the daemon starts, are no longer optimized, and TurboFan's ~5 MB of
-  // the node binary stays unread until the daemon has real work. Measured (issue 14, 2 cores):
-  // fresh idle RSS 77.9 → 72.8 MB; `run --rm` 194–196 vs 194–197 ms, berthd CPU 24–26 vs 26–27 ms
-  // a run; a 65 MB `docker load` no more CPU (340–880 vs 390–990 ms).
-  '--efficiency-mode',
 ];
 
 /**
@@ -43,11 +40,10 @@ export const DAEMON_ENV: Readonly<Record<string, string>> = {
   MALLOC_ARENA_MAX: '2',
 };
 
-/** The name of a `--flag=value` (or `--flag value`, `--flag`, `--no-flag`) argument, to compare flags by. */
+/** The name of a `--flag=value` (or `--flag value`, `--flag`) argument, to compare flags by. */
 function flagName(arg: string): string {
   const eq = arg.indexOf('=');
-  // `--no-x` sets the same flag as `--x`.
-  return (eq < 0 ? arg : arg.slice(0, eq)).replaceAll('_', '-').replace(/^--no-/, '--');
+  return (eq < 0 ? arg : arg.slice(0, eq)).replaceAll('_', '-');
 }
 
 /**
