@@ -37,9 +37,11 @@ test('a spawned program leads a session of its own, with no signal ignored or bl
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     assert.equal(Number(fields[3]), child.pid, 'session id');
   } finally {
-    process.kill(child.pid, 'SIGKILL');
+    child.kill('SIGKILL');
   }
   assert.deepEqual(await child.exited, { code: null, signal: 'SIGKILL' });
+  // Reaped: its PID may be another process's now, and is left alone.
+  child.kill('SIGKILL');
   for (const s of child.stdio) s?.destroy();
 });
 

@@ -29,6 +29,8 @@ export interface SpawnedProcess {
   stdio: (Socket | null)[];
   /** Its exit status: the code, or the signal that ended it. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Signals it while it is not reaped: its PID cannot belong to another process meanwhile. */
+  kill(signal: NodeJS.Signals): void;
 }
 
 const AF_UNIX = 1;
@@ -179,5 +181,8 @@ export async function spawnDetached(path: string, args: string[], opts: SpawnOpt
     pid: pid[0]!,
     stdio: pairs.map((p) => (p ? new Socket({ fd: p[0], readable: true, writable: true }) : null)),
     exited: whenReaped(pid[0]!),
+    kill: (signal) => {
+      if (unreaped.has(pid[0]!)) process.kill(pid[0]!, signal);
+    },
   };
 }

@@ -127,7 +127,7 @@ export function cleanRuntimeMessage(message: string): string {
 }
 
 interface Spawned {
-  pid: number;
+  kill(signal: NodeJS.Signals): void;
   sync: LineReader;
   start: Writable;
   attachPipe?: LineReader;
@@ -163,7 +163,7 @@ async function spawnConmon(path: string, args: string[], cwd: string, tmpDir: st
   // The start pipe is only written to; reading it keeps its handle active (see LineReader).
   start.resume();
   const spawned: Spawned = {
-    pid: child.pid,
+    kill: child.kill,
     sync: new LineReader(fds[3]!, 'sync'),
     start,
     ...(withAttachPipe ? { attachPipe: new LineReader(fds[5]!, 'attach') } : {}),
@@ -231,7 +231,7 @@ export async function conmonCreate(o: ConmonCreate, ready: Promise<void> = Promi
     } catch (err) {
       // It waits on its start pipe, not yet forked: nothing of it is left after this. (EOF on the
       // pipe would not do: conmon goes on as if it had read the byte.)
-      process.kill(s.pid, 'SIGKILL');
+      s.kill('SIGKILL');
       await s.exited.catch(() => {});
       throw err;
     }
