@@ -6,7 +6,7 @@
  * Run as root after `npm run up`: `npm run bench:containers`.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { busyboxRootfs, startDaemon } from '../test/helpers/daemon.js';
@@ -131,4 +131,12 @@ try {
   await d.cleanup();
   spawnSync('runc', ['--root', runcRoot, 'delete', '-f', 'warm']);
   rmSync(work, { recursive: true, force: true });
+  // runc removes each floor container's cgroup, not the parent the spec floor put them under.
+  for (const h of readdirSync('/sys/fs/cgroup')) {
+    try {
+      rmdirSync(join('/sys/fs/cgroup', h, 'berth-bench'));
+    } catch {
+      // not in this hierarchy
+    }
+  }
 }
