@@ -159,6 +159,8 @@ async function spawnConmon(path: string, args: string[], cwd: string, tmpDir: st
     await Promise.race([stderrDone, sleep(100)]);
     throw new BerthError('Internal', `conmon failed (${signal ?? `exit ${code}`}): ${stderr.trim() || 'no message'}`);
   });
+  // Awaited by the caller, maybe only after the runtime's spec is ready: an early failure must not count as unhandled meanwhile.
+  exited.catch(() => {});
   const start = fds[4]!;
   // The start pipe is only written to; reading it keeps its handle active (see LineReader).
   start.resume();
