@@ -12,7 +12,7 @@
  * paged in, but every hot JS path, tar and JSON included, loses its optimizing compilers: a 65 MB
  * image import and load 17–70 % slower); --efficiency-mode (TurboFan after 15,000 calls: fresh
  * idle RSS 77.9 → 72.6 MB and no growth at all after 2,100 runs, but 1,000 containers started in
- * 215 s instead of 168 s against the same 95 s floor, and TurboFan's pages arrive after the
+ * 215 s, against 168 and 191 s without it (floors 93–95 s), and TurboFan's pages arrive after the
  * soak's 300-run checkpoint).
  *
  * Imports nothing: main.ts loads it before the daemon's modules.
