@@ -5,14 +5,14 @@
 import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { execFile } from 'node:child_process';
-import { lstat, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { randomId } from '../base/ids.js';
 import { BerthError, conflict, invalidArgument, notFound } from '../base/errors.js';
 import type { Digest } from '../base/digest.js';
 import type { Logger } from '../base/log.js';
 import { removeAll } from '../base/fs.js';
-import { readFrom, readLogs, splitRecords, type LogRecord, type RuntimeBinary, type Shim } from '../runtime/index.js';
+import { readFromHandle, readLogs, splitRecords, type LogRecord, type RuntimeBinary, type Shim } from '../runtime/index.js';
 import type { ContainerStore } from './container-store.js';
 import { createRootfsDirs, mountRootfs, rootfsPaths, unmountRootfs } from './rootfs.js';
 import { logFiles } from './log-rotation.js';
@@ -670,22 +670,36 @@ export class ContainerService {
     if (!opts.follow || opts.untilNs !== undefined) return;
     let pos = offset;
     const generation = rec.generation;
-    for (;;) {
-      if (opts.signal.aborted) return;
-      const cur = this.d.store.get(rec.id);
-      const running = cur !== undefined && (cur.state.status === 'running' || cur.state.status === 'paused' || cur.state.status === 'restarting') && cur.generation >= generation;
-      let chunk;
-      try {
-        chunk = await readFrom(path, pos);
-      } catch {
-        return;
+    // Held open: a container removed right after its exit keeps its last lines readable here.
+    let fh = await open(path, 'r').catch(() => undefined);
+    try {
+      for (;;) {
+        if (opts.signal.aborted) return;
+        const cur = this.d.store.get(rec.id);
+        const running = cur !== undefined && (cur.state.status === 'running' || cur.state.status === 'paused' || cur.state.status === 'restarting') && cur.generation >= generation;
+        let chunk;
+        try {
+          fh ??= await open(path, 'r');
+          chunk = await readFromHandle(fh, pos);
+        } catch {
+          return;
+        }
+        pos = chunk.next;
+        for (const r of splitRecords(chunk.data)) {
+          if (opts.sinceNs === undefined || r.timeNs >= opts.sinceNs) yield r;
+        }
+        if (chunk.data.length === 0 && (await replaced(path, fh))) {
+          // Rotated: the old file is read to its end; the new one from its start.
+          await fh.close();
+          fh = undefined;
+          pos = 0;
+          continue;
+        }
+        if (!running && chunk.data.length === 0) return;
+        await sleep(100, opts.signal);
       }
-      pos = chunk.next;
-      for (const r of splitRecords(chunk.data)) {
-        if (opts.sinceNs === undefined || r.timeNs >= opts.sinceNs) yield r;
-      }
-      if (!running && chunk.data.length === 0) return;
-      await sleep(100, opts.signal);
+    } finally {
+      await fh?.close();
     }
   }
 
@@ -760,6 +774,12 @@ export class ContainerService {
   }
 }
 
+
+/** Whether `path` names another file than the open `fh` now (a rotation renamed it away). */
+async function replaced(path: string, fh: FileHandle): Promise<boolean> {
+  const [held, now] = await Promise.all([fh.stat(), stat(path).catch(() => undefined)]);
+  return now !== undefined && now.ino !== held.ino;
+}
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

@@ -3,7 +3,7 @@
  * `<RFC3339Nano time> <stdout|stderr> <F|P> <text>`, where F ends a line and P is a piece of a
  * longer one (no newline yet). Read back as Docker's log records: bytes, stream and time.
  */
-import { open, stat } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 
 export interface LogRecord {
   stream: 'stdout' | 'stderr';
@@ -104,17 +104,26 @@ async function readWhole(path: string): Promise<Buffer> {
 
 /** Bytes of `path` from `offset` up to its last complete line, and where that ends. */
 export async function readFrom(path: string, offset: number): Promise<{ data: Buffer; next: number; truncated: boolean }> {
-  const size = (await stat(path)).size;
-  // conmon truncates the file when it reaches --log-size-max: start again from the top.
-  if (size < offset) return { ...(await readFrom(path, 0)), truncated: true };
-  if (size === offset) return { data: Buffer.alloc(0), next: offset, truncated: false };
   const fh = await open(path, 'r');
   try {
-    const buf = Buffer.allocUnsafe(size - offset);
-    const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
-    const end = buf.subarray(0, bytesRead).lastIndexOf(0x0a) + 1;
-    return { data: buf.subarray(0, end), next: offset + end, truncated: false };
+    return await readFromHandle(fh, offset);
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * The complete lines of an open log file from `offset` on. A follower holds the file open, so the
+ * last lines of a container removed right after its exit (docker-py's `run(remove=True)` removes
+ * it before reading the followed log) are still there to read.
+ */
+export async function readFromHandle(fh: FileHandle, offset: number): Promise<{ data: Buffer; next: number; truncated: boolean }> {
+  const size = (await fh.stat()).size;
+  // conmon truncates the file when it reaches --log-size-max: start again from the top.
+  if (size < offset) return { ...(await readFromHandle(fh, 0)), truncated: true };
+  if (size === offset) return { data: Buffer.alloc(0), next: offset, truncated: false };
+  const buf = Buffer.allocUnsafe(size - offset);
+  const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
+  const end = buf.subarray(0, bytesRead).lastIndexOf(0x0a) + 1;
+  return { data: buf.subarray(0, end), next: offset + end, truncated: false };
 }

@@ -33,6 +33,20 @@ describe('log drivers json-file, local and none, as dockerd has them', { skip: !
     }
   });
 
+  test('a followed log keeps the last lines of a container removed right after its exit (docker-py run(remove=True) reads it after the rm)', async () => {
+    for (let i = 0; i < 5; i++) {
+      const id = ok(['create', 'busybox', 'sh', '-c', 'sleep 0.3; echo hello']).trim();
+      assert.equal((await rawExchange(d.socket, 'POST', `/v1.41/containers/${id}/start`, undefined)).status, 204);
+      const follow = rawExchange(d.socket, 'GET', `/v1.41/containers/${id}/logs?stdout=1&follow=1`, undefined);
+      // As docker-py does: wait, then remove at once, then read what the follow got.
+      assert.equal((await rawExchange(d.socket, 'POST', `/v1.41/containers/${id}/wait`, undefined)).status, 200);
+      assert.equal((await rawExchange(d.socket, 'DELETE', `/v1.41/containers/${id}`, undefined)).status, 204);
+      const r = await follow;
+      assert.equal(r.status, 200);
+      assert.match(r.body.toString('latin1'), /hello\n/, `run ${i}`);
+    }
+  });
+
   test('json-file is the default, with its log file shown in inspect', () => {
     assert.equal(ok(['info', '-f', '{{.LoggingDriver}}']).trim(), 'json-file');
     ok(['run', '--name', 'jf', '--log-opt', 'max-file=100', 'busybox', 'echo', 'to json-file']);
