@@ -29,7 +29,8 @@ const run = (args: string[]): Promise<void> =>
     p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`runc ${args.join(' ')}: ${err}`))));
   });
 
-async function inParallel(n: number, concurrency: number, fn: (i: number) => Promise<void>): Promise<void> {
+/** `fn(0)` … `fn(n - 1)`, `concurrency` at a time. */
+export async function inParallel(n: number, concurrency: number, fn: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < n) await fn(next++);

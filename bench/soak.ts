@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { busyboxRootfs, startDaemon, type TestDaemon } from '../test/helpers/daemon.js';
-import { scaleFloor, type FloorTimes } from './scale-floor.js';
+import { inParallel, scaleFloor, type FloorTimes } from './scale-floor.js';
 
 const num = (name: string, dflt: number): number => Number(process.env[name] ?? dflt);
 const RUNS = num('SOAK_RUNS', 3000);
@@ -184,14 +184,7 @@ async function scale(): Promise<boolean> {
     const base = await sample(d);
     const baseFds = fds(d.proc.pid!);
     let t0 = process.hrtime.bigint();
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < CONTAINERS) {
-        next++;
-        await dockerAsync(d, ['run', '-d', 'busybox', 'sleep', '3600']);
-      }
-    };
-    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    await inParallel(CONTAINERS, CONCURRENCY, () => dockerAsync(d, ['run', '-d', 'busybox', 'sleep', '3600']));
     const startAll = ms(t0) / 1000;
     const psTimes: number[] = [];
     let listed = 0;

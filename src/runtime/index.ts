@@ -4,7 +4,7 @@ export { defaultSeccompProfile, loadSeccompProfile, type OciSeccomp } from './se
 export { OciRuntime, runtimeMessage, type RuntimeBinary, type RuntimeState } from './oci-runtime.js';
 export { conmonCreate, conmonExec, resizeTerminal, cleanRuntimeMessage, CONMON_PATH, type ConmonCreate, type ConmonExec, type ExecSession, type Started } from './conmon.js';
 export { AttachSocket, type OutputStream } from './attach.js';
-export { readLogs, readFrom, readFromHandle, splitRecords, parseLogLine, formatTimeNs, parseTimeNs, type LogRecord, type LogReadOptions } from './log-file.js';
+export { readLogs, readFromHandle, splitRecords, parseLogLine, formatTimeNs, parseTimeNs, type LogRecord, type LogReadOptions } from './log-file.js';
 export { detectCgroups, runtimeUnsupported } from './cgroups.js';
 export { readCgroupStats, systemCpuNs, type CgroupStats } from './cgroup-stats.js';
 export { readNetStats, type NetStats } from './net-stats.js';

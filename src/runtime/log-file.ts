@@ -102,18 +102,8 @@ async function readWhole(path: string): Promise<Buffer> {
   }
 }
 
-/** Bytes of `path` from `offset` up to its last complete line, and where that ends. */
-export async function readFrom(path: string, offset: number): Promise<{ data: Buffer; next: number; truncated: boolean }> {
-  const fh = await open(path, 'r');
-  try {
-    return await readFromHandle(fh, offset);
-  } finally {
-    await fh.close();
-  }
-}
-
 /**
- * The complete lines of an open log file from `offset` on. A follower holds the file open, so the
+ * The complete lines of an open log file from `offset` on, and where they end. A follower holds the file open, so the
  * last lines of a container removed right after its exit (docker-py's `run(remove=True)` removes
  * it before reading the followed log) are still there to read.
  */
