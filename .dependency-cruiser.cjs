@@ -55,6 +55,21 @@ forbidden.push({
   to: { path: ['(^|/)node_modules/(typebox|ajv)/', '^(typebox|ajv)(/|$)', '^src/wire/schemas/'], dependencyTypesNot: ['type-only'] },
 });
 forbidden.push({
+  name: 'costly-builtins-through-base',
+  comment:
+    "node:crypto, node:http, node:https and node:tls load OpenSSL's bindings and dozens of Node's modules when imported (issue 14: ~9 MB of an idle daemon's RSS): take them through base/crypto.ts and base/node-http.ts, which load them at the first call; import only their types elsewhere",
+  severity: 'error',
+  from: { path: '^src/', pathNot: '^src/base/(crypto|node-http)\\.ts$' },
+  to: { dependencyTypes: ['core'], path: '^(node:)?(crypto|http|https|tls)$', dependencyTypesNot: ['type-only'] },
+});
+forbidden.push({
+  name: 'bundler-at-build-time-only',
+  comment: 'esbuild bundles berthd at build time (src/daemon/bundle.ts); nothing at run time imports it',
+  severity: 'error',
+  from: { path: '^src/', pathNot: '^src/daemon/bundle\\.ts$' },
+  to: { path: ['(^|/)node_modules/esbuild/', '^esbuild(/|$)'] },
+});
+forbidden.push({
   name: 'no-circular',
   severity: 'error',
   from: {},

@@ -1,5 +1,6 @@
 /** sha256 digests in OCI form (`sha256:<64 hex>`). */
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
+import { createHash } from './crypto.js';
 import { invalidArgument } from './errors.js';
 
 export type Digest = `sha256:${string}`;

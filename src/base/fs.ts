@@ -4,7 +4,7 @@
  */
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from './crypto.js';
 import { isErrno } from './errors.js';
 
 export async function fsyncDir(dir: string): Promise<void> {

@@ -42,12 +42,31 @@ export interface AsyncFn extends Fn {
 let libc: Libc | undefined;
 
 /**
+ * koffi's native module, required by its path. The package's entry (index.js) first loads the
+ * build tools koffi installs with, whose top-level requires of node:https and node:zlib load TLS:
+ * ~7 MB of RSS in a daemon that never speaks TLS. The entry does nothing else a caller here needs
+ * (it finds the same file and checks its version), so it is only the fallback, for a platform
+ * whose build this path does not name (koffi names its builds `<platform>_<arch>` as Node does,
+ * musl and armhf aside) or a layout a later koffi changes.
+ */
+function loadKoffi(): Koffi {
+  const require = createRequire(import.meta.url);
+  try {
+    const native = require(`koffi/build/koffi/${process.platform}_${process.arch}/koffi.node`) as Koffi & { version?: string };
+    if (native.version === (require('koffi/package.json') as { version: string }).version) return native;
+  } catch {
+    // Not this layout or not this libc: the package's own search below.
+  }
+  return require('koffi') as Koffi;
+}
+
+/**
  * koffi and libc are loaded on first use: importing this module then costs nothing where it is
  * never called (koffi alone adds ~20 ms to each tar worker's start).
  */
 function load(): Libc {
   if (libc !== undefined) return libc;
-  const koffi = createRequire(import.meta.url)('koffi') as Koffi;
+  const koffi = loadKoffi();
   const lib = koffi.load('libc.so.6');
   let mknod: Libc['mknod'];
   try {

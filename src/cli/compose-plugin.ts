@@ -8,7 +8,7 @@
  * config's currentContext); the rest runs as `berth compose`.
  */
 import module from 'node:module';
-import { createHash } from 'node:crypto';
+import { createHash } from '../base/crypto.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';

@@ -3,7 +3,7 @@
  * the docker CLI, Portainer, Compose v2 itself) finds a project's objects; and the config hash
  * that decides whether a container is recreated.
  */
-import { createHash } from 'node:crypto';
+import { createHash } from '../base/crypto.js';
 import type { Service } from './types.js';
 
 export const LABEL = {

@@ -1,5 +1,5 @@
 /** Docker-style generated names ("adjective_surname", moby's pkg/namesgenerator). */
-import { randomInt } from 'node:crypto';
+import { randomInt } from '../base/crypto.js';
 
 const LEFT = [
   'admiring', 'adoring', 'affectionate', 'agitated', 'amazing', 'angry', 'awesome', 'beautiful', 'blissful', 'bold', 'boring',

@@ -5,7 +5,7 @@ import { ConmonShim, type RuntimeBinary } from '../runtime/index.js';
 import { BerthError } from '../base/errors.js';
 import type { Digest } from '../base/digest.js';
 import { readFile } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../base/crypto.js';
 import type { EngineServices } from '../api/index.js';
 import { atomicWriteFile, ensureDir } from '../base/fs.js';
 import { TarExtractor } from '../base/tar/index.js';

@@ -3,7 +3,7 @@
  * CIDR parsing with moby's messages, RFC 5952 formatting (what Go's `net.IP.String` prints),
  * the per-host ULA pool moby 28 derives from the engine ID, and the host's IPv6 routes.
  */
-import { createHash } from 'node:crypto';
+import { createHash } from '../base/crypto.js';
 import { readFileSync } from 'node:fs';
 import { isIPv6 } from 'node:net';
 import { invalidArgument } from '../base/errors.js';

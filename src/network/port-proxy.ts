@@ -3,7 +3,7 @@
  * container's IP:port for traffic the NAT rules do not catch (loopback, hairpin), and holds the
  * host port so nothing else can bind it while the container publishes it.
  */
-import { randomInt } from 'node:crypto';
+import { randomInt } from '../base/crypto.js';
 import * as dgram from 'node:dgram';
 import type { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';

@@ -4,7 +4,7 @@
  * whose peer is made straight in the container's namespace as `eth<N>`, with its MTU and MAC,
  * its addresses (IPv6 ones without duplicate address detection) and default routes.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../base/crypto.js';
 import { writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { inNetns, RtNetlink } from '../base/netlink.js';

@@ -2,7 +2,8 @@
  * Digests as the distribution spec allows them here: sha256 (the default) and sha512. Unlike
  * base/digest (sha256 only, for the engine's content store), the registry must accept both.
  */
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
+import { createHash } from '../base/crypto.js';
 
 export type Algorithm = 'sha256' | 'sha512';
 

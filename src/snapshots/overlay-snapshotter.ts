@@ -1,6 +1,6 @@
 import { access, readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../base/crypto.js';
 import { hexOf, isDigest, type Digest } from '../base/digest.js';
 import { atomicWriteJson, ensureDir, fsyncDir, readJsonIfExists, removeAll } from '../base/fs.js';
 import type { LayerSnapshot, LayerStaging, Snapshotter } from './snapshotter.js';

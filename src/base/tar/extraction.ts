@@ -2,7 +2,8 @@
  * The extraction worker's per-job pipeline: input chunks in, tree written. See extract-worker.ts
  * for how input arrives and how the outcome is reported.
  */
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
+import { createHash } from '../crypto.js';
 import { dirname, relative } from 'node:path';
 import { createGunzip, type Gunzip } from 'node:zlib';
 import { invalidArgument } from '../errors.js';

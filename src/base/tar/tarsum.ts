@@ -3,7 +3,8 @@
  * member's header fields (name, mode, uid, gid, size, type, link target, device numbers,
  * security.capability; never the mtime) followed by its content.
  */
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
+import { createHash } from '../crypto.js';
 
 export interface TarsumFields {
   /** Relative name; directories get a trailing `/`. */

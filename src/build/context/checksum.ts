@@ -6,7 +6,7 @@
  * fields (name, mode, uid, gid, size, type, link target, security.capability; never the mtime)
  * followed by its content. Paths resolve inside the root, following symlinks there.
  */
-import { createHash } from 'node:crypto';
+import { createHash } from '../../base/crypto.js';
 import type { Stats } from 'node:fs';
 import { lstat, open, readdir, readlink } from 'node:fs/promises';
 import { lgetxattr } from '../../base/libc.js';

@@ -4,7 +4,7 @@
  * use one directory, `locked` waits until nobody else uses it, `private` takes an instance nobody
  * uses, making a new one when all are busy. `uid`, `gid` and `mode` apply when one is created.
  */
-import { createHash } from 'node:crypto';
+import { createHash } from '../../base/crypto.js';
 import { execFile } from 'node:child_process';
 import { chown, chmod, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';

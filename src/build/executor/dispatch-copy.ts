@@ -6,6 +6,7 @@
 import { createReadStream, type Stats } from 'node:fs';
 import { lstat, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
+import { createHash } from '../../base/crypto.js';
 import { invalidArgument, isErrno, withContext } from '../../base/errors.js';
 import { extractTar } from '../../base/tar/index.js';
 import { SourceHasher, combinedChecksum } from '../context/checksum.js';
@@ -186,7 +187,6 @@ async function applyArchive(stage: StepContext, plan: LayerPlan, archive: string
 }
 
 async function verifyChecksum(path: string, expected: string): Promise<void> {
-  const { createHash } = await import('node:crypto');
   const h = createHash('sha256');
   for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
   const actual = `sha256:${h.digest('hex')}`;

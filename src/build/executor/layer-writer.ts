@@ -7,7 +7,8 @@
  * file is copied by the kernel while the same bytes are hashed here), `describeDirectory`
  * describes a directory already filled (a RUN container's writable layer, moved in).
  */
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
+import { createHash } from '../../base/crypto.js';
 import { chmod, copyFile, lchown, lstat, lutimes, open, readdir, readlink } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { TarSplitter } from '../../base/tar/index.js';

@@ -4,7 +4,7 @@
  * .dockerignore excludes (but always with the Dockerfile and .dockerignore), a Dockerfile from
  * outside the context added as `.dockerfile.<random>`; or stdin, a tar as it is or a Dockerfile.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../../base/crypto.js';
 import { createReadStream, type Stats } from 'node:fs';
 import { lstat, readFile, readdir, readlink } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';

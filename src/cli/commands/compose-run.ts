@@ -2,7 +2,7 @@
  * `compose exec` and `compose run`: a command in a service's running container, or in a new
  * one-off container of the service (`proj-web-run-0a1b2c3d4e5f`), attached as docker does it.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../../base/crypto.js';
 import { escapePath, readAll } from '../../client/index.js';
 import { createServiceContainer, ensureImages, ensureNetworks, ensureVolumes, parsePortShort, parseVolumeShort, targetServices, usedNetworks, usedVolumes, up, type Context, type ImageHooks, type PortConfig, type Service, type VolumeMount } from '../../compose/index.js';
 import type { CliContext } from '../context.js';

@@ -1,5 +1,5 @@
 /** HS256 JSON Web Tokens with node:crypto: the registry signs its own tokens and checks them. */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from '../../base/crypto.js';
 import type { Access } from './scope.js';
 
 export interface TokenClaims {

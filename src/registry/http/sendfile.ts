@@ -14,7 +14,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import { sendfile } from '../../base/libc.js';
 
 /** The most one sendfile call may move (it returns earlier when the socket's buffer is full). */
@@ -25,7 +25,8 @@ const WAIT_WRITE = 16 << 10;
 /** The socket's fd when the body can go by sendfile: plain TCP or unix, not TLS. */
 export function sendfileTarget(res: ServerResponse): number | undefined {
   const socket = res.socket;
-  if (!socket || socket instanceof TLSSocket) return undefined;
+  // A TLSSocket says so (`encrypted`): checked without importing node:tls, which loads OpenSSL's TLS.
+  if (!socket || (socket as Partial<TLSSocket>).encrypted === true) return undefined;
   const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
   return typeof fd === 'number' && fd >= 0 ? fd : undefined;
 }

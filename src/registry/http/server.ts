@@ -1,7 +1,7 @@
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { invalidArgument } from '../../base/errors.js';
+import { nodeHttp, nodeHttps } from '../../base/node-http.js';
 import type { Logger } from '../../base/log.js';
 import type { Authorizer } from '../auth/authorizer.js';
 import type { TokenService } from '../auth/token-service.js';
@@ -30,7 +30,7 @@ export class RegistryHttpServer {
     private readonly opts: HttpOptions,
   ) {
     const listener = (req: IncomingMessage, res: ServerResponse): void => this.handle(req, res);
-    this.server = opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, listener) : createHttpServer(listener);
+    this.server = opts.tls ? nodeHttps().createServer({ cert: opts.tls.cert, key: opts.tls.key }, listener) : nodeHttp.createServer(listener);
     // Blob uploads and downloads can take longer than Node's default 5-minute request timeout.
     this.server.requestTimeout = 0;
     this.server.headersTimeout = 60_000;

@@ -1,7 +1,7 @@
 import { createReadStream, type ReadStream } from 'node:fs';
 import { open, readdir, type FileHandle, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../../base/crypto.js';
 import { isErrno } from '../../base/errors.js';
 import { ensureDir, fsyncDir } from '../../base/fs.js';
 import { digestBytes, parseDigest, type Algorithm } from '../digest.js';

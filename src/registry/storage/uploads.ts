@@ -1,7 +1,8 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { randomUUID, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
+import { randomUUID } from '../../base/crypto.js';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isErrno } from '../../base/errors.js';
