@@ -27,7 +27,9 @@ let urandom: number | undefined;
  */
 export function randomBytes(size: number): Buffer {
   const buf = Buffer.allocUnsafe(size);
-  // Opened once per thread, close-on-exec as libuv opens every file.
+  // Opened once per thread, close-on-exec as libuv opens every file. A synchronous read, as
+  // crypto.randomBytes is synchronous: the kernel's generator answers from memory and, once
+  // seeded at boot, never blocks; no disk is involved.
   urandom ??= openSync('/dev/urandom', 'r');
   for (let at = 0; at < size; ) at += readSync(urandom, buf, at, size - at, null);
   return buf;
