@@ -6,6 +6,7 @@ import { createApi } from '../api/index.js';
 import { BerthError, isErrno } from '../base/errors.js';
 import { createServer as createNetServer, type Server } from 'node:net';
 import { createLogger, isLogLevel, type LogLevel } from '../base/log.js';
+import { startMallocTrim } from '../base/malloc-trim.js';
 import { validateLogOpts } from '../containers/index.js';
 import { composeEngine } from './compose.js';
 import { mergeConfig, readConfigFile, RELOADABLE, type DaemonConfig, DEFAULTS } from './config.js';
@@ -124,6 +125,7 @@ export async function serve(): Promise<void> {
   const listeners = await startListeners(config, api);
   log.info('berthd started', { version: BERTH_VERSION, listen: listeners.map((l) => l.address).join(','), dataRoot: config.dataRoot });
   engine.services.events.publish('daemon', 'start', engine.services.system.version().version, {});
+  const stopTrim = startMallocTrim(undefined, (err) => log.warn('returning freed memory to the kernel stopped', { err }));
 
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
@@ -132,6 +134,7 @@ export async function serve(): Promise<void> {
     log.info('shutting down', { signal });
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
+    stopTrim();
     await stopListeners(listeners);
     await engine.shutdown();
     await unlink(config.pidfile).catch(() => {});
