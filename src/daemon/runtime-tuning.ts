@@ -34,7 +34,8 @@ export const DAEMON_NODE_FLAGS: readonly string[] = [
 /**
  * Environment read when the process starts, which the process cannot change for itself later.
  * glibc gives each thread that mallocs its own 64 MB arena (libuv's pool, V8's compiler and GC
- * threads), each keeping freed memory: two arenas bound that.
+ * threads), each keeping freed memory: two arenas bound that. What they keep is given back to the
+ * kernel every 10 s while berthd runs (base/malloc-trim.ts).
  */
 export const DAEMON_ENV: Readonly<Record<string, string>> = {
   MALLOC_ARENA_MAX: '2',
