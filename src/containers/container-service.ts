@@ -12,6 +12,7 @@ import { BerthError, conflict, invalidArgument, notFound } from '../base/errors.
 import type { Digest } from '../base/digest.js';
 import type { Logger } from '../base/log.js';
 import { removeAll } from '../base/fs.js';
+import { sleep } from '../base/sleep.js';
 import { readFromHandle, readLogs, splitRecords, type LogRecord, type RuntimeBinary, type Shim } from '../runtime/index.js';
 import type { ContainerStore } from './container-store.js';
 import { createRootfsDirs, mountRootfs, rootfsPaths, unmountRootfs } from './rootfs.js';
@@ -779,14 +780,4 @@ export class ContainerService {
 async function replaced(path: string, fh: FileHandle): Promise<boolean> {
   const [held, now] = await Promise.all([fh.stat(), stat(path).catch(() => undefined)]);
   return now !== undefined && now.ino !== held.ino;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    }, { once: true });
-  });
 }

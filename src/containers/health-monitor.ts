@@ -10,6 +10,7 @@
  * `unhealthy`, as moby's does.
  */
 import type { Logger } from '../base/log.js';
+import { sleep } from '../base/sleep.js';
 import type { DeepReadonly } from '../base/record-table.js';
 import type { ContainerStore } from './container-store.js';
 import { hasProbe, healthTimings, probeArgv } from './health-config.js';
@@ -129,7 +130,7 @@ export class HealthMonitor {
     for (;;) {
       const rec = this.d.store.get(id);
       if (!rec || !hasProbe(rec.config.healthcheck)) return;
-      await sleep(nextProbeDelay(rec, rec.config.healthcheck), signal);
+      await sleep(nextProbeDelay(rec, rec.config.healthcheck), signal, { unref: true });
       const now = this.d.store.get(id);
       if (signal.aborted || !now) return;
       const cfg = now.config.healthcheck;
@@ -158,22 +159,5 @@ export class HealthMonitor {
     }
     const after = rec.state.health?.status;
     if (after && after !== before) this.d.emit(rec, `health_status: ${after}`);
-  }
-}
-
-/** Waits `ms` (beyond setTimeout's range too), or until `signal` aborts. */
-async function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  const MAX = 2 ** 31 - 1;
-  for (let left = ms; left > 0 && !signal.aborted; left -= MAX) {
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearTimeout(t);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const t = setTimeout(done, Math.min(left, MAX));
-      t.unref();
-      signal.addEventListener('abort', done, { once: true });
-    });
   }
 }
